@@ -1,0 +1,43 @@
+package dev.skiff.raft;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Durable storage of snapshots (a directory in development, S3 in the cloud), after
+ * hashicorp/raft's {@code SnapshotStore}: "a client could implement a shared state store such
+ * as S3, allowing new nodes to restore snapshots without streaming from the leader."
+ *
+ * <p><b>Threading.</b> Implementations are thread-safe: a snapshot may be written while
+ * another is read.
+ *
+ * <p><b>Visibility.</b> A snapshot is listed only once its {@link SnapshotSink#commit()} has
+ * returned; a crash while writing leaves nothing visible. Implementations keep the
+ * {@code retain} newest snapshots and delete older ones after a commit.
+ *
+ * @see InMemorySnapshotStore
+ */
+public interface SnapshotStore {
+
+    /**
+     * Starts writing a snapshot of the log up to {@code index}.
+     *
+     * @param index              the last included log index
+     * @param term               its term
+     * @param configuration      the configuration as of {@code index}
+     * @param configurationIndex index of the entry that created it
+     */
+    SnapshotSink create(long index, long term, Configuration configuration, long configurationIndex)
+            throws IOException;
+
+    /** Complete snapshots, newest first (highest term, then highest index). */
+    List<SnapshotMeta> list() throws IOException;
+
+    /**
+     * Opens a listed snapshot for reading.
+     *
+     * @throws java.io.FileNotFoundException if no complete snapshot has this id
+     * @throws CorruptLogException           if its metadata is damaged
+     */
+    OpenSnapshot open(String id) throws IOException;
+}

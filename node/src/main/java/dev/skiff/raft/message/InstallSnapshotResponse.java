@@ -1,0 +1,15 @@
+package dev.skiff.raft.message;
+
+/**
+ * Response to {@link InstallSnapshot}.
+ *
+ * @param term         receiver's current term
+ * @param from         receiver's id
+ * @param fromAddress  receiver's transport address
+ * @param to           leader's id
+ * @param success      true if the receiver installed the snapshot (or already had its state)
+ * @param lastLogIndex the receiver's last log index afterwards
+ */
+public record InstallSnapshotResponse(long term, String from, String fromAddress, String to,
+                                      boolean success, long lastLogIndex) implements RaftMessage {
+}
