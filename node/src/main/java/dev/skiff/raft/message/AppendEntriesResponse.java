@@ -10,8 +10,8 @@ package dev.skiff.raft.message;
  * @param success       true if the receiver's log matched at prevLogIndex and now holds the
  *                      entries durably
  * @param lastLogIndex  on success, the index up to which the receiver's log is known to match
- *                      the leader's (prevLogIndex + entries); on failure, the receiver's last
- *                      log index
+ *                      the leader's (prevLogIndex + entries); on failure, the prevLogIndex
+ *                      that was rejected (so the leader can tell a stale rejection)
  * @param conflictIndex on failure, the first index of {@code conflictTerm} in the receiver's
  *                      log, or lastLogIndex + 1 if its log is too short; lets the leader skip a
  *                      whole term per round trip (§5.3, "fast back-off")

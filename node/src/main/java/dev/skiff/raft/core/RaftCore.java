@@ -1,0 +1,1275 @@
+package dev.skiff.raft.core;
+
+import dev.skiff.raft.CannotBootstrapException;
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.ConfigurationChangeException;
+import dev.skiff.raft.ConfigurationCodec;
+import dev.skiff.raft.LeadershipTransferException;
+import dev.skiff.raft.LeadershipTransferInProgressException;
+import dev.skiff.raft.LogEntry;
+import dev.skiff.raft.LogStore;
+import dev.skiff.raft.LogType;
+import dev.skiff.raft.NotLeaderException;
+import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.RaftState;
+import dev.skiff.raft.Server;
+import dev.skiff.raft.SnapshotMeta;
+import dev.skiff.raft.Suffrage;
+import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.InstallSnapshotResponse;
+import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.RequestVote;
+import dev.skiff.raft.message.RequestVoteResponse;
+import dev.skiff.raft.message.TimeoutNow;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/*
+ * Implementation notes
+ *
+ * Determinism. RaftCore is the Raft protocol as a state machine (after etcd-io/raft): inputs
+ * are method calls (tick, step, propose, ...), outputs are collected into a Ready. It has no
+ * threads, no I/O other than reads of the LogStore it is given, no wall clock (time is a count
+ * of tick() calls) and no randomness but the seeded generator it is given. Given the same
+ * inputs it produces the same outputs, which is what makes the seeded simulation replayable.
+ *
+ * Concurrency. Not thread-safe: exactly one thread (RaftNode's loop, or the simulation) calls
+ * it.
+ *
+ * Durability. The core never assumes a write happened until advance(ready) says so. Entries
+ * appended by a leader count toward its own match index only after they are persisted;
+ * followers answer AppendEntries in the Ready's messages, which the driver sends only after
+ * persisting the same Ready's entries and hard state.
+ *
+ * Roles. FOLLOWER, PRE_CANDIDATE (pre-vote, thesis §9.6), CANDIDATE, LEADER. A leader tracks
+ * a Progress per peer: PROBE (one append at a time until the logs match), REPLICATE
+ * (pipelined, bounded by Inflights), SNAPSHOT (InstallSnapshot in flight).
+ *
+ * Reads. ReadIndex (thesis §6.4): a read records the commit index and a read sequence number
+ * (readSeq) carried by the next heartbeat round; once a quorum has echoed that sequence, the
+ * leader was leader when the read arrived. Lease reads skip the round while a quorum
+ * acknowledged a heartbeat sent less than leaderLeaseTimeout ago; safe because voters that hear
+ * from a leader refuse other candidates for an election timeout (check-quorum, thesis §6.2).
+ *
+ * References: [1] Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm"
+ * (the paper, §n); [2] Ongaro, "Consensus: Bridging Theory and Practice" (the thesis).
+ */
+
+/**
+ * The Raft protocol as a deterministic state machine. See the implementation notes at the top
+ * of the source file.
+ *
+ * <p>Not thread-safe: one thread drives it. Commands that need the leader throw
+ * {@link NotLeaderException} (or another {@link dev.skiff.raft.RaftException}) synchronously;
+ * everything else is reported through {@link #ready()}.
+ */
+public final class RaftCore {
+
+    private enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }
+
+    /** A snapshot transfer that has not been answered is retried after this many election timeouts. */
+    private static final int SNAPSHOT_RETRY_ELECTIONS = 20;
+
+    private record PendingRead(long requestId, long index, long seq) {
+    }
+
+    private final RaftConfig config;
+    private final String id;
+    private final String address;
+    private final RandomGenerator random;
+    private final RaftLog log;
+    private final ConfigurationHistory configurations;
+
+    // Persistent state (Figure 2).
+    private long term;
+    private String votedFor;
+    private boolean hardStateDirty;
+
+    // Volatile state.
+    private Role role = Role.FOLLOWER;
+    private String leaderId;
+    private String leaderAddress;
+    private long commitIndex;
+    /** Last committed index handed to the driver for applying. */
+    private long applyCursor;
+    private long ticks;
+    private int electionElapsed;
+    private int randomizedElectionTimeout;
+    private int heartbeatElapsed;
+    private long lastLeaderContactTick = -1;
+    private SnapshotMeta latestSnapshot;
+
+    // Candidate state.
+    private final Set<String> votesGranted = new HashSet<>();
+    private final Set<String> votesRejected = new HashSet<>();
+
+    // Leader state.
+    private final Map<String, Progress> progress = new LinkedHashMap<>();
+    private long selfMatch;
+    private boolean committedInTerm;
+    private long termStartIndex;
+    private long readSeq;
+    /** Tick at which each recent read sequence was sent, for leases; pruned by age. */
+    private final TreeMap<Long, Long> readSeqSentTick = new TreeMap<>();
+    private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    private final List<long[]> readsAwaitingTermCommit = new ArrayList<>();
+    private boolean readRoundNeeded;
+    private boolean replicationNeeded;
+    private boolean commitChanged;
+    private String transferee;
+    private int transferElapsed;
+
+    // Output accumulated for the next Ready.
+    private final List<Outbound> outbox = new ArrayList<>();
+    private final List<ReadState> readStates = new ArrayList<>();
+    private long resetLogTo;
+    private long compactBefore;
+    private SnapshotMeta restorePending;
+    private boolean transferAborted;
+    private SoftState reportedSoftState;
+
+    /**
+     * Creates the core of a server from its durable state.
+     *
+     * @param config    validated settings
+     * @param address   this server's transport address
+     * @param storage   the log, read-only from here; it must agree with {@code snapshot}
+     *                  (the driver resets a log that does not reach the snapshot)
+     * @param hardState the persisted term and vote
+     * @param snapshot  the newest local snapshot, or null; the FSM holds its state
+     * @param random    seeded source of election-timeout jitter
+     */
+    public RaftCore(RaftConfig config, String address, LogStore storage, HardState hardState,
+                    SnapshotMeta snapshot, RandomGenerator random) {
+        this.config = config;
+        this.id = config.localId();
+        this.address = address;
+        this.random = random;
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        long snapIndex = snapshot == null ? 0 : snapshot.index();
+        this.log = new RaftLog(storage, snapIndex, snapshot == null ? 0 : snapshot.term());
+        this.latestSnapshot = snapshot;
+        this.configurations = snapshot == null
+                ? new ConfigurationHistory(0, Configuration.EMPTY)
+                : new ConfigurationHistory(snapshot.configurationIndex(), snapshot.configuration());
+        this.commitIndex = snapIndex;
+        this.applyCursor = snapIndex;
+        // Configuration entries after the snapshot take effect as soon as they are in the log.
+        for (long i = Math.max(log.firstIndex(), snapIndex + 1); i <= log.lastIndex(); ) {
+            List<LogEntry> batch = log.entries(i, log.lastIndex(), 4L << 20);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (LogEntry e : batch) {
+                if (e.type() == LogType.CONFIGURATION) {
+                    configurations.append(e.index(), ConfigurationCodec.decode(e.data()));
+                }
+            }
+            i = batch.get(batch.size() - 1).index() + 1;
+        }
+        resetElectionTimeout();
+        this.reportedSoftState = softState();
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** The current role, as the public API names it. */
+    public RaftState state() {
+        return switch (role) {
+            case FOLLOWER -> RaftState.FOLLOWER;
+            case PRE_CANDIDATE, CANDIDATE -> RaftState.CANDIDATE;
+            case LEADER -> RaftState.LEADER;
+        };
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** The vote cast in the current term, or null. */
+    public String votedFor() {
+        return votedFor;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String leaderId() {
+        return leaderId;
+    }
+
+    public String leaderAddress() {
+        return leaderAddress;
+    }
+
+    /** The known leader as a {@link Server} (from the configuration when it is a member), or null. */
+    public Server leader() {
+        if (leaderId == null) {
+            return null;
+        }
+        return configurations.latest().server(leaderId)
+                .orElseGet(() -> new Server(leaderId, leaderAddress == null ? "?" : leaderAddress, Suffrage.VOTER, ""));
+    }
+
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    public long lastTerm() {
+        return log.lastTerm();
+    }
+
+    public long snapshotIndex() {
+        return log.snapshotIndex();
+    }
+
+    public long snapshotTerm() {
+        return log.snapshotTerm();
+    }
+
+    /** The newest local snapshot known to the core, or null. */
+    public SnapshotMeta latestSnapshot() {
+        return latestSnapshot;
+    }
+
+    public Configuration configuration() {
+        return configurations.latest();
+    }
+
+    public long configurationIndex() {
+        return configurations.latestIndex();
+    }
+
+    public Configuration committedConfiguration() {
+        return configurations.committed();
+    }
+
+    /** Ticks since this server last heard from a leader (0 on a leader), or -1 if never. */
+    public long ticksSinceLeaderContact() {
+        if (role == Role.LEADER) {
+            return 0;
+        }
+        return lastLeaderContactTick < 0 ? -1 : ticks - lastLeaderContactTick;
+    }
+
+    /** The log entry at {@code index}, if still available. Used by the driver and tests. */
+    public java.util.Optional<LogEntry> entry(long index) {
+        return log.entry(index);
+    }
+
+    /** A leader's view of each follower, for diagnostics and tests. */
+    public Map<String, String> progressView() {
+        Map<String, String> view = new LinkedHashMap<>();
+        progress.forEach((k, v) -> view.put(k, v.toString()));
+        return view;
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /**
+     * Creates a new cluster's first configuration (hashicorp {@code BootstrapCluster}):
+     * term 1 and a configuration entry at index 1.
+     *
+     * @throws CannotBootstrapException if this server has any state, or the configuration does
+     *                                  not make it a voter
+     */
+    public void bootstrap(Configuration configuration) {
+        if (term > 0 || log.lastIndex() > 0 || log.snapshotIndex() > 0) {
+            throw new CannotBootstrapException("server " + id + " already has state (term " + term
+                    + ", last index " + log.lastIndex() + "); bootstrap only a new server");
+        }
+        if (!configuration.isVoter(id)) {
+            throw new CannotBootstrapException("bootstrap configuration must include this server (" + id + ") as a voter");
+        }
+        term = 1;
+        hardStateDirty = true;
+        LogEntry first = new LogEntry(1, 1, LogType.CONFIGURATION, ConfigurationCodec.encode(configuration));
+        log.append(List.of(first));
+        configurations.append(1, configuration);
+    }
+
+    /** Advances the logical clock by one tick. */
+    public void tick() {
+        ticks++;
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            electionElapsed++;
+            if (electionElapsed >= randomizedElectionTimeout && promotable()) {
+                campaign(config.preVote(), false);
+            }
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= config.electionTicks()) {
+            electionElapsed = 0;
+            if (config.checkQuorum() && !quorumActive()) {
+                // Thesis §6.2: a leader that cannot reach a quorum steps down, so that clients
+                // stop waiting on it and a lease it holds cannot be stale.
+                becomeFollower(term, null);
+                return;
+            }
+            progress.values().forEach(pr -> pr.recentActive = false);
+            if (transferee != null) {
+                transferee = null;
+                transferAborted = true;
+            }
+        }
+        if (transferee != null && ++transferElapsed >= config.electionTicks()) {
+            transferee = null;
+            transferAborted = true;
+        }
+        int staleAfter = Math.max(2 * config.heartbeatTicks(), config.electionTicks() / 2);
+        for (Progress pr : progress.values()) {
+            if (pr.mode == Progress.Mode.SNAPSHOT
+                    && ++pr.snapshotTicks >= SNAPSHOT_RETRY_ELECTIONS * config.electionTicks()) {
+                pr.becomeProbe();
+                replicationNeeded = true;
+            } else if (pr.mode == Progress.Mode.REPLICATE && pr.matchIndex < pr.nextIndex - 1
+                    && ticks - pr.lastProgressTick > staleAfter) {
+                // Appends unanswered for this long were probably lost (or their answers were);
+                // if nothing follows them, no rejection will ever reveal the gap. Probe again.
+                pr.becomeProbe();
+                replicationNeeded = true;
+            }
+        }
+        if (heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            readRoundNeeded = true;
+        }
+        pruneReadSeqTicks();
+    }
+
+    /** Handles a message from another server. */
+    public void step(RaftMessage m) {
+        if (!m.to().equals(id) || m.from().equals(id)) {
+            return;
+        }
+        if (m.term() > term) {
+            if (m instanceof RequestVote rv) {
+                if (!rv.leadershipTransfer() && inLease()) {
+                    // Thesis §6.2 / §4.2.3: while we hear from a current leader, ignore
+                    // candidates, so a removed or partitioned server cannot disrupt the cluster.
+                    return;
+                }
+                if (!rv.preVote()) {
+                    becomeFollower(m.term(), null);
+                }
+            } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
+                // A granted pre-vote carries the term we would campaign in; not a newer term.
+            } else {
+                boolean fromLeader = m instanceof AppendEntries || m instanceof InstallSnapshot || m instanceof TimeoutNow;
+                becomeFollower(m.term(), fromLeader ? m.from() : null);
+                if (fromLeader) {
+                    leaderAddress = m.fromAddress();
+                }
+            }
+        } else if (m.term() < term) {
+            // §5.1: reject requests from stale terms, and tell the sender our term.
+            switch (m) {
+                case AppendEntries a -> send(a.fromAddress(), new AppendEntriesResponse(term, id, address, a.from(),
+                        false, a.prevLogIndex(), 0, 0, a.readSeq()));
+                case RequestVote rv -> send(rv.fromAddress(), new RequestVoteResponse(term, id, address, rv.from(),
+                        false, rv.preVote()));
+                default -> {
+                }
+            }
+            return;
+        }
+        switch (m) {
+            case AppendEntries a -> handleAppendEntries(a);
+            case AppendEntriesResponse r -> handleAppendEntriesResponse(r);
+            case RequestVote rv -> handleRequestVote(rv);
+            case RequestVoteResponse r -> handleRequestVoteResponse(r);
+            case InstallSnapshot s -> {
+                // Snapshots arrive through snapshotReceived, after their data is stored.
+            }
+            case InstallSnapshotResponse r -> handleInstallSnapshotResponse(r);
+            case TimeoutNow t -> {
+                // Thesis §3.10: the leader asks us to take over; skip pre-vote.
+                if (promotable()) {
+                    campaign(false, true);
+                }
+            }
+        }
+    }
+
+    /**
+     * Proposes an entry on the leader and returns its index. It is persisted, replicated and
+     * committed through later Readies.
+     *
+     * @throws NotLeaderException                    if this server is not the leader
+     * @throws LeadershipTransferInProgressException while handing leadership over
+     */
+    public long propose(LogType type, byte[] data) {
+        requireLeaderAcceptingWrites();
+        long index = log.lastIndex() + 1;
+        log.append(List.of(new LogEntry(index, term, type, data)));
+        replicationNeeded = true;
+        return index;
+    }
+
+    /**
+     * Proposes a single-server membership change (thesis §4.1) and returns the index of its
+     * configuration entry.
+     *
+     * @throws ConfigurationChangeException if another change is uncommitted, the leader has not
+     *                                      committed in its term yet, {@code prevIndex} is stale,
+     *                                      or the change would leave no voter
+     */
+    public long changeMembership(MembershipChange change) {
+        requireLeaderAcceptingWrites();
+        if (!configurations.latestCommitted()) {
+            throw new ConfigurationChangeException("a configuration change is already in progress (index "
+                    + configurations.latestIndex() + " is not committed yet)");
+        }
+        if (!committedInTerm) {
+            // Needed for the safety of single-server changes across leader changes (see the
+            // raft-dev "bug in single-server membership changes" fix: commit in-term first).
+            throw new ConfigurationChangeException("the new leader has not committed an entry in its term yet; retry shortly");
+        }
+        if (change.prevIndex() != 0 && change.prevIndex() != configurations.latestIndex()) {
+            throw new ConfigurationChangeException("configuration changed since index " + change.prevIndex()
+                    + " (latest is " + configurations.latestIndex() + ")");
+        }
+        Configuration current = configurations.latest();
+        var existing = current.server(change.id());
+        Configuration next = switch (change.kind()) {
+            case ADD_VOTER -> current.with(new Server(change.id(), change.address(), Suffrage.VOTER, change.apiAddress()));
+            case ADD_NONVOTER -> existing.isPresent() && existing.get().isVoter()
+                    ? current
+                    : current.with(new Server(change.id(), change.address(), Suffrage.NONVOTER, change.apiAddress()));
+            case REMOVE -> current.without(change.id());
+            case DEMOTE -> existing.map(s -> current.with(s.withSuffrage(Suffrage.NONVOTER))).orElse(current);
+        };
+        if (next.voters().isEmpty()) {
+            throw new ConfigurationChangeException("the change would leave the cluster without voters");
+        }
+        long index = log.lastIndex() + 1;
+        log.append(List.of(new LogEntry(index, term, LogType.CONFIGURATION, ConfigurationCodec.encode(next))));
+        configurations.append(index, next);
+        syncProgressWithConfiguration();
+        replicationNeeded = true;
+        return index;
+    }
+
+    /**
+     * Starts handing leadership to {@code targetId}, or to the most up-to-date voter when null
+     * (thesis §3.10). New proposals are refused until the transfer ends.
+     *
+     * @throws LeadershipTransferException if there is no eligible voter
+     */
+    public void transferLeadership(String targetId) {
+        requireLeader();
+        if (transferee != null) {
+            throw new LeadershipTransferInProgressException();
+        }
+        Progress target = null;
+        if (targetId == null) {
+            for (Progress pr : progress.values()) {
+                if (configurations.latest().isVoter(pr.id) && (target == null || pr.matchIndex > target.matchIndex)) {
+                    target = pr;
+                }
+            }
+            if (target == null) {
+                throw new LeadershipTransferException("no other voter to transfer leadership to");
+            }
+        } else {
+            target = progress.get(targetId);
+            if (target == null || !configurations.latest().isVoter(targetId)) {
+                throw new LeadershipTransferException("cannot transfer leadership to " + targetId + ": not a voter in the configuration");
+            }
+        }
+        transferee = target.id;
+        transferElapsed = 0;
+        if (target.matchIndex == log.lastIndex()) {
+            sendTimeoutNow(target);
+        } else {
+            replicationNeeded = true;
+        }
+    }
+
+    /**
+     * Asks for a linearizable read point. The answer arrives as a {@link ReadState} with this
+     * request id once a quorum confirms this leader (or at once under a valid lease when
+     * {@code lease} is set, or in a single-voter cluster).
+     *
+     * @throws NotLeaderException if this server is not the leader
+     */
+    public void readIndex(long requestId, boolean lease) {
+        requireLeader();
+        if (!committedInTerm) {
+            // Thesis §6.4 step 1: the commit index is only known to be current once the
+            // leader has committed an entry of its own term.
+            readsAwaitingTermCommit.add(new long[] {requestId, lease ? 1 : 0});
+            return;
+        }
+        if (onlyVoterIsSelf() || (lease && leaseValid())) {
+            readStates.add(new ReadState(requestId, commitIndex));
+            return;
+        }
+        pendingReads.addLast(new PendingRead(requestId, commitIndex, readSeq + 1));
+        readRoundNeeded = true;
+    }
+
+    /**
+     * A snapshot of the local FSM was stored. The log before {@code meta.index() - trailingLogs}
+     * can go.
+     */
+    public void snapshotSaved(SnapshotMeta meta) {
+        if (latestSnapshot == null || meta.index() > latestSnapshot.index()) {
+            latestSnapshot = meta;
+        }
+        long firstKept = meta.index() - config.trailingLogs() + 1;
+        if (meta.index() > log.snapshotIndex() || firstKept > log.firstIndex()) {
+            long keep = Math.max(firstKept, log.firstIndex());
+            log.compactedTo(meta.index(), meta.term(), keep);
+            if (firstKept > 1) {
+                compactBefore = Math.max(compactBefore, firstKept);
+            }
+        }
+    }
+
+    /**
+     * A snapshot sent by a leader has been stored locally under {@code local} (§7
+     * InstallSnapshot, receiver side).
+     */
+    public void snapshotReceived(InstallSnapshot header, SnapshotMeta local) {
+        if (header.term() < term) {
+            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), false, log.lastIndex()));
+            return;
+        }
+        if (header.term() > term || role != Role.FOLLOWER) {
+            becomeFollower(header.term(), header.from());
+        }
+        heardFromLeader(header.from(), header.fromAddress());
+        if (local.index() <= commitIndex) {
+            // We already have this state (a duplicate or a slow retry).
+            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, log.lastIndex()));
+            return;
+        }
+        boolean discarded = log.restore(local.index(), local.term());
+        if (discarded) {
+            resetLogTo = local.index() + 1;
+            configurations.truncateAfter(local.index());
+        }
+        configurations.restore(local.configurationIndex(), local.configuration());
+        commitIndex = local.index();
+        applyCursor = local.index();
+        latestSnapshot = local;
+        restorePending = local;
+        send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, local.index()));
+    }
+
+    /** Streaming a snapshot to {@code peerId} failed; retry after an election timeout. */
+    public void snapshotSendFailed(String peerId) {
+        Progress pr = progress.get(peerId);
+        if (pr != null && pr.mode == Progress.Mode.SNAPSHOT) {
+            pr.snapshotTicks = Math.max(pr.snapshotTicks,
+                    (SNAPSHOT_RETRY_ELECTIONS - 1) * config.electionTicks());
+        }
+    }
+
+    /**
+     * A user snapshot (hashicorp {@code Restore}) was stored locally as {@code local}, with an
+     * index past the log: the state continues from it, and followers will install it because
+     * the log before it is gone.
+     *
+     * @throws NotLeaderException if this server is no longer the leader
+     */
+    public void restoreUserSnapshot(SnapshotMeta local) {
+        requireLeaderAcceptingWrites();
+        if (local.index() <= log.lastIndex()) {
+            throw new IllegalArgumentException("user snapshot index " + local.index() + " must be past the log (" + log.lastIndex() + ")");
+        }
+        log.restore(local.index(), local.term());
+        resetLogTo = local.index() + 1;
+        configurations.restore(local.configurationIndex(), local.configuration());
+        commitIndex = local.index();
+        applyCursor = local.index();
+        selfMatch = local.index();
+        latestSnapshot = local;
+        restorePending = local;
+        for (Progress pr : progress.values()) {
+            pr.nextIndex = Math.max(pr.nextIndex, local.index() + 1);
+            pr.becomeProbe();
+        }
+        replicationNeeded = true;
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /** True if {@link #ready()} has something to do. */
+    public boolean hasReady() {
+        return hardStateDirty || resetLogTo > 0 || log.lastIndex() > persistedIndex() || !outbox.isEmpty()
+                || commitIndex > applyCursor || restorePending != null || compactBefore > 0 || !readStates.isEmpty()
+                || transferAborted || !softState().equals(reportedSoftState)
+                || (role == Role.LEADER && (readRoundNeeded || replicationNeeded || commitChanged));
+    }
+
+    private long persistedIndex() {
+        return log.stableLastIndex();
+    }
+
+    /**
+     * Collects what the driver must do now, in order (see {@link Ready}). Must be followed by
+     * {@link #advance(Ready)} once the driver has done it.
+     */
+    public Ready ready() {
+        if (role == Role.LEADER) {
+            flushLeaderMessages();
+        }
+        List<LogEntry> committed = List.of();
+        if (commitIndex > applyCursor) {
+            long to = Math.min(commitIndex, applyCursor + (long) config.maxApplyBatch() * 4);
+            committed = log.entries(applyCursor + 1, to, 64L << 20);
+            if (!committed.isEmpty()) {
+                applyCursor = committed.get(committed.size() - 1).index();
+            }
+        }
+        SoftState soft = softState();
+        Ready ready = new Ready(
+                hardStateDirty ? new HardState(term, votedFor) : null,
+                resetLogTo,
+                log.unstableEntries(),
+                List.copyOf(outbox),
+                restorePending,
+                committed,
+                compactBefore,
+                List.copyOf(readStates),
+                soft.equals(reportedSoftState) ? null : soft,
+                transferAborted);
+        hardStateDirty = false;
+        resetLogTo = 0;
+        outbox.clear();
+        restorePending = null;
+        compactBefore = 0;
+        readStates.clear();
+        reportedSoftState = soft;
+        transferAborted = false;
+        return ready;
+    }
+
+    /** The driver has carried out {@code ready}: its entries are durable. */
+    public void advance(Ready ready) {
+        if (!ready.entries().isEmpty()) {
+            LogEntry last = ready.entries().get(ready.entries().size() - 1);
+            log.stableTo(last.index(), last.term());
+            if (role == Role.LEADER && last.term() == term) {
+                selfMatch = Math.max(selfMatch, last.index());
+                maybeCommit();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private SoftState softState() {
+        return new SoftState(state(), term, leaderId, leaderAddress);
+    }
+
+    private boolean promotable() {
+        return configurations.latest().isVoter(id);
+    }
+
+    private boolean inLease() {
+        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+    }
+
+    private void resetElectionTimeout() {
+        int base = config.electionTicks();
+        randomizedElectionTimeout = base + random.nextInt(base);
+    }
+
+    private void becomeFollower(long newTerm, String leader) {
+        if (newTerm != term) {
+            term = newTerm;
+            votedFor = null;
+            hardStateDirty = true;
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        leaderAddress = null;
+        electionElapsed = 0;
+        resetElectionTimeout();
+        resetLeaderState();
+    }
+
+    private void resetLeaderState() {
+        progress.clear();
+        pendingReads.clear();
+        readsAwaitingTermCommit.clear();
+        readSeqSentTick.clear();
+        if (transferee != null) {
+            transferee = null;
+        }
+        readRoundNeeded = false;
+        replicationNeeded = false;
+        commitChanged = false;
+        committedInTerm = false;
+    }
+
+    private void heardFromLeader(String leader, String leaderAddr) {
+        leaderId = leader;
+        leaderAddress = leaderAddr;
+        electionElapsed = 0;
+        lastLeaderContactTick = ticks;
+    }
+
+    private void campaign(boolean preVote, boolean transfer) {
+        votesGranted.clear();
+        votesRejected.clear();
+        long campaignTerm;
+        if (preVote) {
+            // Thesis §9.6: ask first whether we could win, without disturbing anyone's term.
+            role = Role.PRE_CANDIDATE;
+            campaignTerm = term + 1;
+        } else {
+            // §5.2: increment currentTerm, vote for self.
+            role = Role.CANDIDATE;
+            term++;
+            votedFor = id;
+            hardStateDirty = true;
+            campaignTerm = term;
+        }
+        leaderId = null;
+        leaderAddress = null;
+        electionElapsed = 0;
+        resetElectionTimeout();
+        resetLeaderState();
+        votesGranted.add(id);
+        if (tally() == Quorum.VoteResult.WON) {
+            if (preVote) {
+                campaign(false, transfer);
+            } else {
+                becomeLeader();
+            }
+            return;
+        }
+        for (Server s : configurations.latest().voters()) {
+            if (!s.id().equals(id)) {
+                send(s.address(), new RequestVote(campaignTerm, id, address, s.id(), log.lastIndex(), log.lastTerm(),
+                        preVote, transfer));
+            }
+        }
+    }
+
+    private Quorum.VoteResult tally() {
+        List<String> voters = configurations.latest().voters().stream().map(Server::id).toList();
+        return Quorum.tally(voters, votesGranted, votesRejected);
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = id;
+        leaderAddress = address;
+        heartbeatElapsed = 0;
+        electionElapsed = 0;
+        transferee = null;
+        progress.clear();
+        selfMatch = persistedIndex();
+        syncProgressWithConfiguration();
+        for (Progress pr : progress.values()) {
+            pr.recentActive = true;
+        }
+        // §5.4.2 / §8: a new leader commits entries of earlier terms only by committing one of
+        // its own, so it appends a no-op at once.
+        termStartIndex = log.lastIndex() + 1;
+        log.append(List.of(LogEntry.of(termStartIndex, term, LogType.NOOP)));
+        committedInTerm = false;
+        replicationNeeded = true;
+    }
+
+    private void syncProgressWithConfiguration() {
+        Configuration latest = configurations.latest();
+        progress.keySet().removeIf(peer -> latest.server(peer).isEmpty());
+        for (Server s : latest.servers()) {
+            if (s.id().equals(id)) {
+                continue;
+            }
+            Progress pr = progress.get(s.id());
+            if (pr == null) {
+                pr = new Progress(s.id(), s.address(), log.lastIndex() + 1, config.maxInflightAppends());
+                pr.recentActive = true;
+                progress.put(s.id(), pr);
+            } else {
+                pr.address = s.address();
+            }
+        }
+        if (transferee != null && !progress.containsKey(transferee)) {
+            transferee = null;
+            transferAborted = true;
+        }
+    }
+
+    private void requireLeader() {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(leader());
+        }
+    }
+
+    private void requireLeaderAcceptingWrites() {
+        requireLeader();
+        if (transferee != null) {
+            throw new LeadershipTransferInProgressException();
+        }
+    }
+
+    private boolean onlyVoterIsSelf() {
+        List<Server> voters = configurations.latest().voters();
+        return voters.size() == 1 && voters.get(0).id().equals(id);
+    }
+
+    private boolean quorumActive() {
+        Set<String> active = new HashSet<>();
+        active.add(id);
+        progress.values().stream().filter(pr -> pr.recentActive).forEach(pr -> active.add(pr.id));
+        List<String> voters = configurations.latest().voters().stream().map(Server::id).toList();
+        long count = voters.stream().filter(active::contains).count();
+        return voters.isEmpty() || count >= Quorum.majority(voters.size());
+    }
+
+    // ---------------------------------------------------------------- votes
+
+    private void handleRequestVote(RequestVote m) {
+        // §5.2, §5.4.1: grant if we have not voted for someone else in this term and the
+        // candidate's log is at least as up-to-date as ours.
+        boolean canVote = m.from().equals(votedFor)
+                || (votedFor == null && leaderId == null)
+                || (m.preVote() && m.term() > term);
+        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+            if (m.preVote()) {
+                send(m.fromAddress(), new RequestVoteResponse(m.term(), id, address, m.from(), true, true));
+            } else {
+                electionElapsed = 0;
+                votedFor = m.from();
+                hardStateDirty = true;
+                send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), true, false));
+            }
+        } else {
+            send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), false, m.preVote()));
+        }
+    }
+
+    private void handleRequestVoteResponse(RequestVoteResponse m) {
+        boolean relevant = (role == Role.PRE_CANDIDATE && m.preVote())
+                || (role == Role.CANDIDATE && !m.preVote() && m.term() == term);
+        if (!relevant) {
+            return;
+        }
+        if (m.granted()) {
+            votesGranted.add(m.from());
+        } else {
+            votesRejected.add(m.from());
+        }
+        switch (tally()) {
+            case WON -> {
+                if (role == Role.PRE_CANDIDATE) {
+                    campaign(false, false);
+                } else {
+                    becomeLeader();
+                }
+            }
+            case LOST -> becomeFollower(term, null);
+            case PENDING -> {
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- replication: follower
+
+    private void handleAppendEntries(AppendEntries m) {
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, m.from());
+        }
+        heardFromLeader(m.from(), m.fromAddress());
+        long prevIndex = m.prevLogIndex();
+        long prevTerm = m.prevLogTerm();
+        List<LogEntry> entries = m.entries();
+        if (prevIndex < commitIndex) {
+            // Entries up to our commit index are known to match the leader's (§5.4 leader
+            // completeness): skip them and check from the commit index instead.
+            int skip = (int) Math.min(entries.size(), commitIndex - prevIndex);
+            entries = entries.subList(skip, entries.size());
+            prevIndex = commitIndex;
+            prevTerm = log.term(commitIndex);
+            if (entries.isEmpty()) {
+                send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), true,
+                        commitIndex, 0, 0, m.readSeq()));
+                return;
+            }
+        }
+        // §5.3: reply false if the log doesn't contain an entry at prevLogIndex whose term
+        // matches prevLogTerm.
+        if (!log.matchTerm(prevIndex, prevTerm)) {
+            long conflictTerm;
+            long conflictIndex;
+            if (prevIndex > log.lastIndex()) {
+                conflictTerm = 0;
+                conflictIndex = log.lastIndex() + 1;
+            } else {
+                conflictTerm = Math.max(0, log.term(prevIndex));
+                conflictIndex = prevIndex;
+                // Fast back-off: report the first index of the conflicting term.
+                while (conflictIndex - 1 > commitIndex && conflictIndex - 1 >= log.firstIndex()
+                        && log.term(conflictIndex - 1) == conflictTerm) {
+                    conflictIndex--;
+                }
+            }
+            send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), false, m.prevLogIndex(),
+                    conflictIndex, conflictTerm, m.readSeq()));
+            return;
+        }
+        // §5.3: if an existing entry conflicts with a new one (same index, different term),
+        // delete it and all that follow; append entries not already in the log.
+        int firstNew = entries.size();
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            if (!log.matchTerm(e.index(), e.term())) {
+                firstNew = i;
+                break;
+            }
+        }
+        if (firstNew < entries.size()) {
+            LogEntry first = entries.get(firstNew);
+            if (first.index() <= log.lastIndex()) {
+                if (first.index() <= commitIndex) {
+                    throw new IllegalStateException("leader " + m.from() + " tried to overwrite committed entry "
+                            + first.index() + " (commit index " + commitIndex + ")");
+                }
+                log.truncateAfter(first.index() - 1);
+                configurations.truncateAfter(first.index() - 1);
+            }
+            List<LogEntry> toAppend = entries.subList(firstNew, entries.size());
+            log.append(toAppend);
+            for (LogEntry e : toAppend) {
+                if (e.type() == LogType.CONFIGURATION) {
+                    configurations.append(e.index(), ConfigurationCodec.decode(e.data()));
+                }
+            }
+        }
+        long lastNew = prevIndex + entries.size();
+        // §5.3: if leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry).
+        commitTo(Math.min(m.leaderCommit(), lastNew));
+        send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), true, lastNew, 0, 0, m.readSeq()));
+    }
+
+    private void commitTo(long index) {
+        if (index > commitIndex) {
+            commitIndex = index;
+            configurations.commitTo(index);
+        }
+    }
+
+    // ---------------------------------------------------------------- replication: leader
+
+    private void handleAppendEntriesResponse(AppendEntriesResponse m) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (m.readSeq() > pr.ackedReadSeq) {
+            pr.ackedReadSeq = m.readSeq();
+            releaseConfirmedReads();
+        }
+        if (!m.success()) {
+            handleRejection(pr, m);
+            return;
+        }
+        if (pr.maybeUpdate(m.lastLogIndex())) {
+            pr.lastProgressTick = ticks;
+            switch (pr.mode) {
+                case PROBE -> {
+                    pr.becomeReplicate();
+                    pr.lastProgressTick = ticks;
+                }
+                case SNAPSHOT -> {
+                    if (pr.matchIndex >= pr.pendingSnapshotIndex) {
+                        pr.becomeProbe();
+                    }
+                }
+                case REPLICATE -> pr.inflights.freeUpTo(m.lastLogIndex());
+            }
+            maybeCommit();
+            if (role != Role.LEADER) {
+                return;
+            }
+            if (pr.id.equals(transferee) && pr.matchIndex == log.lastIndex()) {
+                sendTimeoutNow(pr);
+            }
+        } else if (pr.mode == Progress.Mode.REPLICATE) {
+            pr.inflights.freeUpTo(m.lastLogIndex());
+            if (pr.inflights.full()) {
+                // An answer that does not move matchIndex (a heartbeat's): the follower is
+                // alive but our appends' answers may be lost; let one more through.
+                pr.inflights.freeFirstOne();
+            }
+        } else if (pr.mode == Progress.Mode.PROBE) {
+            pr.probeSent = false;
+        }
+        sendAppends(pr, false);
+    }
+
+    private void handleRejection(Progress pr, AppendEntriesResponse m) {
+        long rejected = m.lastLogIndex();
+        if (pr.mode == Progress.Mode.SNAPSHOT) {
+            return;
+        }
+        if (pr.mode == Progress.Mode.REPLICATE && rejected <= pr.matchIndex) {
+            return; // stale
+        }
+        if (pr.mode == Progress.Mode.PROBE && rejected != pr.nextIndex - 1) {
+            return; // stale
+        }
+        long hint = m.conflictIndex();
+        if (m.conflictTerm() > 0) {
+            // Fast back-off (§5.3 end): skip to after our last entry of the follower's
+            // conflicting term, or to the first index of that term on the follower.
+            long j = lastIndexOfTerm(m.conflictTerm(), Math.min(rejected, log.lastIndex()));
+            if (j > 0) {
+                hint = j + 1;
+            }
+        }
+        pr.becomeProbe();
+        pr.nextIndex = Math.max(pr.matchIndex + 1, Math.min(Math.max(hint, 1), rejected));
+        sendAppends(pr, false);
+    }
+
+    private long lastIndexOfTerm(long t, long from) {
+        for (long i = from; i >= log.firstIndex() && i > 0; i--) {
+            long ti = log.term(i);
+            if (ti == t) {
+                return i;
+            }
+            if (ti < t) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    private void handleInstallSnapshotResponse(InstallSnapshotResponse m) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (pr.mode != Progress.Mode.SNAPSHOT) {
+            return;
+        }
+        if (m.success()) {
+            pr.maybeUpdate(pr.pendingSnapshotIndex);
+            maybeCommit();
+            if (role != Role.LEADER) {
+                return;
+            }
+        }
+        pr.becomeProbe();
+        sendAppends(pr, false);
+    }
+
+    private void maybeCommit() {
+        List<String> voters = new ArrayList<>();
+        Map<String, Long> acked = new HashMap<>();
+        for (Server s : configurations.latest().voters()) {
+            voters.add(s.id());
+            if (s.id().equals(id)) {
+                acked.put(id, selfMatch);
+            } else {
+                Progress pr = progress.get(s.id());
+                acked.put(s.id(), pr == null ? 0 : pr.matchIndex);
+            }
+        }
+        long candidate = Quorum.committedIndex(voters, acked);
+        // §5.4.2: only entries of the current term are committed by counting replicas.
+        if (candidate > commitIndex && log.term(candidate) == term) {
+            commitTo(candidate);
+            commitChanged = true;
+            if (!committedInTerm && commitIndex >= termStartIndex) {
+                committedInTerm = true;
+                List<long[]> waiting = new ArrayList<>(readsAwaitingTermCommit);
+                readsAwaitingTermCommit.clear();
+                for (long[] r : waiting) {
+                    readIndex(r[0], r[1] == 1);
+                }
+            }
+            if (configurations.latestCommitted() && !configurations.latest().isVoter(id)) {
+                // Thesis §4.2.2: a leader removed from (or demoted in) the configuration steps
+                // down once that configuration is committed.
+                becomeFollower(term, null);
+            }
+        }
+    }
+
+    private void flushLeaderMessages() {
+        if (readRoundNeeded) {
+            readRoundNeeded = false;
+            broadcastHeartbeat();
+        }
+        if (replicationNeeded || commitChanged) {
+            boolean notifyCommit = commitChanged;
+            replicationNeeded = false;
+            commitChanged = false;
+            for (Progress pr : progress.values()) {
+                sendAppends(pr, notifyCommit);
+            }
+        }
+    }
+
+    /** Sends what {@code pr} is missing, pipelining in REPLICATE mode; an empty append if asked. */
+    private void sendAppends(Progress pr, boolean sendIfEmpty) {
+        boolean sentAny = false;
+        while (!pr.paused()) {
+            long prevIndex = pr.nextIndex - 1;
+            long prevTerm = log.term(prevIndex);
+            List<LogEntry> entries = List.of();
+            if (pr.nextIndex <= log.lastIndex()) {
+                long to = Math.min(log.lastIndex(), pr.nextIndex + config.maxAppendEntries() - 1);
+                entries = log.entries(pr.nextIndex, to, config.maxAppendBytes());
+            }
+            if (prevTerm == RaftLog.UNAVAILABLE || (pr.nextIndex <= log.lastIndex() && entries.isEmpty())) {
+                sendSnapshot(pr);
+                return;
+            }
+            if (entries.isEmpty() && (sentAny || !sendIfEmpty)) {
+                return;
+            }
+            send(pr.address, new AppendEntries(term, id, address, pr.id, prevIndex, prevTerm, entries, commitIndex, readSeq));
+            sentAny = true;
+            if (entries.isEmpty()) {
+                return;
+            }
+            long last = entries.get(entries.size() - 1).index();
+            if (pr.mode == Progress.Mode.REPLICATE) {
+                pr.nextIndex = last + 1;
+                pr.inflights.add(last);
+            } else {
+                pr.probeSent = true;
+            }
+        }
+    }
+
+    private void sendSnapshot(Progress pr) {
+        if (latestSnapshot == null) {
+            throw new IllegalStateException("follower " + pr.id + " needs entry " + pr.nextIndex
+                    + " which is compacted, and there is no snapshot");
+        }
+        pr.becomeSnapshot(latestSnapshot.index());
+        send(pr.address, new InstallSnapshot(term, id, address, pr.id, latestSnapshot));
+    }
+
+    private void broadcastHeartbeat() {
+        readSeq++;
+        readSeqSentTick.put(readSeq, ticks);
+        for (Progress pr : progress.values()) {
+            long prevIndex = pr.matchIndex;
+            long prevTerm = log.term(prevIndex);
+            if (prevTerm == RaftLog.UNAVAILABLE) {
+                prevIndex = 0;
+                prevTerm = 0;
+            }
+            send(pr.address, new AppendEntries(term, id, address, pr.id, prevIndex, prevTerm, List.of(),
+                    commitIndex, readSeq));
+        }
+        releaseConfirmedReads();
+    }
+
+    private void sendTimeoutNow(Progress pr) {
+        send(pr.address, new TimeoutNow(term, id, address, pr.id));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** The highest read sequence a quorum of voters (counting this leader) has echoed. */
+    private long quorumReadSeq() {
+        List<Server> voters = configurations.latest().voters();
+        long[] seqs = new long[voters.size()];
+        int i = 0;
+        for (Server s : voters) {
+            Progress pr = progress.get(s.id());
+            seqs[i++] = s.id().equals(id) ? readSeq : pr == null ? 0 : pr.ackedReadSeq;
+        }
+        if (seqs.length == 0) {
+            return 0;
+        }
+        Arrays.sort(seqs);
+        return seqs[seqs.length - Quorum.majority(seqs.length)];
+    }
+
+    private void releaseConfirmedReads() {
+        if (pendingReads.isEmpty()) {
+            return;
+        }
+        long confirmed = quorumReadSeq();
+        while (!pendingReads.isEmpty() && pendingReads.peekFirst().seq() <= confirmed) {
+            PendingRead r = pendingReads.pollFirst();
+            readStates.add(new ReadState(r.requestId(), r.index()));
+        }
+    }
+
+    /**
+     * True while a quorum of voters has acknowledged a heartbeat sent less than the lease ago:
+     * no other leader can have been elected since (voters that heard from us refuse candidates
+     * for an election timeout, which is longer than the lease).
+     */
+    private boolean leaseValid() {
+        List<Server> voters = configurations.latest().voters();
+        long[] ackTicks = new long[voters.size()];
+        int i = 0;
+        for (Server s : voters) {
+            if (s.id().equals(id)) {
+                ackTicks[i++] = ticks;
+            } else {
+                Progress pr = progress.get(s.id());
+                Map.Entry<Long, Long> sent = pr == null ? null : readSeqSentTick.floorEntry(pr.ackedReadSeq);
+                ackTicks[i++] = sent == null || pr.ackedReadSeq == 0 ? Long.MIN_VALUE / 2 : sent.getValue();
+            }
+        }
+        if (ackTicks.length == 0) {
+            return false;
+        }
+        Arrays.sort(ackTicks);
+        long quorumTick = ackTicks[ackTicks.length - Quorum.majority(ackTicks.length)];
+        return ticks - quorumTick < config.leaseTicks();
+    }
+
+    private void pruneReadSeqTicks() {
+        long horizon = ticks - 2L * config.electionTicks();
+        while (!readSeqSentTick.isEmpty() && readSeqSentTick.firstEntry().getValue() < horizon
+                && readSeqSentTick.size() > 1) {
+            readSeqSentTick.pollFirstEntry();
+        }
+    }
+
+    private void send(String to, RaftMessage message) {
+        outbox.add(new Outbound(to, message));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.skiff.raft.sim;
+
+/** An invariant was violated: the message says which, with the virtual time. */
+final class SimulationFailure extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    SimulationFailure(String message) {
+        super(message);
+    }
+}
