@@ -25,4 +25,13 @@ public sealed interface Observation {
      */
     record LeaderChanged(Optional<Server> leader, long term) implements Observation {
     }
+
+    /**
+     * The server stopped because of an error it cannot recover from (a corrupt log, a fenced
+     * stable store, a bug). The process should exit and an operator look at the cause.
+     *
+     * @param cause what went wrong
+     */
+    record Fatal(Throwable cause) implements Observation {
+    }
 }

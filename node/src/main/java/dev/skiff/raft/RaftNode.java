@@ -1,11 +1,882 @@
 package dev.skiff.raft;
 
-final class RaftNode {
-    private RaftNode() {
+import dev.skiff.raft.core.HardState;
+import dev.skiff.raft.core.MembershipChange;
+import dev.skiff.raft.core.Outbound;
+import dev.skiff.raft.core.RaftCore;
+import dev.skiff.raft.core.ReadState;
+import dev.skiff.raft.core.Ready;
+import dev.skiff.raft.core.SoftState;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.RaftMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Implementation notes
+ *
+ * Threads. One loop thread owns the RaftCore: every public method and every inbound message
+ * becomes an item on the loop's queue. The loop drains everything queued (group commit: all
+ * proposals that arrived meanwhile go into one Ready and one fsync), catches up the logical
+ * clock with System.nanoTime (so a paused process does not believe in a stale lease), then
+ * carries out Readies in the order Ready documents: persist, send, hand to the FSM thread.
+ * The FSM thread applies committed entries, restores and captures snapshots; snapshot data is
+ * written by a third, virtual thread, so neither the loop nor applies wait for snapshot I/O.
+ * A timer thread only posts ticks-due and timeouts back to the loop.
+ *
+ * Futures. Pending operations are keyed by log index (applies, barriers, membership changes)
+ * or by request id (reads). The FSM thread completes index-keyed futures as it applies; the
+ * loop fails them when leadership is lost (outcome unknown) or on shutdown.
+ *
+ * Storage failures. If persisting a Ready fails (disk full, I/O error), nothing of that Ready
+ * is sent and the core is not advanced: the unpersisted entries stay in the core's memory and
+ * are persisted again by the next Ready. Meanwhile new applies fail fast with
+ * StorageFailureException (nothing appended) and the loop retries with backoff; a leader that
+ * cannot write sends nothing, so the cluster elects another. Other errors are fatal.
+ */
+
+/**
+ * The {@link Raft} implementation: a {@link RaftCore} driven by a single loop thread. See the
+ * implementation notes in the source.
+ */
+final class RaftNode implements Raft, MessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
+    /** Most queued items the loop takes before carrying out a Ready: bounds the latency of one batch. */
+    private static final int MAX_DRAIN = 4096;
+    private static final long STORAGE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private record Pending(CompletableFuture<Object> future, long term, LogType type) {
+    }
+
+    private final RaftConfig config;
+    private final Fsm fsm;
+    private final RaftStorage storage;
+    private final Transport transport;
+    private final RaftCore core;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Thread loopThread;
+    private final ExecutorService fsmThread;
+    private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService timer;
+    private final ExecutorService notifier;
+    private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
+    private final long tickNanos;
+    private final long startNanos = System.nanoTime();
+    private long ticksDone;
+
+    // Loop-owned.
+    private final Map<Long, Pending> pendingByIndex = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Long>> pendingReads = new java.util.HashMap<>();
+    private final Map<Long, Boolean> readWaitsForApply = new java.util.HashMap<>();
+    private long nextReadId = 1;
+    private CompletableFuture<Void> pendingTransfer;
+    private boolean restoreInProgress;
+    private boolean storageFailed;
+    private long storageRetryAt;
+    private SoftState lastSoft;
+
+    // FSM-thread-owned.
+    private long fsmAppliedTerm;
+    private Configuration fsmConfiguration = Configuration.EMPTY;
+    private long fsmConfigurationIndex;
+    private final List<Map.Entry<Long, CompletableFuture<Long>>> waitingForApply = new ArrayList<>();
+
+    // Published state for readers on any thread.
+    private volatile RaftState state = RaftState.FOLLOWER;
+    private volatile Server leader;
+    private volatile long appliedIndex;
+    private volatile RaftStats stats;
+    private volatile boolean running = true;
+    private final AtomicLong lastSnapshotIndex = new AtomicLong();
+    private final AtomicBoolean snapshotInProgress = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+    private RaftNode(RaftConfig config, Fsm fsm, RaftStorage storage, Transport transport, RaftCore core,
+                     SnapshotMeta startSnapshot) {
+        this.config = config;
+        this.fsm = fsm;
+        this.storage = storage;
+        this.transport = transport;
+        this.core = core;
+        this.tickNanos = config.tickInterval().toNanos();
+        String id = config.localId();
+        this.fsmThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-fsm-" + id).daemon().factory());
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
+        this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-notify-" + id).daemon().factory());
+        if (startSnapshot != null) {
+            appliedIndex = startSnapshot.index();
+            fsmAppliedTerm = startSnapshot.term();
+            fsmConfiguration = startSnapshot.configuration();
+            fsmConfigurationIndex = startSnapshot.configurationIndex();
+            lastSnapshotIndex.set(startSnapshot.index());
+        }
+        this.lastSoft = new SoftState(core.state(), core.term(), core.leaderId(), core.leaderAddress());
+        publish();
+        this.loopThread = Thread.ofPlatform().name("raft-loop-" + id).daemon().unstarted(this::runLoop);
     }
 
     static Raft start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable,
-                      SnapshotStore snapshots, Transport transport) {
-        throw new UnsupportedOperationException("RaftNode: in progress (issue #2)");
+                      SnapshotStore snapshots, Transport transport) throws IOException {
+        config.validate();
+        RaftStorage storage = new RaftStorage(logs, stable, snapshots);
+        SnapshotMeta snapshot = storage.latestSnapshot().orElse(null);
+        if (snapshot != null) {
+            try (OpenSnapshot open = snapshots.open(snapshot.id())) {
+                fsm.restore(open.data());
+            }
+            log.info("restored snapshot id={} index={} term={}", snapshot.id(), snapshot.index(), snapshot.term());
+        }
+        if (storage.reconcileLog(snapshot)) {
+            log.warn("log did not continue snapshot index={}; discarded it, will catch up from the leader", snapshot.index());
+        }
+        HardState hs = storage.loadHardState();
+        RaftCore core = new RaftCore(config, transport.localAddress(), logs, hs, snapshot,
+                new SplittableRandom(System.nanoTime() ^ config.localId().hashCode()));
+        RaftNode node = new RaftNode(config, fsm, storage, transport, core, snapshot);
+        transport.start(node);
+        node.loopThread.start();
+        long interval = config.snapshotInterval().toMillis();
+        node.timer.scheduleWithFixedDelay(node::maybeSnapshotPeriodically, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("raft started id={} address={} term={} lastIndex={} commitIndex={}", config.localId(),
+                transport.localAddress(), hs.term(), core.lastIndex(), core.commitIndex());
+        return node;
+    }
+
+    // ---------------------------------------------------------------- loop
+
+    private void post(Runnable task) {
+        if (!running) {
+            throw new RaftShutdownException(false);
+        }
+        queue.add(task);
+    }
+
+    private void runLoop() {
+        List<Object> batch = new ArrayList<>(256);
+        try {
+            while (running) {
+                long nextTickAt = startNanos + (ticksDone + 1) * tickNanos;
+                long waitNanos = Math.max(0, nextTickAt - System.nanoTime());
+                Object first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_DRAIN);
+                }
+                for (Object item : batch) {
+                    handle(item);
+                }
+                batch.clear();
+                catchUpTicks();
+                processReadies();
+                publish();
+            }
+        } catch (Throwable t) {
+            if (running) {
+                log.error("raft loop failed, shutting down id={}", config.localId(), t);
+                notifyObservers(new Observation.Fatal(t));
+                running = false;
+                failAllPending(new RaftShutdownException(true));
+            }
+        } finally {
+            terminated.complete(null);
+        }
+    }
+
+    private void handle(Object item) {
+        switch (item) {
+            case RaftMessage m -> core.step(m);
+            case Runnable r -> r.run();
+            default -> throw new IllegalStateException("unexpected loop item " + item);
+        }
+    }
+
+    private void catchUpTicks() {
+        long due = (System.nanoTime() - startNanos) / tickNanos;
+        while (ticksDone < due) {
+            ticksDone++;
+            core.tick();
+        }
+    }
+
+    private void processReadies() {
+        if (storageFailed && System.nanoTime() < storageRetryAt) {
+            return;
+        }
+        while (core.hasReady()) {
+            Ready ready = core.ready();
+            try {
+                storage.persist(ready);
+                if (storageFailed) {
+                    storageFailed = false;
+                    log.info("storage recovered, writes resume id={}", config.localId());
+                }
+            } catch (StableStoreFencedException e) {
+                throw new IllegalStateException("stable store fenced this server: " + e.getMessage(), e);
+            } catch (CorruptLogException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            } catch (IOException e) {
+                if (!storageFailed) {
+                    log.error("storage write failed; refusing writes until it recovers id={} cause={}",
+                            config.localId(), e.toString());
+                }
+                storageFailed = true;
+                storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
+                lastStorageError = e;
+                return;
+            }
+            for (Outbound out : ready.messages()) {
+                send(out);
+            }
+            if (ready.restore() != null || !ready.committed().isEmpty()) {
+                SnapshotMeta restore = ready.restore();
+                List<LogEntry> committed = ready.committed();
+                fsmThread.execute(() -> applyOnFsmThread(restore, committed));
+            }
+            try {
+                storage.compact(ready);
+            } catch (IOException e) {
+                log.warn("log compaction failed (will retry at the next snapshot) id={} cause={}", config.localId(), e.toString());
+            }
+            for (ReadState rs : ready.readStates()) {
+                confirmRead(rs);
+            }
+            if (ready.softState() != null) {
+                onSoftStateChange(ready.softState());
+            }
+            if (ready.transferAborted() && pendingTransfer != null) {
+                pendingTransfer.completeExceptionally(new LeadershipTransferException(
+                        "the target did not take over leadership within an election timeout"));
+                pendingTransfer = null;
+            }
+            core.advance(ready);
+        }
+    }
+
+    private volatile IOException lastStorageError;
+
+    private void send(Outbound out) {
+        if (out.message() instanceof InstallSnapshot header) {
+            String peer = header.to();
+            try {
+                OpenSnapshot open = storage.snapshots().open(header.meta().id());
+                log.info("sending snapshot id={} index={} to={}", header.meta().id(), header.meta().index(), peer);
+                transport.sendSnapshot(out.address(), header, open).whenComplete((ok, err) -> {
+                    if (err != null) {
+                        log.warn("snapshot transfer to {} failed: {}", peer, err.toString());
+                        postQuietly(() -> core.snapshotSendFailed(peer));
+                    }
+                });
+            } catch (IOException e) {
+                log.warn("cannot open snapshot {} for {}: {}", header.meta().id(), peer, e.toString());
+                core.snapshotSendFailed(peer);
+            }
+            return;
+        }
+        transport.send(out.address(), out.message());
+    }
+
+    private void postQuietly(Runnable task) {
+        if (running) {
+            queue.add(task);
+        }
+    }
+
+    private void onSoftStateChange(SoftState soft) {
+        boolean wasLeader = lastSoft.state() == RaftState.LEADER;
+        boolean leaderChanged = !java.util.Objects.equals(lastSoft.leaderId(), soft.leaderId());
+        if (soft.state() != lastSoft.state() || soft.term() != lastSoft.term()) {
+            log.info("state change id={} state={} term={} leader={}", config.localId(), soft.state(), soft.term(), soft.leaderId());
+            notifyObservers(new Observation.StateChanged(soft.state(), soft.term()));
+        }
+        if (wasLeader && soft.state() != RaftState.LEADER) {
+            RaftException lost = new LeadershipLostException("leadership lost in term " + lastSoft.term());
+            for (Iterator<Map.Entry<Long, Pending>> it = pendingByIndex.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Long, Pending> e = it.next();
+                it.remove();
+                e.getValue().future().completeExceptionally(lost);
+            }
+            NotLeaderException notLeader = new NotLeaderException(core.leader());
+            pendingReads.values().forEach(f -> f.completeExceptionally(notLeader));
+            pendingReads.clear();
+            readWaitsForApply.clear();
+            if (pendingTransfer != null) {
+                pendingTransfer.complete(null);
+                pendingTransfer = null;
+            }
+            restoreInProgress = false;
+        }
+        lastSoft = soft;
+        if (leaderChanged) {
+            notifyObservers(new Observation.LeaderChanged(Optional.ofNullable(core.leader()), soft.term()));
+        }
+    }
+
+    private void publish() {
+        state = running ? core.state() : RaftState.SHUTDOWN;
+        leader = core.leader();
+        long contact = core.ticksSinceLeaderContact();
+        SnapshotMeta snap = core.latestSnapshot();
+        stats = new RaftStats(config.localId(), state, core.term(), Optional.ofNullable(leader), core.commitIndex(),
+                appliedIndex, Math.max(0, core.commitIndex() - appliedIndex), core.lastIndex(), core.lastTerm(),
+                snap == null ? core.snapshotIndex() : snap.index(), snap == null ? core.snapshotTerm() : snap.term(),
+                core.configuration(), core.configurationIndex(),
+                contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)));
+    }
+
+    private void notifyObservers(Observation o) {
+        if (observers.isEmpty()) {
+            return;
+        }
+        notifier.execute(() -> {
+            for (Consumer<Observation> c : observers) {
+                try {
+                    c.accept(o);
+                } catch (RuntimeException e) {
+                    log.warn("observer failed on {}", o, e);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- FSM thread
+
+    private void applyOnFsmThread(SnapshotMeta restore, List<LogEntry> committed) {
+        try {
+            if (restore != null) {
+                try (OpenSnapshot open = storage.snapshots().open(restore.id())) {
+                    fsm.restore(open.data());
+                }
+                appliedIndex = restore.index();
+                fsmAppliedTerm = restore.term();
+                fsmConfiguration = restore.configuration();
+                fsmConfigurationIndex = restore.configurationIndex();
+                lastSnapshotIndex.set(restore.index());
+                log.info("installed snapshot id={} index={} term={}", restore.id(), restore.index(), restore.term());
+            }
+            int i = 0;
+            while (i < committed.size()) {
+                LogEntry e = committed.get(i);
+                if (e.index() <= appliedIndex) {
+                    i++;
+                    continue;
+                }
+                if (e.type() == LogType.COMMAND) {
+                    int end = i;
+                    while (end < committed.size() && committed.get(end).type() == LogType.COMMAND
+                            && end - i < config.maxApplyBatch()) {
+                        end++;
+                    }
+                    List<LogEntry> commands = committed.subList(i, end);
+                    List<Object> responses = applyCommands(commands);
+                    for (int k = 0; k < commands.size(); k++) {
+                        finishApplied(commands.get(k), responses.get(k));
+                    }
+                    i = end;
+                    continue;
+                }
+                if (e.type() == LogType.CONFIGURATION) {
+                    fsmConfiguration = ConfigurationCodec.decode(e.data());
+                    fsmConfigurationIndex = e.index();
+                }
+                finishApplied(e, e.index());
+                i++;
+            }
+            releaseWaitingReads();
+        } catch (IOException | RuntimeException e) {
+            log.error("FSM apply failed; stopping id={}", config.localId(), e);
+            notifyObservers(new Observation.Fatal(e));
+            postQuietly(() -> shutdownOnLoop(new RaftShutdownException(true)));
+        }
+    }
+
+    private List<Object> applyCommands(List<LogEntry> commands) {
+        if (fsm instanceof BatchingFsm batching) {
+            List<Object> responses = batching.applyBatch(commands);
+            if (responses.size() != commands.size()) {
+                throw new IllegalStateException("BatchingFsm returned " + responses.size() + " responses for "
+                        + commands.size() + " entries");
+            }
+            return responses;
+        }
+        List<Object> responses = new ArrayList<>(commands.size());
+        for (LogEntry e : commands) {
+            responses.add(fsm.apply(e));
+        }
+        return responses;
+    }
+
+    private void finishApplied(LogEntry e, Object response) {
+        appliedIndex = e.index();
+        fsmAppliedTerm = e.term();
+        Pending p = pendingByIndex.remove(e.index());
+        if (p == null) {
+            return;
+        }
+        if (p.term() != e.term()) {
+            p.future().completeExceptionally(new LeadershipLostException(
+                    "entry " + e.index() + " was replaced by a later leader's entry"));
+            return;
+        }
+        p.future().complete(p.type() == LogType.COMMAND ? new ApplyResult(e.index(), response) : (Object) e.index());
+    }
+
+    /** Completes {@code future} with {@code index} once the FSM has applied it (FSM thread). */
+    private void whenApplied(long index, CompletableFuture<Long> future) {
+        if (appliedIndex >= index) {
+            future.complete(index);
+        } else {
+            waitingForApply.add(Map.entry(index, future));
+        }
+    }
+
+    private void releaseWaitingReads() {
+        if (waitingForApply.isEmpty()) {
+            return;
+        }
+        waitingForApply.removeIf(w -> {
+            if (w.getKey() <= appliedIndex) {
+                w.getValue().complete(w.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    private void maybeSnapshotPeriodically() {
+        if (running && appliedIndex - lastSnapshotIndex.get() >= config.snapshotThreshold()) {
+            snapshot().whenComplete((h, err) -> {
+                if (err != null && !(err.getCause() instanceof IllegalStateException)) {
+                    log.warn("periodic snapshot failed id={}: {}", config.localId(), err.toString());
+                }
+            });
+        }
+    }
+
+    @Override
+    public CompletableFuture<SnapshotHandle> snapshot() {
+        CompletableFuture<SnapshotHandle> result = new CompletableFuture<>();
+        if (!running) {
+            result.completeExceptionally(new RaftShutdownException(false));
+            return result;
+        }
+        if (!snapshotInProgress.compareAndSet(false, true)) {
+            result.completeExceptionally(new IllegalStateException("a snapshot is already being taken"));
+            return result;
+        }
+        fsmThread.execute(() -> {
+            long index = appliedIndex;
+            if (index == 0) {
+                snapshotInProgress.set(false);
+                result.completeExceptionally(new IllegalStateException("nothing to snapshot: no entry applied yet"));
+                return;
+            }
+            long term = fsmAppliedTerm;
+            Configuration configuration = fsmConfiguration;
+            long configurationIndex = fsmConfigurationIndex;
+            FsmSnapshot view = fsm.snapshot();
+            snapshotWriter.execute(() -> persistSnapshot(view, index, term, configuration, configurationIndex, result));
+        });
+        return result;
+    }
+
+    private void persistSnapshot(FsmSnapshot view, long index, long term, Configuration configuration,
+                                 long configurationIndex, CompletableFuture<SnapshotHandle> result) {
+        long started = System.nanoTime();
+        SnapshotSink sink = null;
+        try {
+            sink = storage.snapshots().create(index, term, configuration, configurationIndex);
+            view.persist(sink.out());
+            SnapshotMeta meta = sink.commit();
+            sink = null;
+            lastSnapshotIndex.accumulateAndGet(index, Math::max);
+            log.info("snapshot taken id={} index={} term={} bytes={} millis={}", meta.id(), index, term, meta.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            postQuietly(() -> core.snapshotSaved(meta));
+            result.complete(new SnapshotHandle(meta, storage.snapshots()));
+        } catch (IOException | RuntimeException e) {
+            if (sink != null) {
+                sink.cancel();
+            }
+            result.completeExceptionally(e);
+        } finally {
+            view.release();
+            snapshotInProgress.set(false);
+        }
+    }
+
+    @Override
+    public void onMessage(RaftMessage message) {
+        if (running) {
+            queue.add(message);
+        }
+    }
+
+    @Override
+    public void onSnapshot(InstallSnapshot header, InputStream data) throws IOException {
+        SnapshotMeta meta = header.meta();
+        SnapshotSink sink = storage.snapshots().create(meta.index(), meta.term(), meta.configuration(), meta.configurationIndex());
+        try {
+            data.transferTo(sink.out());
+            SnapshotMeta local = sink.commit();
+            log.info("received snapshot index={} term={} from={} bytes={}", local.index(), local.term(), header.from(), local.size());
+            postQuietly(() -> core.snapshotReceived(header, local));
+        } catch (IOException | RuntimeException e) {
+            sink.cancel();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    @Override
+    public ApplyFuture apply(byte[] command, Duration timeout) {
+        ApplyFuture future = new ApplyFuture();
+        propose(LogType.COMMAND, command, timeout, future);
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Long> barrier(Duration timeout) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        propose(LogType.BARRIER, new byte[0], timeout, future);
+        return future;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void propose(LogType type, byte[] data, Duration timeout, CompletableFuture<?> future) {
+        CompletableFuture<Object> f = (CompletableFuture<Object>) future;
+        submit(f, () -> {
+            if (storageFailed) {
+                throw new StorageFailureException("cannot write the log: " + lastStorageError, lastStorageError, false);
+            }
+            if (restoreInProgress) {
+                throw new LeadershipTransferInProgressException();
+            }
+            if (pendingByIndex.size() >= config.maxPendingApplies()) {
+                throw new RaftTimeoutException("leader saturated: " + pendingByIndex.size() + " operations pending", false);
+            }
+            long index = core.propose(type, data);
+            pendingByIndex.put(index, new Pending(f, core.term(), type));
+            scheduleTimeout(f, timeout, "apply at index " + index, true);
+        });
+    }
+
+    /** Runs {@code action} on the loop; a RaftException it throws fails {@code future}. */
+    private void submit(CompletableFuture<?> future, Runnable action) {
+        try {
+            post(() -> {
+                try {
+                    action.run();
+                } catch (RaftException e) {
+                    future.completeExceptionally(e);
+                }
+            });
+        } catch (RaftShutdownException e) {
+            future.completeExceptionally(e);
+        }
+    }
+
+    private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, boolean unknownOutcome) {
+        if (timeout == null || timeout.isZero() || timeout.isNegative() || future.isDone()) {
+            return;
+        }
+        timer.schedule(() -> {
+            future.completeExceptionally(new RaftTimeoutException(what + " timed out after " + timeout.toMillis() + " ms",
+                    unknownOutcome));
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public CompletableFuture<Void> verifyLeader() {
+        CompletableFuture<Long> confirmed = new CompletableFuture<>();
+        submit(confirmed, () -> startRead(confirmed, false, false));
+        return confirmed.thenApply(i -> null);
+    }
+
+    @Override
+    public CompletableFuture<Long> readIndex() {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        submit(future, () -> startRead(future, false, true));
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Long> leaseRead() {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        submit(future, () -> startRead(future, true, true));
+        return future;
+    }
+
+    private void startRead(CompletableFuture<Long> future, boolean lease, boolean waitForApply) {
+        long id = nextReadId++;
+        pendingReads.put(id, future);
+        readWaitsForApply.put(id, waitForApply);
+        try {
+            core.readIndex(id, lease);
+        } catch (RaftException e) {
+            pendingReads.remove(id);
+            readWaitsForApply.remove(id);
+            throw e;
+        }
+    }
+
+    private void confirmRead(ReadState rs) {
+        CompletableFuture<Long> future = pendingReads.remove(rs.requestId());
+        Boolean waitForApply = readWaitsForApply.remove(rs.requestId());
+        if (future == null) {
+            return;
+        }
+        if (Boolean.TRUE.equals(waitForApply)) {
+            fsmThread.execute(() -> whenApplied(rs.index(), future));
+        } else {
+            future.complete(rs.index());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Long> addVoter(String id, String address, String apiAddress, long prevIndex, Duration timeout) {
+        return changeMembership(new MembershipChange(MembershipChange.Kind.ADD_VOTER, id, address, apiAddress, prevIndex), timeout);
+    }
+
+    @Override
+    public CompletableFuture<Long> addNonvoter(String id, String address, String apiAddress, long prevIndex, Duration timeout) {
+        return changeMembership(new MembershipChange(MembershipChange.Kind.ADD_NONVOTER, id, address, apiAddress, prevIndex), timeout);
+    }
+
+    @Override
+    public CompletableFuture<Long> removeServer(String id, long prevIndex, Duration timeout) {
+        return changeMembership(new MembershipChange(MembershipChange.Kind.REMOVE, id, "-", "", prevIndex), timeout);
+    }
+
+    @Override
+    public CompletableFuture<Long> demoteVoter(String id, long prevIndex, Duration timeout) {
+        return changeMembership(new MembershipChange(MembershipChange.Kind.DEMOTE, id, "-", "", prevIndex), timeout);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Long> changeMembership(MembershipChange change, Duration timeout) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        submit(future, () -> {
+            long index = core.changeMembership(change);
+            log.info("membership change proposed id={} change={} {} index={}", config.localId(), change.kind(), change.id(), index);
+            pendingByIndex.put(index, new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, core.term(),
+                    LogType.CONFIGURATION));
+            scheduleTimeout(future, timeout, "membership change at index " + index, true);
+        });
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Void> leadershipTransfer() {
+        return transfer(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> leadershipTransferToServer(String id, String address) {
+        return transfer(id);
+    }
+
+    private CompletableFuture<Void> transfer(String target) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        submit(future, () -> {
+            core.transferLeadership(target);
+            log.info("leadership transfer started id={} target={}", config.localId(), target == null ? "(most up-to-date)" : target);
+            pendingTransfer = future;
+        });
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Long> restore(SnapshotMeta meta, InputStream data, Duration timeout) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        submit(future, () -> {
+            if (core.state() != RaftState.LEADER) {
+                throw new NotLeaderException(core.leader());
+            }
+            if (restoreInProgress) {
+                throw new LeadershipTransferInProgressException();
+            }
+            restoreInProgress = true;
+            long index = core.lastIndex() + 1;
+            long term = core.term();
+            Configuration configuration = core.configuration();
+            long configurationIndex = core.configurationIndex();
+            snapshotWriter.execute(() -> {
+                try {
+                    SnapshotSink sink = storage.snapshots().create(index, term, configuration, configurationIndex);
+                    try {
+                        long limit = meta == null || meta.size() < 0 ? Long.MAX_VALUE : meta.size();
+                        copyAtMost(data, sink.out(), limit);
+                        SnapshotMeta local = sink.commit();
+                        postQuietly(() -> finishRestore(local, timeout, future));
+                    } catch (IOException | RuntimeException e) {
+                        sink.cancel();
+                        throw e;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    postQuietly(() -> restoreInProgress = false);
+                    future.completeExceptionally(e);
+                }
+            });
+        });
+        return future;
+    }
+
+    private static void copyAtMost(InputStream in, java.io.OutputStream out, long limit) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = limit;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                break;
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+        }
+    }
+
+    private void finishRestore(SnapshotMeta local, Duration timeout, CompletableFuture<Long> future) {
+        restoreInProgress = false;
+        try {
+            core.restoreUserSnapshot(local);
+        } catch (RaftException e) {
+            future.completeExceptionally(e);
+            return;
+        }
+        log.info("user snapshot restored id={} index={}", local.id(), local.index());
+        // Like hashicorp: wait for a barrier after the restore, which commits only once a
+        // quorum has installed the restored state.
+        CompletableFuture<Long> barrier = new CompletableFuture<>();
+        propose(LogType.BARRIER, new byte[0], timeout, barrier);
+        barrier.whenComplete((i, err) -> {
+            if (err != null) {
+                future.completeExceptionally(err);
+            } else {
+                future.complete(local.index());
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> bootstrapCluster(Configuration configuration) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        submit(future, () -> {
+            core.bootstrap(configuration);
+            log.info("bootstrapped new cluster id={} configuration={}", config.localId(), configuration.servers());
+            future.complete(null);
+        });
+        return future;
+    }
+
+    @Override
+    public RaftState state() {
+        return state;
+    }
+
+    @Override
+    public Optional<Server> leader() {
+        return Optional.ofNullable(leader);
+    }
+
+    @Override
+    public Configuration configuration() {
+        return stats.latestConfiguration();
+    }
+
+    @Override
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    @Override
+    public RaftStats stats() {
+        RaftStats s = stats;
+        return new RaftStats(s.id(), s.state(), s.term(), s.leader(), s.commitIndex(), appliedIndex,
+                Math.max(0, s.commitIndex() - appliedIndex), s.lastLogIndex(), s.lastLogTerm(), s.lastSnapshotIndex(),
+                s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact());
+    }
+
+    @Override
+    public void addObserver(Consumer<Observation> observer) {
+        observers.add(observer);
+    }
+
+    @Override
+    public void removeObserver(Consumer<Observation> observer) {
+        observers.remove(observer);
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        if (running) {
+            try {
+                post(() -> shutdownOnLoop(new RaftShutdownException(true)));
+            } catch (RaftShutdownException alreadyStopping) {
+                // Another caller got there first.
+            }
+        }
+        return terminated.thenRun(() -> {
+            transport.close();
+            fsmThread.shutdown();
+            timer.shutdownNow();
+            snapshotWriter.shutdown();
+            notifier.shutdown();
+            state = RaftState.SHUTDOWN;
+        });
+    }
+
+    private void shutdownOnLoop(RaftShutdownException cause) {
+        if (!running) {
+            return;
+        }
+        running = false;
+        log.info("raft shutting down id={}", config.localId());
+        failAllPending(cause);
+        publish();
+    }
+
+    private void failAllPending(RaftShutdownException cause) {
+        pendingByIndex.values().forEach(p -> p.future().completeExceptionally(cause));
+        pendingByIndex.clear();
+        RaftShutdownException notApplied = new RaftShutdownException(false);
+        pendingReads.values().forEach(f -> f.completeExceptionally(notApplied));
+        pendingReads.clear();
+        if (pendingTransfer != null) {
+            pendingTransfer.completeExceptionally(notApplied);
+            pendingTransfer = null;
+        }
+        Object item;
+        while ((item = queue.poll()) != null) {
+            if (item instanceof Runnable r) {
+                try {
+                    r.run();
+                } catch (RuntimeException ignored) {
+                    // Commands queued behind shutdown fail through their futures.
+                }
+            }
+        }
     }
 }

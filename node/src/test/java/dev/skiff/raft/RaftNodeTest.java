@@ -1,0 +1,191 @@
+package dev.skiff.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real threads, in-memory network: the {@link Raft} facade end to end. Scenario names read as
+ * sentences (MicroRaft style); waiting is done with Awaitility, never sleeps.
+ */
+class RaftNodeTest {
+
+    private static final Duration T = Duration.ofSeconds(5);
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void when_clusterStarts_then_aLeaderIsElectedAndAppliesReachEveryServer() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            ApplyResult r = leader.raft.apply(b("x=1"), T).join();
+            assertThat(r.index()).isGreaterThan(1);
+            assertThat(r.response()).isEqualTo(1);
+            c.awaitConverged(List.of("x=1"));
+            assertThat(leader.raft.stats().toMap()).containsKeys("state", "term", "last_log_index", "commit_index",
+                    "applied_index", "latest_configuration", "num_peers", "last_contact");
+            assertThat(leader.raft.stats().numPeers()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void when_applyOnFollower_then_notLeaderExceptionCarriesLeaderIdAndAddress() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            LocalCluster.Member follower = c.follower();
+            await().until(() -> follower.raft.leader().isPresent());
+            assertThatThrownBy(() -> follower.raft.apply(b("nope"), T).join())
+                    .isInstanceOf(CompletionException.class)
+                    .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
+                        assertThat(e.outcomeUnknown()).isFalse();
+                        assertThat(e.leader()).get().extracting(Server::id, Server::address)
+                                .containsExactly(leader.id, leader.address);
+                    });
+        }
+    }
+
+    @Test
+    void when_leaderCrashes_then_newLeaderIsElectedAndNoAcknowledgedWriteIsLost() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                leader.raft.apply(b("a" + i), T).join();
+                written.add("a" + i);
+            }
+            c.crash(leader);
+            LocalCluster.Member next = c.awaitLeader();
+            assertThat(next).isNotSameAs(leader);
+            next.raft.apply(b("after"), T).join();
+            written.add("after");
+            c.restart(leader);
+            c.awaitConverged(written);
+        }
+    }
+
+    @Test
+    void when_followerFallsBehindCompactedLog_then_itCatchesUpThroughSnapshot() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            LocalCluster.Member lagging = c.follower();
+            c.crash(lagging);
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                leader.raft.apply(b("s" + i), T).join();
+                written.add("s" + i);
+            }
+            SnapshotHandle snap = leader.raft.snapshot().join();
+            assertThat(snap.meta().index()).isGreaterThan(40);
+            assertThat(leader.logs.firstIndex()).isGreaterThan(2);
+            c.restart(lagging);
+            c.awaitConverged(written);
+            assertThat(lagging.snapshots.list()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void when_serverIsAddedThenRemoved_then_configurationFollows() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            leader.raft.apply(b("before"), T).join();
+            LocalCluster.Member fresh = c.addIdle("n4");
+            long index = leader.raft.addNonvoter("n4", fresh.address, "api4", 0, T).join();
+            assertThat(leader.raft.configuration().server("n4")).get().extracting(Server::isVoter).isEqualTo(false);
+            leader.raft.addVoter("n4", fresh.address, "api4", index, T).join();
+            c.awaitConverged(List.of("before"));
+            assertThat(leader.raft.configuration().voters()).hasSize(4);
+            assertThatThrownBy(() -> leader.raft.removeServer("n4", index, T).join())
+                    .cause().isInstanceOf(ConfigurationChangeException.class).hasMessageContaining("changed since");
+            leader.raft.removeServer("n4", 0, T).join();
+            assertThat(leader.raft.configuration().server("n4")).isEmpty();
+        }
+    }
+
+    @Test
+    void when_leadershipIsTransferred_then_targetBecomesLeader() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            leader.raft.apply(b("x"), T).join();
+            LocalCluster.Member target = c.follower();
+            leader.raft.leadershipTransferToServer(target.id, target.address).join();
+            await().atMost(T).until(() -> target.raft.state() == RaftState.LEADER);
+        }
+    }
+
+    @Test
+    void when_readingLinearizably_then_readIndexCoversEveryAcknowledgedWrite() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            long written = leader.raft.apply(b("r"), T).join().index();
+            assertThat(leader.raft.readIndex().join()).isGreaterThanOrEqualTo(written);
+            assertThat(leader.raft.leaseRead().join()).isGreaterThanOrEqualTo(written);
+            leader.raft.verifyLeader().join();
+            assertThat(leader.raft.barrier(T).join()).isGreaterThan(written);
+            assertThat(leader.fsm.applied()).contains("r");
+        }
+    }
+
+    @Test
+    void when_leaderIsPartitioned_then_itStepsDownAndReadsThereFail() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            c.isolate(leader);
+            await().atMost(T).until(() -> leader.raft.state() != RaftState.LEADER);
+            assertThatThrownBy(() -> leader.raft.readIndex().join()).cause().isInstanceOf(NotLeaderException.class);
+            LocalCluster.Member next = c.awaitLeader();
+            assertThat(next).isNotSameAs(leader);
+            c.heal();
+            next.raft.apply(b("healed"), T).join();
+            c.awaitConverged(List.of("healed"));
+        }
+    }
+
+    @Test
+    void when_userSnapshotIsRestored_then_everyServerHasItsState() throws Exception {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            leader.raft.apply(b("old"), T).join();
+            ListFsm source = new ListFsm();
+            source.applyBatch(List.of(new LogEntry(1, 1, LogType.COMMAND, b("restored-1")),
+                    new LogEntry(2, 1, LogType.COMMAND, b("restored-2"))));
+            var bytes = new java.io.ByteArrayOutputStream();
+            source.snapshot().persist(bytes);
+            long index = leader.raft.restore(null, new java.io.ByteArrayInputStream(bytes.toByteArray()), T).join();
+            assertThat(index).isGreaterThan(2);
+            c.awaitConverged(List.of("restored-1", "restored-2"));
+            leader.raft.apply(b("after"), T).join();
+            c.awaitConverged(List.of("restored-1", "restored-2", "after"));
+        }
+    }
+
+    @Test
+    void when_bootstrappingTwice_then_cannotBootstrap() {
+        try (LocalCluster c = LocalCluster.start(1)) {
+            LocalCluster.Member only = c.awaitLeader();
+            CompletableFuture<Void> again = only.raft.bootstrapCluster(Configuration.of(Server.voter(only.id, only.address)));
+            assertThatThrownBy(again::join).cause().isInstanceOf(CannotBootstrapException.class);
+            assertThat(Raft.hasExistingState(only.logs, only.stable, only.snapshots)).isTrue();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void when_applyAfterShutdown_then_raftShutdownException() {
+        LocalCluster c = LocalCluster.start(1);
+        LocalCluster.Member only = c.awaitLeader();
+        c.close();
+        assertThatThrownBy(() -> only.raft.apply(b("late"), T).join()).cause().isInstanceOf(RaftShutdownException.class);
+        assertThat(only.raft.state()).isEqualTo(RaftState.SHUTDOWN);
+    }
+}
