@@ -87,8 +87,7 @@ public final class KvStateMachine implements BatchingFsm {
     /** O(1): keeps a reference to the current immutable state. */
     @Override
     public FsmSnapshot snapshot() {
-        KvState pinned = state;
-        return out -> KvSnapshotCodec.write(pinned, out);
+        return new PinnedSnapshot(state);
     }
 
     /**
@@ -102,6 +101,17 @@ public final class KvStateMachine implements BatchingFsm {
     @Override
     public void restore(InputStream snapshot) throws IOException {
         state = KvSnapshotCodec.read(snapshot);
+    }
+
+    /**
+     * A snapshot of one immutable state: persist may run on any thread, at any time, while the
+     * state machine moves on. Release has nothing to free; dropping the reference is enough.
+     */
+    private record PinnedSnapshot(KvState state) implements FsmSnapshot {
+        @Override
+        public void persist(OutputStream out) throws IOException {
+            KvSnapshotCodec.write(state, out);
+        }
     }
 
     /** The state as one batch of entries changes it; confined to the FSM thread. */
