@@ -24,8 +24,8 @@ import java.util.Optional;
  * {@code apply} or {@code applyBatch} returns, every read sees its effects.
  *
  * <p><b>Snapshots.</b> {@link #snapshot} is O(1): it keeps the current immutable state, which
- * {@link FsmSnapshot#persist} then streams (format: {@code KvSnapshotCodec}) on Raft's snapshot thread
- * while applies go on.
+ * {@link FsmSnapshot#persist} then streams (format: {@code KvSnapshotCodec}) on Raft's snapshot
+ * thread while applies go on.
  *
  * <p><b>Determinism.</b> The state after an entry depends only on the state before it and the
  * entry's index and bytes: no clock, no randomness, no hash ordering.
@@ -93,7 +93,7 @@ public final class KvStateMachine implements BatchingFsm {
     /**
      * Replaces the state with a snapshot written by {@link FsmSnapshot#persist}. Reads the stream
      * to its end and builds the new state aside; readers see the old state until it is complete
-     * and verified.
+     * and verified, so memory must hold both states while it runs.
      *
      * @throws IOException naming the problem and its byte offset if the snapshot is truncated,
      *                     corrupt or of an unknown version; the state is then unchanged
