@@ -1,0 +1,110 @@
+package dev.skiff.kv;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An immutable, point-in-time view of the key-value state: every read on one instance sees the
+ * same state, whatever the state machine applies meanwhile. Obtain one from
+ * {@link KvStateMachine#state()}; read several things from it (say a value and the index it
+ * was read at) to get answers that agree with each other.
+ *
+ * <p>Thread-safe and non-blocking. Holding an instance keeps its version of the state alive, so
+ * do not keep one longer than a request.
+ */
+public final class KvState {
+
+    private final PersistentTreeMap<String, KvEntry> entries;
+    private final long appliedIndex;
+
+    KvState(PersistentTreeMap<String, KvEntry> entries, long appliedIndex) {
+        this.entries = entries;
+        this.appliedIndex = appliedIndex;
+    }
+
+    static KvState empty() {
+        return new KvState(PersistentTreeMap.empty(KvKeys.ORDER), 0);
+    }
+
+    /**
+     * The Raft index of the last command applied to this state (or of the last command in the
+     * snapshot it was restored from); 0 if none. Only command entries reach the state machine,
+     * so this can trail Raft's own applied index, which also counts no-op and configuration
+     * entries.
+     */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** The number of keys. O(1). */
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * The entry for {@code key}, if present.
+     *
+     * @throws IllegalArgumentException if the key is not valid ({@link KvKeys#requireValid})
+     */
+    public Optional<KvEntry> get(String key) {
+        KvKeys.requireValid(key);
+        return Optional.ofNullable(entries.get(key));
+    }
+
+    /**
+     * Lists keys that start with {@code prefix}, in key order, after {@code afterKey}.
+     *
+     * @param prefix   the prefix every listed key starts with; "" lists all keys
+     * @param afterKey list only keys after this one (exclusive); "" starts from the first key
+     *                 with the prefix. Need not be a present key
+     * @param limit    the most items to return, at least 1
+     * @throws IllegalArgumentException if limit is below 1
+     */
+    public KvPage list(String prefix, String afterKey, int limit) {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(afterKey, "afterKey");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        // Keys with a prefix are contiguous in key order and start at the prefix itself.
+        Iterator<PersistentTreeMap.Node<String, KvEntry>> it =
+                KvKeys.ORDER.compare(afterKey, prefix) >= 0
+                        ? entries.iteratorFrom(afterKey, false)
+                        : entries.iteratorFrom(prefix, true);
+        List<KvEntry> items = new ArrayList<>(Math.min(limit, 64));
+        while (it.hasNext()) {
+            KvEntry entry = it.next().value();
+            if (!entry.key().startsWith(prefix)) {
+                break;
+            }
+            if (items.size() == limit) {
+                return new KvPage(items, true, appliedIndex);
+            }
+            items.add(entry);
+        }
+        return new KvPage(items, false, appliedIndex);
+    }
+
+    /** All entries in key order; for snapshots and tests. */
+    Iterator<KvEntry> iterator() {
+        Iterator<PersistentTreeMap.Node<String, KvEntry>> nodes = entries.iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return nodes.hasNext();
+            }
+
+            @Override
+            public KvEntry next() {
+                return nodes.next().value();
+            }
+        };
+    }
+
+    PersistentTreeMap<String, KvEntry> entries() {
+        return entries;
+    }
+}
