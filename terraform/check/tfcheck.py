@@ -38,6 +38,7 @@ import sys
 import tempfile
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hcl  # noqa: E402
 
@@ -817,6 +818,86 @@ def check_env_sample() -> list:
     return errors
 
 
+LIFECYCLE_STUBS = {
+    # curl: answers instance metadata and the node's API, logging each request.
+    "curl": r'''#!/bin/bash
+method=GET url=
+while [ $# -gt 0 ]; do
+  case "$1" in -X) method=$2; shift ;; http*) url=$1 ;; esac
+  shift
+done
+echo "curl $method $url" >>"$STUB_LOG"
+case "$url" in
+  */api/token) echo token ;;
+  */autoscaling/target-lifecycle-state) echo "$STUB_STATE" ;;
+  */instance-id) echo i-0123456789abcdef0 ;;
+  */v1/status)
+    n=$(cat "$STUB_DIR/status-calls" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB_DIR/status-calls"
+    if [ "$n" -lt "$STUB_LEADER_FOR" ]; then echo '{"id":"i-0123456789abcdef0","state":"Leader"}'
+    else echo '{"id":"i-0123456789abcdef0","state":"Follower"}'; fi ;;
+  *) echo '{}' ;;
+esac
+''',
+    "aws": '#!/bin/bash\necho "aws $*" >>"$STUB_LOG"\n',
+    "systemctl": '#!/bin/bash\necho "systemctl $*" >>"$STUB_LOG"\n',
+    "sleep": '#!/bin/bash\n',
+}
+
+
+def check_lifecycle_script() -> list:
+    """Runs files/skiff-lifecycle.sh against stubs of curl, aws and systemctl: an instance
+    in service does nothing; a terminating leader transfers leadership, removes itself,
+    stops the node and completes the lifecycle action, in that order, once."""
+    script = os.path.join(MODULE_DIR, "files", "skiff-lifecycle.sh")
+    errors = []
+    with tempfile.TemporaryDirectory() as d:
+        stubs = os.path.join(d, "bin")
+        os.mkdir(stubs)
+        for name, text in LIFECYCLE_STUBS.items():
+            with open(os.path.join(stubs, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(stubs, name), 0o755)
+        with open(os.path.join(d, "hooks.env"), "w") as f:
+            f.write("AWS_REGION=eu-west-1\nSECRET_PARAMETER=/skiff/prod/cluster-secret\n"
+                    "ASG_NAME=skiff-prod\nLIFECYCLE_HOOK_NAME=skiff-prod-leave\nAPI_PORT=8001\n")
+        with open(os.path.join(d, "skiff.env"), "w") as f:
+            f.write("SKIFF_ID=i-0123456789abcdef0\nSKIFF_API_ADDR=0.0.0.0:8001\n")
+        log = os.path.join(d, "log")
+
+        def run(state: str, leader_for: int) -> list:
+            if os.path.exists(log):
+                os.remove(log)
+            env = dict(os.environ, PATH=f"{stubs}:{os.environ['PATH']}", STUB_LOG=log, STUB_DIR=d,
+                       STUB_STATE=state, STUB_LEADER_FOR=str(leader_for),
+                       HOOKS_ENV=os.path.join(d, "hooks.env"), NODE_ENV=os.path.join(d, "skiff.env"),
+                       MARKER=os.path.join(d, "leaving"))
+            p = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=20)
+            if p.returncode != 0:
+                errors.append(f"skiff-lifecycle exited {p.returncode}: {p.stderr.strip()}")
+            return open(log).read().splitlines() if os.path.exists(log) else []
+
+        calls = run("InService", 0)
+        if any("v1/" in c or c.startswith(("aws", "systemctl")) for c in calls):
+            errors.append(f"an instance in service acted: {calls}")
+        calls = [c for c in run("Terminated", 2) if "169.254.169.254" not in c]
+        want = ["curl GET http://127.0.0.1:8001/v1/status",
+                "curl POST http://127.0.0.1:8001/v1/cluster/leadership-transfer",
+                "curl GET http://127.0.0.1:8001/v1/status",
+                "curl GET http://127.0.0.1:8001/v1/status",
+                "curl DELETE http://127.0.0.1:8001/v1/cluster/members/i-0123456789abcdef0",
+                "systemctl stop skiff.service",
+                "aws autoscaling complete-lifecycle-action --region eu-west-1 --auto-scaling-group-name skiff-prod "
+                "--lifecycle-hook-name skiff-prod-leave --instance-id i-0123456789abcdef0 "
+                "--lifecycle-action-result CONTINUE"]
+        if calls != want:
+            errors.append("a terminating leader made these calls:\n  " + "\n  ".join(calls)
+                          + "\nexpected:\n  " + "\n  ".join(want))
+        again = [c for c in run("Terminated", 0) if "169.254.169.254" not in c]
+        if again:
+            errors.append(f"the leave ran twice: {again}")
+    return errors
+
+
 # --------------------------------------------------------------------------------------
 # terraform fmt and validate
 
@@ -926,6 +1007,12 @@ def main(argv) -> int:
     report(f"IAM: node policy has no wildcard action or resource ({len(policy_statements(module) or [])} statements)",
            check_policy(module))
     report("packaging: skiff.env.sample documents every flag of API.md", check_env_sample())
+    same = open(DIST_UNIT).read() == open(os.path.join(MODULE_DIR, "files", "skiff.service")).read()
+    report("packaging: modules/skiff-cluster/files/skiff.service is dist's unit",
+           [] if same else ["they differ: cp dist/src/main/packaging/systemd/skiff.service "
+                            "terraform/modules/skiff-cluster/files/skiff.service"])
+    report("lifecycle: skiff-lifecycle leaves the cluster on termination (stubbed curl/aws/systemctl)",
+           check_lifecycle_script())
     if have_terraform:
         check_user_data(module, report)
         run_validate(report)

@@ -7,8 +7,12 @@
 # termination proceeds. Each step is best effort: if one fails the next still runs, and if
 # this script dies the hook's timeout lets the termination proceed anyway.
 set -uo pipefail
+# The paths can be overridden for terraform/check.sh's test of this script.
+HOOKS_ENV=${HOOKS_ENV:-/etc/skiff/aws-hooks.env}
+NODE_ENV=${NODE_ENV:-/etc/skiff/skiff.env}
+MARKER=${MARKER:-/run/skiff-leaving}
 # shellcheck source=/dev/null
-. /etc/skiff/aws-hooks.env
+. "$HOOKS_ENV"
 
 imds() {
   local token
@@ -20,13 +24,12 @@ imds() {
 
 state=$(imds autoscaling/target-lifecycle-state) || exit 0
 [ "$state" = Terminated ] || exit 0
-marker=/run/skiff-leaving
-[ -e "$marker" ] && exit 0
-touch "$marker"
+[ -e "$MARKER" ] && exit 0
+touch "$MARKER"
 
 log() { echo "skiff-lifecycle: $*"; }
 api="http://127.0.0.1:$API_PORT"
-node_id=$(sed -n 's/^SKIFF_ID=//p' /etc/skiff/skiff.env)
+node_id=$(sed -n 's/^SKIFF_ID=//p' "$NODE_ENV")
 instance_id=$(imds instance-id)
 log "instance $instance_id is terminating: node $node_id leaves the cluster"
 
