@@ -17,3 +17,8 @@ output "autoscaling_group_name" {
   description = "The nodes' autoscaling group."
   value       = module.skiff.autoscaling_group_name
 }
+
+output "target_group_arn" {
+  description = "The load balancer's target group."
+  value       = module.skiff.target_group_arn
+}

@@ -28,6 +28,8 @@ resource "aws_launch_template" "node" {
     ebs {
       volume_type           = "gp3"
       volume_size           = var.root_volume_size_gb
+      iops                  = var.root_volume_iops
+      throughput            = var.root_volume_throughput
       encrypted             = true
       delete_on_termination = true
     }

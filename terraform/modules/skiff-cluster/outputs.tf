@@ -13,6 +13,11 @@ output "api_url" {
   value       = local.https_enabled ? "https://${aws_lb.api.dns_name}${var.https_port == 443 ? "" : ":${var.https_port}"}" : "http://${aws_lb.api.dns_name}${var.http_port == 80 ? "" : ":${var.http_port}"}"
 }
 
+output "target_group_arn" {
+  description = "ARN of the target group (its health shows which nodes answer /readyz)."
+  value       = aws_lb_target_group.api.arn
+}
+
 output "snapshot_bucket" {
   description = "Name of the S3 bucket holding the snapshots."
   value       = aws_s3_bucket.snapshots.id

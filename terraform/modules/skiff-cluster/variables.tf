@@ -274,3 +274,15 @@ variable "enable_ssm_session_manager" {
   type        = bool
   default     = false
 }
+
+variable "root_volume_iops" {
+  description = "Provisioned IOPS of the gp3 root volume (3000 are included in the gp3 price). Every Raft write is an fsync: raise this for write-heavy clusters."
+  type        = number
+  default     = 3000
+}
+
+variable "root_volume_throughput" {
+  description = "Throughput of the gp3 root volume in MiB/s (125 are included in the gp3 price)."
+  type        = number
+  default     = 125
+}
