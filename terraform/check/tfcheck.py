@@ -773,7 +773,7 @@ def verify_units(script: str) -> list:
     if not shutil.which("systemd-analyze"):
         return []
     units = {}
-    for name in ("skiff.service", "skiff-secret.service", "skiff-lifecycle.service", "skiff-lifecycle.timer"):
+    for name in ("skiff.service", "skiff-secret.service", "skiff-lifecycle.service"):
         text = heredoc(script, f"/etc/systemd/system/{name}")
         if text is None:
             return [f"the user-data does not write /etc/systemd/system/{name}"]
@@ -871,7 +871,7 @@ def check_lifecycle_script() -> list:
                        STUB_STATE=state, STUB_LEADER_FOR=str(leader_for),
                        HOOKS_ENV=os.path.join(d, "hooks.env"), NODE_ENV=os.path.join(d, "skiff.env"),
                        MARKER=os.path.join(d, "leaving"))
-            p = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=20)
+            p = subprocess.run(["bash", script, "--once"], env=env, capture_output=True, text=True, timeout=20)
             if p.returncode != 0:
                 errors.append(f"skiff-lifecycle exited {p.returncode}: {p.stderr.strip()}")
             return open(log).read().splitlines() if os.path.exists(log) else []

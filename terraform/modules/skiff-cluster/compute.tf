@@ -1,7 +1,7 @@
 # The nodes: a launch template (Amazon Linux 2023, IMDSv2 only, encrypted gp3 root volume,
 # user-data that installs and starts Skiff) and an autoscaling group of exactly node_count
 # instances spread over the subnets. The termination lifecycle hook holds a terminating
-# instance until skiff-lifecycle (a systemd timer on the instance polling the instance
+# instance until skiff-lifecycle (a small service on the instance polling the instance
 # metadata's target-lifecycle-state) has let the node leave the cluster.
 
 resource "aws_launch_template" "node" {
