@@ -17,7 +17,9 @@ Checks, each counted once:
                values, for a normal and a restore cluster), the secret only fetched from SSM,
                the systemd unit it installs = dist's unit with ExecStart `skiff node`,
                systemd-analyze verify of every unit
-  packaging    dist's skiff.env.sample documents every flag of API.md
+  packaging    dist's skiff.env.sample documents every flag of API.md; the module's copy of
+               skiff.service is dist's
+  lifecycle    files/skiff-lifecycle.sh against stubbed curl/aws/systemctl
   validate     terraform init -backend=false && terraform validate, when providers can be had
 
 Usage: tfcheck.py                 run every check; exit 1 if one fails
@@ -499,8 +501,10 @@ def check_policy(mod: Module) -> list:
         if not st["Resource"]:
             errors.append(f"node policy statement {st['Sid']}: no resources")
         for r in st["Resource"]:
-            if r in ("*", "arn:aws:s3:::*") or r.endswith(":*") and "autoScalingGroup" not in r:
+            if r in ("*", "arn:aws:s3:::*") or r.endswith(":*"):
                 errors.append(f"node policy statement {st['Sid']}: resource {r!r} is a wildcard")
+            if re.search(r"(aws_s3_bucket\.\w+\.arn\}|:::[^/]*)/\*$", r):
+                errors.append(f"node policy statement {st['Sid']}: resource {r!r} is a whole bucket, not a prefix")
     return errors
 
 
@@ -535,6 +539,9 @@ SELF_TESTS = {
     "unterminated string": ('output "x" {\n  value = "abc\n}\n', "unterminated string"),
     "wildcard policy": ('data "aws_iam_policy_document" "node" {\n  statement {\n    actions   = ["s3:*"]\n'
                         '    resources = ["*"]\n  }\n}\n', "wildcard"),
+    "whole-bucket policy": ('data "aws_iam_policy_document" "node" {\n  statement {\n'
+                            '    actions   = ["s3:GetObject"]\n    resources = ["arn:aws:s3:::b/*"]\n  }\n}\n',
+                            "whole bucket"),
     "unknown module input": ('module "m" {\n  source = "./child"\n  nope   = 1\n}\n', "module m has no input 'nope'"),
     "missing module input": ('module "m" {\n  source = "./child"\n}\n', "module m needs input 'req'"),
     "unknown module output": ('module "m" {\n  source = "./child"\n  req    = 1\n}\noutput "o" {\n'
