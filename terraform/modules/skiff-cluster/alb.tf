@@ -1,0 +1,66 @@
+# Application load balancer in front of every node's API: any node serves any request
+# (followers forward to the leader), so plain round robin is right. /readyz turns a node
+# out of rotation while it has no leader or lags behind.
+
+resource "aws_lb" "api" {
+  name                       = "${local.name_prefix}-api"
+  load_balancer_type         = "application"
+  internal                   = var.lb_internal
+  subnets                    = local.lb_subnet_ids
+  security_groups            = [aws_security_group.lb.id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+  idle_timeout               = 60
+  tags                       = local.tags
+}
+
+resource "aws_lb_target_group" "api" {
+  name                 = "${local.name_prefix}-api"
+  port                 = var.api_port
+  protocol             = "HTTP"
+  target_type          = "instance"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+
+  health_check {
+    path                = "/readyz"
+    port                = "traffic-port"
+    protocol            = "HTTP"
+    matcher             = "200"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+  }
+
+  tags = local.tags
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.api.arn
+  port              = var.http_port
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+
+  tags = local.tags
+}
+
+resource "aws_lb_listener" "https" {
+  count             = local.https_enabled ? 1 : 0
+  load_balancer_arn = aws_lb.api.arn
+  port              = var.https_port
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+
+  tags = local.tags
+}
