@@ -61,14 +61,17 @@ final class ConfigurationHistory {
         }
     }
 
-    /** After installing a snapshot: its configuration is committed; later entries stay. */
-    void restore(long index, Configuration configuration) {
-        if (index >= committed.index()) {
-            committed = new Indexed(index, configuration);
-        }
+    /**
+     * After installing a snapshot of the log up to {@code snapshotIndex}: the snapshot's
+     * configuration is the committed one, and every configuration entry at or before
+     * {@code snapshotIndex} is superseded by it (it may be a stale entry the snapshot's history
+     * overwrote); entries after it stay.
+     */
+    void restore(long snapshotIndex, long configurationIndex, Configuration configuration) {
+        committed = new Indexed(configurationIndex, configuration);
         Iterator<Indexed> it = uncommitted.iterator();
         while (it.hasNext()) {
-            if (it.next().index() <= index) {
+            if (it.next().index() <= snapshotIndex) {
                 it.remove();
             }
         }

@@ -574,7 +574,7 @@ public final class RaftCore {
             resetLogTo = local.index() + 1;
             configurations.truncateAfter(local.index());
         }
-        configurations.restore(local.configurationIndex(), local.configuration());
+        configurations.restore(local.index(), local.configurationIndex(), local.configuration());
         commitIndex = local.index();
         applyCursor = local.index();
         latestSnapshot = local;
@@ -605,7 +605,7 @@ public final class RaftCore {
         }
         log.restore(local.index(), local.term());
         resetLogTo = local.index() + 1;
-        configurations.restore(local.configurationIndex(), local.configuration());
+        configurations.restore(local.index(), local.configurationIndex(), local.configuration());
         commitIndex = local.index();
         applyCursor = local.index();
         selfMatch = local.index();

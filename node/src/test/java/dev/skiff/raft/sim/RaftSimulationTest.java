@@ -52,7 +52,11 @@ class RaftSimulationTest {
 
     /** Seeds that once found bugs; each stays here as a regression test. */
     @ParameterizedTest
-    @ValueSource(longs = {1L})
+    @ValueSource(longs = {
+        // A snapshot ahead of the log left a stale, never-committed configuration entry (which
+        // added a voter) as the latest configuration: two leaders in one term.
+        12521L,
+    })
     void pinnedSeeds(long seed) {
         runSeed(seed, false);
     }

@@ -115,7 +115,9 @@ final class SimNode {
                 waitingReads.addAll(ready.readStates());
                 if (ready.softState() != null) {
                     cluster.trace(id + " is " + ready.softState().state() + " in term " + ready.softState().term()
-                            + (ready.softState().leaderId() == null ? "" : ", leader " + ready.softState().leaderId()));
+                            + (ready.softState().leaderId() == null ? "" : ", leader " + ready.softState().leaderId())
+                            + ", voters " + core.configuration().voters().stream().map(s -> s.id()).toList()
+                            + " (config index " + core.configurationIndex() + ", last " + core.lastIndex() + ")");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
