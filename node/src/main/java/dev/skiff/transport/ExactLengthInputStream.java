@@ -1,0 +1,67 @@
+package dev.skiff.transport;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The next {@code length} bytes of a stream, no more: a read past them returns end of stream,
+ * and an underlying stream that ends early raises {@link EOFException} naming how much came,
+ * so a receiver can never mistake a cut-off snapshot for a whole one. {@link #close()} leaves
+ * the underlying stream open (the HTTP exchange owns it). Not thread-safe.
+ */
+final class ExactLengthInputStream extends InputStream {
+
+    private final InputStream in;
+    private final long length;
+    private long remaining;
+
+    ExactLengthInputStream(InputStream in, long length) {
+        this.in = in;
+        this.length = length;
+        this.remaining = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (remaining == 0) {
+            return -1;
+        }
+        int b = in.read();
+        if (b < 0) {
+            throw truncated();
+        }
+        remaining--;
+        return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (remaining == 0) {
+            return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, remaining));
+        if (n < 0) {
+            throw truncated();
+        }
+        remaining -= n;
+        return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+        return (int) Math.min(in.available(), remaining);
+    }
+
+    @Override
+    public void close() {
+        // The exchange owns the underlying stream.
+    }
+
+    private EOFException truncated() {
+        return new EOFException("snapshot stream ended after " + (length - remaining) + " of " + length + " bytes");
+    }
+}
