@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
+    private static final int IDLE_CONNECTION_TIMEOUT_MILLIS = 120_000;
+    private static final int REQUEST_PARSE_TIMEOUT_MILLIS = 10_000;
 
     private final HttpTransportConfig config;
     private final HostPort bind;
@@ -115,6 +117,11 @@ public final class HttpTransport implements Transport {
                 .setWorkerThreads(config.workerThreads())
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
+                // Longer than the JDK client's idle keep-alive (30 s), so the client, not the
+                // server, closes an idle connection, and never posts on one being closed.
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_CONNECTION_TIMEOUT_MILLIS)
+                // A peer that opens a request and stalls in its headers loses the connection.
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, REQUEST_PARSE_TIMEOUT_MILLIS)
                 .setHandler(rpcHandler)
                 .build();
         try {

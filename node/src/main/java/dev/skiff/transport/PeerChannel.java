@@ -2,11 +2,15 @@ package dev.skiff.transport;
 
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.RaftMessage;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,15 +30,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Bounds.</b> A full queue drops the new message and counts it. Queues only hold what
  * the in-flight limit holds back, so they stay short while the peer keeps up.
  *
- * <p><b>Health.</b> A request that fails at the transport level (refused, timed out, reset)
- * marks the peer unreachable: queued messages are dropped, and new ones are dropped at once
- * until a backoff has passed, exponential from {@code minBackoff} to {@code maxBackoff} with
- * jitter (each pause drawn from [½, 1] × the bound, so peers that failed together do not retry
- * in step). After the pause, the next message is sent alone as a probe; its success makes the
- * peer reachable again. Nothing retries on a timer: probes ride on Raft's own traffic
- * (heartbeats), so a dead peer costs one attempt per backoff and never a spin. Each transition
- * is logged once at INFO; an HTTP error status (say 401 from a wrong secret) is logged at WARN
- * once per change of status.
+ * <p><b>Health.</b> A request that finds the peer down (connection refused or timed out, or
+ * no answer within the request timeout) marks the peer unreachable: queued messages are
+ * dropped, and new ones are dropped at once until a backoff has passed, exponential from
+ * {@code minBackoff} to {@code maxBackoff} with jitter (each pause drawn from [½, 1] × the
+ * bound, so peers that failed together do not retry in step). After the pause, the next
+ * message is sent alone as a probe; its success makes the peer reachable again. Nothing
+ * retries on a timer: probes ride on Raft's own traffic (heartbeats), so a dead peer costs one
+ * attempt per backoff and never a spin. Each transition is logged once at INFO; an HTTP error
+ * status (say 401 from a wrong secret) is logged at WARN once per change of status.
  *
  * <p>Thread-safe: one lock per peer guards the queues and health; HTTP work runs outside it.
  */
@@ -157,7 +161,7 @@ final class PeerChannel {
             if (error == null) {
                 becameReachable();
                 noteStatus(response.statusCode());
-            } else if (reachable || probe) {
+            } else if ((reachable || probe) && (probe || meansPeerDown(error))) {
                 becameUnreachable(error);
             }
         }
@@ -224,9 +228,20 @@ final class PeerChannel {
         return Math.min(bound, max);
     }
 
+    /**
+     * True for failures that say the peer is down or hung (refused, unresolvable, timed out).
+     * Not for a reset or closed connection: that also happens to one stale pooled connection of
+     * a healthy peer, and the next request, on a fresh connection, tells the truth.
+     */
+    private static boolean meansPeerDown(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof ConnectException || cause instanceof HttpTimeoutException
+                || cause instanceof UnresolvedAddressException;
+    }
+
     private static String describe(Throwable error) {
         Throwable cause = error;
-        while ((cause instanceof java.util.concurrent.CompletionException || cause.getMessage() == null)
+        while ((cause instanceof CompletionException || cause.getMessage() == null)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }

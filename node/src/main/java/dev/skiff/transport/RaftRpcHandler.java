@@ -66,6 +66,8 @@ final class RaftRpcHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         if (secret.isPresent() && !secret.get().matches(exchange.getRequestHeaders().getFirst(ClusterSecret.HEADER))) {
+            // Close rather than drain whatever body a stranger sends.
+            exchange.setPersistent(false);
             refuse(exchange, StatusCodes.UNAUTHORIZED, "missing or wrong " + ClusterSecret.HEADER);
             return;
         }

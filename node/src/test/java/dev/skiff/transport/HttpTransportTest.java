@@ -165,10 +165,13 @@ class HttpTransportTest {
     }
 
     @Test
-    void startTwiceAndABadConfigAreRefusedByName() throws Exception {
+    void startTwiceAPortInUseAndABadConfigAreRefusedByName() throws Exception {
         HttpTransport t = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
 
         assertThatThrownBy(() -> t.start(new RecordingHandler())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> started(HttpTransportConfig.defaults(t.localAddress()), new RecordingHandler()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot listen for raft traffic on " + t.localAddress());
         assertThatThrownBy(() -> new HttpTransport(HttpTransportConfig.defaults("no-port")))
                 .hasMessageContaining("bindAddress must be host:port");
         assertThatThrownBy(() -> new HttpTransport(HttpTransportConfig.defaults("127.0.0.1:0").withFlowControl(0, 1, 1)))
