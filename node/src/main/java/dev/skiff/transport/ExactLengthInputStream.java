@@ -5,16 +5,19 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The next {@code length} bytes of a stream, no more: a read past them returns end of stream,
- * and an underlying stream that ends early raises {@link EOFException} naming how much came,
- * so a receiver can never mistake a cut-off snapshot for a whole one. {@link #close()} leaves
- * the underlying stream open (the HTTP exchange owns it). Not thread-safe.
+ * A stream that must hold exactly {@code length} bytes. An underlying stream that ends early
+ * raises {@link EOFException} naming how much came; one that goes on past {@code length}
+ * raises {@link IOException} on the read that would have returned end of stream. A receiver
+ * that reads to the end therefore never mistakes a cut-off or overlong snapshot for a whole
+ * one. {@link #close()} leaves the underlying stream open (the HTTP exchange owns it). Not
+ * thread-safe.
  */
 final class ExactLengthInputStream extends InputStream {
 
     private final InputStream in;
     private final long length;
     private long remaining;
+    private boolean endVerified;
 
     ExactLengthInputStream(InputStream in, long length) {
         this.in = in;
@@ -25,7 +28,7 @@ final class ExactLengthInputStream extends InputStream {
     @Override
     public int read() throws IOException {
         if (remaining == 0) {
-            return -1;
+            return end();
         }
         int b = in.read();
         if (b < 0) {
@@ -41,7 +44,7 @@ final class ExactLengthInputStream extends InputStream {
             return 0;
         }
         if (remaining == 0) {
-            return -1;
+            return end();
         }
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) {
@@ -59,6 +62,16 @@ final class ExactLengthInputStream extends InputStream {
     @Override
     public void close() {
         // The exchange owns the underlying stream.
+    }
+
+    private int end() throws IOException {
+        if (!endVerified) {
+            if (in.read() >= 0) {
+                throw new IOException("snapshot stream is longer than the " + length + " bytes its header says");
+            }
+            endVerified = true;
+        }
+        return -1;
     }
 
     private EOFException truncated() {

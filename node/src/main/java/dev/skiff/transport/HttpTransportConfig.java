@@ -23,7 +23,8 @@ import java.util.Optional;
  *                             flight to one peer, on connections of their own
  * @param connectTimeout       how long to wait for a TCP connection to a peer
  * @param requestTimeout       how long a message request may take before it counts as failed
- * @param snapshotTimeout      how long streaming a whole snapshot may take
+ * @param snapshotTimeout      how long sending a whole snapshot may take, receiver's answer
+ *                             included; the transfer is cut off after that
  * @param minBackoff           first pause after a peer could not be reached
  * @param maxBackoff           longest pause between attempts to reach a peer that stays down
  * @param ioThreads            Undertow I/O threads (non-blocking; they never wait)

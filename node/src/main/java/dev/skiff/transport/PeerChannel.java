@@ -240,12 +240,11 @@ final class PeerChannel {
     }
 
     private static String describe(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause.getMessage() == null)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (e.getMessage() != null) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
-        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        return e.getClass().getSimpleName() + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
     }
 
     /** One queue with its in-flight count; guarded by the owning PeerChannel's lock. */

@@ -194,6 +194,12 @@ final class RaftRpcHandler implements HttpHandler {
     }
 
     private static void fail(HttpServerExchange exchange, int status, String reason) {
+        if (exchange.isResponseStarted()) {
+            // The connection broke while the exchange was already answering or closing.
+            exchange.setPersistent(false);
+            exchange.endExchange();
+            return;
+        }
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
         exchange.getResponseSender().send(reason + "\n");

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * length, the {@link MessageCodec}-encoded {@link InstallSnapshot}, then the snapshot's data
  * copied through a {@value #CHUNK_BYTES}-byte buffer, so memory use does not depend on the
  * snapshot's size. The future completes when the receiver answers 2xx (it has stored the
- * snapshot) and fails otherwise.
+ * snapshot) and fails otherwise, also when the data's length differs from the header's
+ * {@code meta.size()} (the body is then aborted, never ended cleanly) or the transfer outlasts
+ * {@code snapshotTimeout}.
  *
  * <p>Why {@link HttpURLConnection} and not the asynchronous client used for messages: the
  * asynchronous client pulls a streamed body from whichever thread asks for more, possibly its
@@ -79,6 +82,13 @@ final class SnapshotSender implements AutoCloseable {
         URI uri = URI.create("http://" + target + RaftRpcHandler.SNAPSHOT_PATH);
         var connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
         active.add(connection);
+        // HttpURLConnection has no write timeout: a receiver that stops reading would hold this
+        // thread forever. Cutting the connection at the deadline unblocks it.
+        CompletableFuture.runAsync(() -> {
+            if (active.contains(connection)) {
+                connection.disconnect();
+            }
+        }, CompletableFuture.delayedExecutor(config.snapshotTimeout().toMillis(), TimeUnit.MILLISECONDS));
         try {
             connection.setRequestMethod("POST");
             connection.setDoOutput(true);
@@ -92,9 +102,15 @@ final class SnapshotSender implements AutoCloseable {
                 var preamble = new DataOutputStream(out);
                 preamble.writeInt(encoded.length);
                 preamble.write(encoded);
-                byte[] chunk = new byte[CHUNK_BYTES];
-                for (int n; (n = data.read(chunk)) >= 0; ) {
-                    out.write(chunk, 0, n);
+                long expected = header.meta().size();
+                long sent = copy(data, out, expected);
+                if (expected >= 0 && sent != expected) {
+                    // Abort instead of closing the body: a close would end it cleanly, and the
+                    // receiver could take a cut-off (or cut-short) stream for the whole snapshot.
+                    connection.disconnect();
+                    throw new IOException("snapshot " + header.meta().id() + " has "
+                            + (sent > expected ? "more than " + expected : "only " + sent)
+                            + " bytes of data, but its header says " + expected);
                 }
             }
             int status = connection.getResponseCode();
@@ -106,6 +122,23 @@ final class SnapshotSender implements AutoCloseable {
             active.remove(connection);
             connection.disconnect();
         }
+    }
+
+    /**
+     * Copies {@code data} to {@code out} and returns how many bytes it had; stops early, without
+     * writing the excess, once it holds more than {@code expected} (when known).
+     */
+    private static long copy(InputStream data, OutputStream out, long expected) throws IOException {
+        byte[] chunk = new byte[CHUNK_BYTES];
+        long sent = 0;
+        for (int n; (n = data.read(chunk)) >= 0; ) {
+            if (expected >= 0 && sent + n > expected) {
+                return sent + n;
+            }
+            out.write(chunk, 0, n);
+            sent += n;
+        }
+        return sent;
     }
 
     private static String errorBody(HttpURLConnection connection) {

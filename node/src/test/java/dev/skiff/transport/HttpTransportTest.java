@@ -165,6 +165,42 @@ class HttpTransportTest {
     }
 
     @Test
+    void aSnapshotWhoseDataDisagreesWithItsHeaderFailsOnBothSides() throws Exception {
+        HttpTransport peer = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+        List<Long> storedSizes = new CopyOnWriteArrayList<>();
+        HttpTransport counting = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler() {
+            @Override
+            public void onSnapshot(InstallSnapshot header, InputStream data) throws IOException {
+                storedSizes.add(data.transferTo(java.io.OutputStream.nullOutputStream()));
+            }
+        });
+        int claimed = 200_000;
+
+        var tooLong = leader.sendSnapshot(counting.localAddress(), snapshotHeader(leader, claimed),
+                snapshotOf(claimed, claimed + 1));
+        var tooShort = leader.sendSnapshot(counting.localAddress(), snapshotHeader(leader, claimed),
+                snapshotOf(claimed, claimed - 1));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> tooLong.isDone() && tooShort.isDone());
+        assertThatThrownBy(tooLong::join).hasMessageContaining("has more than 200000 bytes of data, but its header says 200000");
+        assertThatThrownBy(tooShort::join).hasMessageContaining("has only 199999 bytes of data");
+        assertThat(storedSizes).isEmpty();
+        assertThat(peer.deliveredMessages()).isZero();
+    }
+
+    private static InstallSnapshot snapshotHeader(HttpTransport from, long size) {
+        return new InstallSnapshot(1, "l", from.localAddress(), "f",
+                new dev.skiff.raft.SnapshotMeta("s", 5, 1, dev.skiff.raft.Configuration.EMPTY, 0, size, ""));
+    }
+
+    private static dev.skiff.raft.OpenSnapshot snapshotOf(long claimed, int actual) {
+        return new dev.skiff.raft.OpenSnapshot(
+                new dev.skiff.raft.SnapshotMeta("s", 5, 1, dev.skiff.raft.Configuration.EMPTY, 0, claimed, ""),
+                new java.io.ByteArrayInputStream(new byte[actual]));
+    }
+
+    @Test
     void startTwiceAPortInUseAndABadConfigAreRefusedByName() throws Exception {
         HttpTransport t = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
 

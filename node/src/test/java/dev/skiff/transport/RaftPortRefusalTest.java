@@ -166,6 +166,15 @@ class RaftPortRefusalTest {
     }
 
     @Test
+    void aSnapshotLongerThanItsHeaderSaysFailsWith500AndIsNotAccepted() throws Exception {
+        var response = post(RaftRpcHandler.SNAPSHOT_PATH, SECRET.headerValue(), snapshotBody(10, 11));
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("longer than the 10 bytes its header says");
+        assertThat(delivered).isEmpty();
+    }
+
+    @Test
     void aTransportWithTheWrongSecretReachesNothing() throws Exception {
         var intruder = new HttpTransport(HttpTransportConfig.defaults("127.0.0.1:0")
                 .withSecret(ClusterSecret.of("guess")));
