@@ -7,6 +7,7 @@ import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import org.xnio.Options;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -115,6 +116,7 @@ public final class HttpTransport implements Transport {
                 .addHttpListener(bind.port(), bind.host())
                 .setIoThreads(config.ioThreads())
                 .setWorkerThreads(config.workerThreads())
+                .setWorkerOption(Options.WORKER_NAME, "skiff-raft-" + bind.port())
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
                 // Longer than the JDK client's idle keep-alive (30 s), so the client, not the

@@ -9,12 +9,17 @@ public final class MalformedMessageException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
-    /** @param message names the field, the offset and what was found there */
+    /**
+     * @param message names the field, the offset and what was found there
+     */
     public MalformedMessageException(String message) {
         super(message);
     }
 
-    /** @param message names the field and the offset; @param cause the underlying rejection */
+    /**
+     * @param message names the field and the offset
+     * @param cause   the underlying rejection
+     */
     public MalformedMessageException(String message, Throwable cause) {
         super(message, cause);
     }
