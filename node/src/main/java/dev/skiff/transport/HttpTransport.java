@@ -185,7 +185,7 @@ public final class HttpTransport implements Transport {
 
     /** Messages the peer accepted (HTTP 2xx). */
     public long deliveredMessages() {
-        return counters.sent().get();
+        return counters.delivered().get();
     }
 
     /** Requests this server refused with a 4xx status (bad secret, path, method, body). */

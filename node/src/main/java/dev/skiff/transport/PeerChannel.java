@@ -64,7 +64,7 @@ final class PeerChannel {
     private boolean closed;
 
     /** Totals shared by all peers of one transport. */
-    record Counters(AtomicLong sent, AtomicLong dropped, AtomicLong failed) {
+    record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed) {
         Counters() {
             this(new AtomicLong(), new AtomicLong(), new AtomicLong());
         }
@@ -101,11 +101,6 @@ final class PeerChannel {
             closed = true;
             dropQueued();
         }
-    }
-
-    /** Whether the last request that finished reached the peer (for tests and stats). */
-    synchronized boolean reachable() {
-        return reachable;
     }
 
     private boolean inBackoff() {
@@ -152,7 +147,7 @@ final class PeerChannel {
 
     private void finished(Lane lane, boolean probe, HttpResponse<Void> response, Throwable error) {
         boolean delivered = error == null && response.statusCode() / 100 == 2;
-        (delivered ? counters.sent() : counters.failed()).incrementAndGet();
+        (delivered ? counters.delivered() : counters.failed()).incrementAndGet();
         synchronized (this) {
             lane.inflight--;
             if (probe) {
@@ -161,7 +156,7 @@ final class PeerChannel {
             if (error == null) {
                 becameReachable();
                 noteStatus(response.statusCode());
-            } else if ((reachable || probe) && (probe || meansPeerDown(error))) {
+            } else if (probe || (reachable && meansPeerDown(error))) {
                 becameUnreachable(error);
             }
         }
