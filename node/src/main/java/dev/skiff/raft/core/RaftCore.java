@@ -469,7 +469,9 @@ public final class RaftCore {
         long index = log.lastIndex() + 1;
         log.append(List.of(new LogEntry(index, term, LogType.CONFIGURATION, ConfigurationCodec.encode(next))));
         configurations.append(index, next);
-        syncProgressWithConfiguration();
+        // A server new to the configuration is probed from the configuration entry itself, so
+        // it receives that entry even if nothing is proposed after it.
+        syncProgressWithConfiguration(index);
         replicationNeeded = true;
         return index;
     }
@@ -789,7 +791,7 @@ public final class RaftCore {
         transferee = null;
         progress.clear();
         selfMatch = persistedIndex();
-        syncProgressWithConfiguration();
+        syncProgressWithConfiguration(log.lastIndex() + 1);
         for (Progress pr : progress.values()) {
             pr.recentActive = true;
         }
@@ -801,7 +803,7 @@ public final class RaftCore {
         replicationNeeded = true;
     }
 
-    private void syncProgressWithConfiguration() {
+    private void syncProgressWithConfiguration(long nextIndexForNew) {
         Configuration latest = configurations.latest();
         progress.keySet().removeIf(peer -> latest.server(peer).isEmpty());
         for (Server s : latest.servers()) {
@@ -810,7 +812,7 @@ public final class RaftCore {
             }
             Progress pr = progress.get(s.id());
             if (pr == null) {
-                pr = new Progress(s.id(), s.address(), log.lastIndex() + 1, config.maxInflightAppends());
+                pr = new Progress(s.id(), s.address(), nextIndexForNew, config.maxInflightAppends());
                 pr.recentActive = true;
                 progress.put(s.id(), pr);
             } else {
