@@ -130,6 +130,11 @@ public final class RaftCore {
     private boolean commitChanged;
     private String transferee;
     private int transferElapsed;
+    /**
+     * Set once this leader has sent TimeoutNow in its term: the target's election bypasses the
+     * voters' lease (thesis §3.10), so this leader's lease can no longer be trusted.
+     */
+    private boolean leaseRevoked;
 
     // Output accumulated for the next Ready.
     private final List<Outbound> outbox = new ArrayList<>();
@@ -695,8 +700,15 @@ public final class RaftCore {
         return configurations.latest().isVoter(id);
     }
 
+    /**
+     * True while this server must refuse candidates (thesis §6.2 / §4.2.3): it heard from a
+     * leader within an election timeout, or it started less than an election timeout ago and so
+     * cannot know whether it had (a restarted voter must not help depose a leader whose lease it
+     * supported before the crash).
+     */
     private boolean inLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+        return config.checkQuorum()
+                && ((leaderId != null && electionElapsed < config.electionTicks()) || ticks < config.electionTicks());
     }
 
     private void resetElectionTimeout() {
@@ -789,6 +801,7 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         electionElapsed = 0;
         transferee = null;
+        leaseRevoked = false;
         progress.clear();
         selfMatch = persistedIndex();
         syncProgressWithConfiguration(log.lastIndex() + 1);
@@ -1205,6 +1218,7 @@ public final class RaftCore {
     }
 
     private void sendTimeoutNow(Progress pr) {
+        leaseRevoked = true;
         send(pr.address, new TimeoutNow(term, id, address, pr.id));
     }
 
@@ -1243,6 +1257,9 @@ public final class RaftCore {
      * for an election timeout, which is longer than the lease).
      */
     private boolean leaseValid() {
+        if (!config.checkQuorum() || leaseRevoked) {
+            return false;
+        }
         List<Server> voters = configurations.latest().voters();
         long[] ackTicks = new long[voters.size()];
         int i = 0;

@@ -60,6 +60,10 @@ class RaftSimulationTest {
         // never received anything: the change never committed (found by the demo, reproduced
         // here once clients pause now and then).
         337L,
+        // A leader kept serving lease reads after sending TimeoutNow; the target's election
+        // bypasses the voters' lease, so a read missed a write the new leader acknowledged.
+        // (Seed found on the simulation before client pauses were added; replays differently now.)
+        13773L,
     })
     void pinnedSeeds(long seed) {
         runSeed(seed, false);
