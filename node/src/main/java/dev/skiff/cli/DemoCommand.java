@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
             return 0;
         } finally {
             for (int i = nodes.size() - 1; i >= 0; i--) {
-                nodes.get(i).close();
+                nodes.get(i).close(false);
             }
             out.println("demo stopped");
         }

@@ -205,6 +205,15 @@ final class SkiffNode implements AutoCloseable {
 
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * Stops the node. With {@code handOver}, a leader first transfers leadership (a rolling
+     * restart then costs no election timeout); without, it just stops (the whole cluster is
+     * going down).
+     */
+    void close(boolean handOver) {
         if (closing) {
             return;
         }
@@ -212,7 +221,7 @@ final class SkiffNode implements AutoCloseable {
         if (joiner != null) {
             joiner.interrupt();
         }
-        if (raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
+        if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
             try {
                 raft.leadershipTransfer().get(2, TimeUnit.SECONDS);
                 log.info("handed leadership over before stopping id={} newLeader={}", settings.id(),

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Seeded simulation of the Raft core under faults (see {@link SimCluster}).
  *
- * <p>By default runs 500 seeds. System properties:
+ * <p>By default runs 1,000 seeds. System properties:
  * <ul>
  *   <li>{@code -Dskiff.sim.seeds=100000} runs that many seeds;</li>
  *   <li>{@code -Dskiff.sim.seed=1234} replays one seed, printing its full trace;</li>
@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RaftSimulationTest {
 
-    private static final int DEFAULT_SEEDS = 500;
+    private static final int DEFAULT_SEEDS = 1000;
     private static final long VIRTUAL_MILLIS = 8_000;
 
     @Test
