@@ -1106,6 +1106,9 @@ public final class RaftCore {
             if (role != Role.LEADER) {
                 return;
             }
+        } else {
+            // The follower did not install it: probe from what it is known to have.
+            pr.pendingSnapshotIndex = 0;
         }
         pr.becomeProbe();
         sendAppends(pr, false);
@@ -1174,12 +1177,18 @@ public final class RaftCore {
                 sendSnapshot(pr);
                 return;
             }
-            if (entries.isEmpty() && (sentAny || !sendIfEmpty)) {
+            // In PROBE mode an empty append is still worth sending while the follower is behind:
+            // its answer (a rejection with a hint, or a match) is what moves the probe on.
+            boolean probeBehind = pr.mode == Progress.Mode.PROBE && pr.matchIndex < log.lastIndex();
+            if (entries.isEmpty() && (sentAny || !(sendIfEmpty || probeBehind))) {
                 return;
             }
             send(pr.address, new AppendEntries(term, id, address, pr.id, prevIndex, prevTerm, entries, commitIndex, readSeq));
             sentAny = true;
             if (entries.isEmpty()) {
+                if (pr.mode == Progress.Mode.PROBE) {
+                    pr.probeSent = true;
+                }
                 return;
             }
             long last = entries.get(entries.size() - 1).index();
