@@ -1,0 +1,41 @@
+package dev.skiff.it.linearizability;
+
+/**
+ * One state of {@link RegisterModel}: a key's value and modifyIndex as the checker believes
+ * them at a point of a linearization.
+ *
+ * @param value the value, or null when the key is absent
+ * @param modifyIndex the key's modifyIndex: 0 when absent or when not known
+ * @param indexKnown false after a write with an unknown outcome, until an observation binds it
+ * @param floor the highest write index known to have been applied to the key (0 = none);
+ *     equal to {@code modifyIndex} when that is known and the key is present
+ */
+record RegisterState(String value, long modifyIndex, boolean indexKnown, long floor) {
+
+    static final RegisterState INITIAL = absent(0);
+
+    static RegisterState absent(long floor) {
+        return new RegisterState(null, 0, true, floor);
+    }
+
+    static RegisterState present(String value, long modifyIndex) {
+        return new RegisterState(value, modifyIndex, true, modifyIndex);
+    }
+
+    static RegisterState presentUnknownIndex(String value, long floor) {
+        return new RegisterState(value, 0, false, floor);
+    }
+
+    boolean isPresent() {
+        return value != null;
+    }
+
+    /** For reports: {@code "v2" (modifyIndex 7)}, {@code "v2" (modifyIndex unknown, > 5)}, {@code absent}. */
+    String describe() {
+        if (!isPresent()) {
+            return "absent";
+        }
+        String index = indexKnown ? "modifyIndex " + modifyIndex : "modifyIndex unknown, > " + floor;
+        return Operation.quote(value) + " (" + index + ")";
+    }
+}
