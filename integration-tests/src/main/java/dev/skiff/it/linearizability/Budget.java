@@ -8,9 +8,11 @@ import java.util.Objects;
  * Verdict.Inconclusive} instead of searching on. The search is exponential in the worst case
  * (deciding linearizability is NP-complete), so a bound is what keeps a test from hanging.
  *
- * <p>A step is one attempt to linearize one operation at one point. Each step may add one
- * entry of roughly 100 bytes to the search's memo table, so {@code maxSteps} also bounds the
- * heap the check needs: the default (5M steps) stays under about 500 MB.
+ * <p>A step is one configuration explored: an operation linearized at one point of one
+ * partial linearization. Each step adds one entry of roughly 100 bytes to the search's memo
+ * table, so {@code maxSteps} also bounds the heap the check needs: the default (5M steps)
+ * stays under about 500 MB. Attempts the model rejects are not steps; they count against
+ * the time only.
  *
  * @param maxTime wall-clock time for the whole check, all keys together
  * @param maxSteps steps for the whole check, all keys together
@@ -36,12 +38,13 @@ public record Budget(Duration maxTime, long maxSteps) {
 
     /** Counts the steps of one check against the budget. Not thread-safe: one per check. */
     static final class Meter {
-        /** Reading the clock on every step would cost more than the step itself. */
-        private static final int CLOCK_CHECK_INTERVAL = 1024;
+        /** Reading the clock on every attempt would cost more than the attempt itself. */
+        private static final int CLOCK_CHECK_INTERVAL = 4096;
 
         private final Budget budget;
         private final long startNanos = System.nanoTime();
         private final long deadlineNanos;
+        private long attempts;
         private long steps;
         private boolean exhausted;
 
@@ -50,14 +53,17 @@ public record Budget(Duration maxTime, long maxSteps) {
             this.deadlineNanos = startNanos + budget.maxTime().toNanos();
         }
 
-        /** Counts one step; false once the budget is exhausted (and from then on). */
-        boolean step() {
-            if (exhausted) {
-                return false;
+        /** Counts one attempt to apply an operation; false once the budget is exhausted. */
+        boolean attempt() {
+            if (!exhausted && ++attempts % CLOCK_CHECK_INTERVAL == 0 && System.nanoTime() - deadlineNanos > 0) {
+                exhausted = true;
             }
-            steps++;
-            if (steps > budget.maxSteps()
-                    || (steps % CLOCK_CHECK_INTERVAL == 0 && System.nanoTime() - deadlineNanos > 0)) {
+            return !exhausted;
+        }
+
+        /** Counts one configuration explored (a step); false once the budget is exhausted. */
+        boolean step() {
+            if (!exhausted && ++steps > budget.maxSteps()) {
                 exhausted = true;
             }
             return !exhausted;

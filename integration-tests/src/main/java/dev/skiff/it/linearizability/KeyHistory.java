@@ -9,7 +9,8 @@ import java.util.List;
  * The operations on one key, prepared for {@link WglSearch}: failed operations and gets with
  * an unknown outcome are dropped (they cannot affect the key), the rest are indexed by
  * invocation order, and operations with an unknown outcome get a completion time of
- * +infinity ({@link Long#MAX_VALUE}) and are optional.
+ * +infinity ({@link Long#MAX_VALUE}) and are optional (see {@link #expiresAt} for the
+ * optional unknown-outcome window).
  *
  * <p>Immutable.
  */
@@ -27,29 +28,45 @@ final class KeyHistory {
     final long[] returnAt;
     /** Whether the operation must be linearized (it completed with a definite result). */
     final boolean[] required;
+    /**
+     * For optional operations, the time by which they must have taken effect if they did:
+     * their real completion for operations cut off by a prefix, else the unknown outcome's
+     * completion plus the window ({@link Long#MAX_VALUE} without one).
+     */
+    final long[] expiresAt;
+    private final long windowNanos;
     final int requiredCount;
 
-    private KeyHistory(String key, List<Operation> sorted, List<Outcome> effective) {
+    private KeyHistory(String key, List<Operation> sorted, List<Outcome> effective, long windowNanos) {
         this.key = key;
+        this.windowNanos = windowNanos;
         int n = sorted.size();
         this.ops = sorted.toArray(new Operation[0]);
         this.outcomes = effective.toArray(new Outcome[0]);
         this.callAt = new long[n];
         this.returnAt = new long[n];
         this.required = new boolean[n];
+        this.expiresAt = new long[n];
         int count = 0;
         for (int i = 0; i < n; i++) {
             callAt[i] = ops[i].invokedAt();
             required[i] = outcomes[i] instanceof Outcome.Ok;
             returnAt[i] = required[i] ? ops[i].completedAt() : Long.MAX_VALUE;
+            expiresAt[i] = required[i] ? Long.MAX_VALUE
+                    : ops[i].outcome() instanceof Outcome.Ok ? ops[i].completedAt()
+                    : saturatedAdd(ops[i].completedAt(), windowNanos);
             count += required[i] ? 1 : 0;
         }
         this.requiredCount = count;
     }
 
-    /** Prepares the operations of {@code key} (all of {@code operations} must be on it). */
-    static KeyHistory of(String key, List<Operation> operations) {
-        return build(key, operations, Long.MAX_VALUE);
+    /**
+     * Prepares the operations of {@code key} (all of {@code operations} must be on it); an
+     * operation with an unknown outcome can take effect until {@code windowNanos} after its
+     * recorded completion ({@link Long#MAX_VALUE}: at any time).
+     */
+    static KeyHistory of(String key, List<Operation> operations, long windowNanos) {
+        return build(key, operations, Long.MAX_VALUE, windowNanos);
     }
 
     /**
@@ -58,7 +75,7 @@ final class KeyHistory {
      * linearizable, neither is the whole history.
      */
     KeyHistory prefix(long cut) {
-        return build(key, Arrays.asList(ops), cut);
+        return build(key, Arrays.asList(ops), cut, windowNanos);
     }
 
     /** The completion times of the required operations, ascending: the useful prefix cuts. */
@@ -78,7 +95,7 @@ final class KeyHistory {
         return ops.length;
     }
 
-    private static KeyHistory build(String key, List<Operation> operations, long cut) {
+    private static KeyHistory build(String key, List<Operation> operations, long cut, long windowNanos) {
         List<Operation> kept = new ArrayList<>();
         for (Operation op : operations) {
             if (op.invokedAt() <= cut && !(effectiveOutcome(op, cut) instanceof Outcome.Failed)
@@ -88,7 +105,12 @@ final class KeyHistory {
         }
         kept.sort(Comparator.comparingLong(Operation::invokedAt).thenComparingInt(Operation::id));
         List<Outcome> effective = kept.stream().map(op -> effectiveOutcome(op, cut)).toList();
-        return new KeyHistory(key, kept, effective);
+        return new KeyHistory(key, kept, effective, windowNanos);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     private static Outcome effectiveOutcome(Operation op, long cut) {

@@ -1,5 +1,6 @@
 package dev.skiff.it.linearizability;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -27,14 +28,38 @@ import java.util.TreeMap;
 public final class LinearizabilityChecker {
 
     private final Budget budget;
+    private final long unknownOutcomeWindowNanos;
 
-    /** A checker with {@link Budget#DEFAULT}. */
+    /** A checker with {@link Budget#DEFAULT}, for which unknown outcomes may take effect at any time. */
     public LinearizabilityChecker() {
         this(Budget.DEFAULT);
     }
 
+    /** A checker for which operations with an unknown outcome may take effect at any later time. */
     public LinearizabilityChecker(Budget budget) {
         this.budget = Objects.requireNonNull(budget, "budget");
+        this.unknownOutcomeWindowNanos = Long.MAX_VALUE;
+    }
+
+    /**
+     * A checker that assumes an operation with an unknown outcome took effect, if at all, no
+     * later than {@code unknownOutcomeWindow} after the client gave up on it.
+     *
+     * <p>This is an assumption about the system, not a property of the history: a wrong one
+     * can turn a linearizable history into a reported violation. It keeps the search small
+     * when a long history has many unknown outcomes (each one otherwise stays a candidate
+     * until the end). For Skiff, a write answered 504 is committed or truncated once a leader
+     * of a later term commits an entry, so a window well above the longest time the test
+     * leaves the cluster without a leader is safe; the test must not use it when it stops a
+     * quorum for longer than that.
+     */
+    public LinearizabilityChecker(Budget budget, Duration unknownOutcomeWindow) {
+        this.budget = Objects.requireNonNull(budget, "budget");
+        Objects.requireNonNull(unknownOutcomeWindow, "unknownOutcomeWindow");
+        if (unknownOutcomeWindow.isNegative()) {
+            throw new IllegalArgumentException("unknownOutcomeWindow must not be negative, was " + unknownOutcomeWindow);
+        }
+        this.unknownOutcomeWindowNanos = unknownOutcomeWindow.toNanos();
     }
 
     /**
@@ -62,7 +87,7 @@ public final class LinearizabilityChecker {
                 undecided.add(entry.getKey());
                 continue;
             }
-            KeyHistory keyHistory = KeyHistory.of(entry.getKey(), entry.getValue());
+            KeyHistory keyHistory = KeyHistory.of(entry.getKey(), entry.getValue(), unknownOutcomeWindowNanos);
             WglSearch.Result result = WglSearch.run(keyHistory, meter);
             switch (result.status()) {
                 case LINEARIZABLE -> { }

@@ -30,6 +30,20 @@ record RegisterState(String value, long modifyIndex, boolean indexKnown, long fl
         return value != null;
     }
 
+    /**
+     * Whether every continuation allowed from {@code other} is allowed from this state: the
+     * same value and index knowledge, and a floor no higher (the floor only ever forbids
+     * indexes at or below it, and every transition keeps a lower floor lower or resets it).
+     */
+    boolean dominates(RegisterState other) {
+        return indexKnown == other.indexKnown && modifyIndex == other.modifyIndex && floor <= other.floor
+                && (value == null ? other.value == null : value.equals(other.value));
+    }
+
+    RegisterState withFloor(long newFloor) {
+        return new RegisterState(value, modifyIndex, indexKnown, newFloor);
+    }
+
     /** For reports: {@code "v2" (modifyIndex 7)}, {@code "v2" (modifyIndex unknown, > 5)}, {@code absent}. */
     String describe() {
         if (!isPresent()) {

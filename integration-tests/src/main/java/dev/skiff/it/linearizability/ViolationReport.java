@@ -74,32 +74,53 @@ final class ViolationReport {
 
     /**
      * The operations not on the path that were invoked before the earliest completion among
-     * the required ones not on it: the only ones that could be linearized next.
+     * the required ones not on it (the blocking one): the only ones that could be linearized
+     * next. For one that fits, the report also tries the blocking operation right after it.
      */
     private static List<String> candidates(KeyHistory history, int[] path, RegisterState state, long origin) {
         boolean[] onPath = new boolean[history.size()];
+        long pathMaxCall = Long.MIN_VALUE;
         for (int op : path) {
             onPath[op] = true;
+            pathMaxCall = Math.max(pathMaxCall, history.callAt[op]);
         }
-        long horizon = Long.MAX_VALUE;
+        int blocking = -1;
         for (int i = 0; i < history.size(); i++) {
-            if (!onPath[i] && history.required[i]) {
-                horizon = Math.min(horizon, history.returnAt[i]);
+            if (!onPath[i] && history.required[i] && (blocking < 0 || history.returnAt[i] < history.returnAt[blocking])) {
+                blocking = i;
             }
         }
+        long horizon = blocking < 0 ? Long.MAX_VALUE : history.returnAt[blocking];
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < history.size(); i++) {
             if (onPath[i] || history.callAt[i] > horizon) {
                 continue;
             }
-            StringBuilder why = new StringBuilder();
-            RegisterState after = RegisterModel.step(state, history.ops[i].op(), history.outcomes[i], why);
-            String reason = after != null
-                    ? "would fit here, but no linearization of the rest follows from it"
-                    : why.toString();
             String pending = history.outcomes[i] == history.ops[i].outcome() ? "" : " (pending at the cut)";
-            lines.add(history.ops[i].describe(origin) + pending + "\n        -> " + reason);
+            lines.add(history.ops[i].describe(origin) + pending + "\n        -> "
+                    + whyNotNext(history, i, blocking, state, pathMaxCall, origin));
         }
         return lines;
+    }
+
+    private static String whyNotNext(KeyHistory history, int op, int blocking, RegisterState state, long pathMaxCall,
+                                     long origin) {
+        if (pathMaxCall > history.expiresAt[op]) {
+            return "too late: it can only have taken effect by " + Operation.millis(history.expiresAt[op] - origin)
+                    + " ms (the unknown-outcome window)";
+        }
+        StringBuilder why = new StringBuilder();
+        RegisterState after = RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], why);
+        if (after == null) {
+            return why.toString();
+        }
+        if (blocking >= 0 && blocking != op) {
+            StringBuilder then = new StringBuilder();
+            if (RegisterModel.step(after, history.ops[blocking].op(), history.outcomes[blocking], then) == null) {
+                return "fits here, leaving the key " + after.describe() + ", but then #"
+                        + history.ops[blocking].id() + " cannot follow: " + then;
+            }
+        }
+        return "fits here, but no linearization of the rest follows from it";
     }
 }

@@ -1,8 +1,10 @@
 package dev.skiff.it.linearizability;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Wing–Gong–Lowe search for a linearization of one key's history.
@@ -19,14 +21,45 @@ import java.util.Set;
  * is linearized, and is not when the stack is empty at a return entry.
  *
  * <p>Unknown outcomes: such operations have a call entry and no return entry, so nothing ever
- * forces them; the search may linearize them anywhere after their invocation or never.
+ * forces them; the search may linearize them anywhere after their invocation, or never. With
+ * an unknown-outcome window, one is no longer a candidate once an operation invoked after its
+ * deadline ({@link KeyHistory#expiresAt}) is linearized. At
+ * each point the candidates with a definite result are tried before the unknown ones (the
+ * walk makes two passes over the candidates), so that "without this unknown write" is
+ * explored before "with it".
+ *
+ * <p>Operations that leave the state unchanged: when a required candidate would leave the
+ * state exactly as it is (a read of the current value with its known index, a 412, a delete
+ * of an absent key), it is linearized at once and no other branch is tried at that point. If
+ * any completion exists, one starts with it: moving an operation that changes nothing to the
+ * front changes no other operation's view, and as a candidate it is not required to follow
+ * any pending operation. This removes the orderings of concurrent reads, which otherwise
+ * dominate the search space of a history with many clients.
+ *
+ * <p>An operation never directly follows an unknown-outcome operation whose effect it
+ * ignores: if linearizing it straight from the state before the unknown one is allowed and
+ * reaches the same state (a put overwrites it, a delete removes it, a CAS that would match
+ * anyway), the branch one level up reaches that state with the unknown operation still
+ * optional, so it allows everything this one does. Without this rule every pending unknown
+ * write that never took effect would be tried before every later operation, in every
+ * combination.
  *
  * <p>Memoization [2][3]: a configuration (set of linearized operations, model state) is
- * explored at most once; reaching it again by another order prunes the branch. Sets are
- * stored compactly (see {@link Configuration}) so that a few thousand operations cost tens
- * of bytes per entry, not a bitset of the whole history.
+ * explored at most once. Beyond equality, a configuration is pruned when a fully explored
+ * (hence failed) configuration with the same state, the same required operations
+ * linearized, and a <em>subset</em> of its unknown-outcome operations linearized exists:
+ * an unknown operation not yet linearized can still be linearized later or never, so the
+ * smaller set allows every completion the larger one does. Without this, every unknown
+ * write whose effect is later overwritten doubles the space a failing search must exhaust.
+ * Pruning only against fully explored configurations keeps the argument a plain induction
+ * on the order in which configurations finish.
  *
- * <p>For reports the search keeps the partial linearization with the most required operations.
+ * <p>The set of linearized required operations is stored compactly (see {@link
+ * RequiredSet}), so a few thousand operations cost tens of bytes per entry, not a bitset of
+ * the whole history.
+ *
+ * <p>For reports the search keeps the partial linearization with the most required
+ * operations.
  *
  * <p>[1] J. Wing, C. Gong, "Testing and verifying concurrent objects", JPDC 1993.
  * [2] G. Lowe, "Testing for linearizability", CCPE 2017.
@@ -64,9 +97,11 @@ final class WglSearch {
     private final int[] callNode;
     private final int[] returnNode;
 
-    // The linearized set: bit i set when history operation i is linearized.
-    private final long[] linearized;
+    // Linearized required operations, by history index; linearized unknown ones, by ordinal.
+    private final long[] requiredDone;
     private final long[] requiredMask;
+    private final int[] unknownOrdinal;
+    private final long[] unknownDone;
 
     private WglSearch(KeyHistory history, Budget.Meter meter) {
         this.history = history;
@@ -120,13 +155,20 @@ final class WglSearch {
             next[node - 1] = node;
         }
         next[entries] = NIL;
-        linearized = new long[(n + 63) / 64];
-        requiredMask = new long[linearized.length];
+
+        requiredDone = new long[(n + 63) / 64];
+        requiredMask = new long[requiredDone.length];
+        unknownOrdinal = new int[n];
+        int unknowns = 0;
         for (int i = 0; i < n; i++) {
             if (history.required[i]) {
                 requiredMask[i >>> 6] |= 1L << i;
+                unknownOrdinal[i] = NIL;
+            } else {
+                unknownOrdinal[i] = unknowns++;
             }
         }
+        unknownDone = new long[(unknowns + 63) / 64];
     }
 
     /** Searches {@code history} for a linearization, counting steps on {@code meter}. */
@@ -135,9 +177,13 @@ final class WglSearch {
     }
 
     private Result search() {
-        Set<Configuration> seen = new HashSet<>();
+        Map<RequiredSet, List<Visit>> seen = new HashMap<>();
         int[] stackOp = new int[n];
+        // pathMaxCall[d]: the latest invocation among the first d linearized operations.
+        long[] pathMaxCall = new long[n + 1];
+        pathMaxCall[0] = Long.MIN_VALUE;
         RegisterState[] stackState = new RegisterState[n];
+        boolean[] stackForced = new boolean[n];
         int depth = 0;
         RegisterState state = RegisterState.INITIAL;
         int requiredLeft = history.requiredCount;
@@ -147,53 +193,176 @@ final class WglSearch {
         int[] deepestPath = new int[0];
         RegisterState deepestState = state;
 
-        int node = next[HEAD];
+        int node = NIL;
+        boolean requiredPass = false;
+        boolean fresh = true;
         while (requiredLeft > 0) {
-            if (node == NIL || !nodeIsCall[node]) {
+            int op = NIL;
+            boolean forced = false;
+            if (fresh) {
+                fresh = false;
+                op = unchangingCandidate(state, pathMaxCall[depth]);
+                forced = op != NIL;
+                if (!forced) {
+                    node = next[HEAD];
+                    requiredPass = true;
+                    continue;
+                }
+            } else if (node == NIL || !nodeIsCall[node]) {
+                // The end of the candidates: every call before the first pending return.
+                if (requiredPass) {
+                    requiredPass = false;
+                    node = next[HEAD];
+                    continue;
+                }
                 // A required operation returned before we linearized it: undo the last choice.
                 if (depth == 0) {
                     return new Result(Status.NOT_LINEARIZABLE, deepestPath, deepestState);
                 }
                 depth--;
-                int op = stackOp[depth];
+                int undone = stackOp[depth];
                 state = stackState[depth];
-                clear(op);
-                if (history.required[op]) {
+                mark(undone, false);
+                if (history.required[undone]) {
                     requiredLeft++;
                 }
-                unlift(op);
-                node = next[callNode[op]];
+                unlift(undone);
+                if (stackForced[depth]) {
+                    // A forced step was the only branch worth trying at its level: keep undoing.
+                    node = NIL;
+                    requiredPass = false;
+                } else {
+                    node = next[callNode[undone]];
+                    requiredPass = history.required[undone];
+                }
+                continue;
+            } else {
+                op = nodeOp[node];
+                node = next[node];
+                if (history.required[op] != requiredPass || pathMaxCall[depth] > history.expiresAt[op]) {
+                    // An expired optional operation would follow an operation invoked after its deadline.
+                    continue;
+                }
+            }
+
+            if (!meter.attempt()) {
+                return new Result(Status.BUDGET_EXHAUSTED, deepestPath, deepestState);
+            }
+            RegisterState after = forced
+                    ? state
+                    : RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null);
+            if (after == null || (depth > 0 && ignoresUnknown(op, after, stackOp[depth - 1], stackState[depth - 1]))) {
+                continue;
+            }
+            mark(op, true);
+            if (!visit(seen, after)) {
+                mark(op, false);
+                if (forced) {
+                    // The forced step leads where we failed before, so this level fails too.
+                    node = NIL;
+                    requiredPass = false;
+                }
                 continue;
             }
             if (!meter.step()) {
                 return new Result(Status.BUDGET_EXHAUSTED, deepestPath, deepestState);
             }
-            int op = nodeOp[node];
-            RegisterState after = RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null);
-            if (after != null) {
-                set(op);
-                if (seen.add(configuration(after))) {
-                    stackOp[depth] = op;
-                    stackState[depth] = state;
-                    depth++;
-                    state = after;
-                    if (history.required[op]) {
-                        requiredLeft--;
-                    }
-                    lift(op);
-                    if (history.requiredCount - requiredLeft > deepestRequired) {
-                        deepestRequired = history.requiredCount - requiredLeft;
-                        deepestPath = Arrays.copyOf(stackOp, depth);
-                        deepestState = state;
-                    }
-                    node = next[HEAD];
-                    continue;
-                }
-                clear(op);
+            stackOp[depth] = op;
+            stackState[depth] = state;
+            pathMaxCall[depth + 1] = Math.max(pathMaxCall[depth], history.callAt[op]);
+            stackForced[depth] = forced;
+            depth++;
+            state = after;
+            if (history.required[op]) {
+                requiredLeft--;
             }
-            node = next[node];
+            lift(op);
+            if (history.requiredCount - requiredLeft > deepestRequired) {
+                deepestRequired = history.requiredCount - requiredLeft;
+                deepestPath = Arrays.copyOf(stackOp, depth);
+                deepestState = state;
+            }
+            fresh = true;
         }
         return new Result(Status.LINEARIZABLE, Arrays.copyOf(stackOp, depth), state);
+    }
+
+    /**
+     * Whether {@code op}, linearized right after the unknown-outcome operation {@code previous}
+     * (from {@code before}) to reach {@code after}, would reach the same state without it: then
+     * the branch that linearizes {@code op} one level up reaches the same state with {@code
+     * previous} still optional, which allows everything this branch does (see the notes).
+     */
+    private boolean ignoresUnknown(int op, RegisterState after, int previous, RegisterState before) {
+        if (history.required[previous]) {
+            return false;
+        }
+        RegisterState without = RegisterModel.step(before, history.ops[op].op(), history.outcomes[op], null);
+        return without != null && without.dominates(after);
+    }
+
+    /**
+     * A candidate with a definite result that leaves {@code state} exactly as it is (a read of
+     * the current value and known index, a 412 reporting it, a delete of an absent key), or
+     * NIL. Linearizing it now is never worse than later (see the notes), so it is the only
+     * branch the search needs to try.
+     *
+     * <p>With an unknown-outcome window, moving an operation forward also puts it before the
+     * optional operations it used to follow, which is only allowed if it was invoked by their
+     * deadlines; so only candidates invoked by the earliest deadline of the optional
+     * operations still open qualify ({@code pathMaxCall} tells which have expired).
+     */
+    private int unchangingCandidate(RegisterState state, long pathMaxCall) {
+        long earliestDeadline = Long.MAX_VALUE;
+        for (int node = next[HEAD]; node != NIL; node = next[node]) {
+            int op = nodeOp[node];
+            if (nodeIsCall[node] && !history.required[op] && history.expiresAt[op] >= pathMaxCall) {
+                earliestDeadline = Math.min(earliestDeadline, history.expiresAt[op]);
+            }
+        }
+        for (int node = next[HEAD]; node != NIL && nodeIsCall[node]; node = next[node]) {
+            int op = nodeOp[node];
+            if (history.required[op] && history.callAt[op] <= earliestDeadline
+                    && state.equals(RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null))) {
+                return op;
+            }
+        }
+        return NIL;
+    }
+
+    /**
+     * Records the current configuration with {@code state}; false if it is pruned, because a
+     * configuration that dominates it was visited before (see the notes).
+     */
+    private boolean visit(Map<RequiredSet, List<Visit>> seen, RegisterState state) {
+        List<Visit> visits = seen.computeIfAbsent(requiredSet(state.withFloor(0)), k -> new ArrayList<>(1));
+        for (Visit v : visits) {
+            if (v.floor <= state.floor() && isSubset(v.unknownDone, unknownDone)) {
+                return false;
+            }
+        }
+        visits.add(new Visit(unknownDone.clone(), state.floor()));
+        return true;
+    }
+
+    private static boolean isSubset(long[] sub, long[] of) {
+        for (int w = 0; w < sub.length; w++) {
+            if ((sub[w] & ~of[w]) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void mark(int op, boolean linearized) {
+        int ordinal = unknownOrdinal[op];
+        long[] words = ordinal == NIL ? requiredDone : unknownDone;
+        int bit = ordinal == NIL ? op : ordinal;
+        if (linearized) {
+            words[bit >>> 6] |= 1L << bit;
+        } else {
+            words[bit >>> 6] &= ~(1L << bit);
+        }
     }
 
     private void lift(int op) {
@@ -225,73 +394,57 @@ final class WglSearch {
         }
     }
 
-    private void set(int op) {
-        linearized[op >>> 6] |= 1L << op;
-    }
-
-    private void clear(int op) {
-        linearized[op >>> 6] &= ~(1L << op);
-    }
-
     /**
-     * The current linearized set with {@code state}, compactly: the frontier f is the first
-     * required operation (in invocation order) not yet linearized; every operation before it
-     * is linearized except a few unknown-outcome ones, and after it only operations invoked
-     * before f's completion can be linearized (real-time order). The exceptions on both sides
-     * are listed, so the key stays small however long the history is.
+     * The linearized required operations with {@code state}, compactly: the frontier f is the
+     * first required operation (in invocation order) not yet linearized, so all required ones
+     * before it are linearized; after it only operations invoked before f's completion can be
+     * (real-time order), and those are listed. The key stays small however long the history.
      */
-    private Configuration configuration(RegisterState state) {
-        int words = linearized.length;
+    private RequiredSet requiredSet(RegisterState state) {
+        int words = requiredDone.length;
         int frontier = n;
+        int frontierWord = words;
         for (int w = 0; w < words; w++) {
-            long pendingRequired = ~linearized[w] & requiredMask[w];
-            if (pendingRequired != 0) {
-                frontier = (w << 6) + Long.numberOfTrailingZeros(pendingRequired);
+            long pending = ~requiredDone[w] & requiredMask[w];
+            if (pending != 0) {
+                frontier = (w << 6) + Long.numberOfTrailingZeros(pending);
+                frontierWord = w;
                 break;
             }
         }
-        int frontierWord = frontier >>> 6;
-        long belowFrontier = (frontier & 63) == 0 ? 0 : -1L >>> (64 - (frontier & 63));
-        long lastWordValid = (n & 63) == 0 ? -1L : -1L >>> (64 - (n & 63));
-
         int count = 0;
-        for (int w = 0; w < words; w++) {
-            count += Long.bitCount(exceptions(w, frontierWord, belowFrontier, lastWordValid));
+        for (int w = frontierWord; w < words; w++) {
+            count += Long.bitCount(requiredDone[w]);
         }
         int[] extras = new int[count];
         int k = 0;
-        for (int w = 0; w < words; w++) {
-            long bits = exceptions(w, frontierWord, belowFrontier, lastWordValid);
+        for (int w = frontierWord; w < words; w++) {
+            long bits = requiredDone[w];
             while (bits != 0) {
                 extras[k++] = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
             }
         }
-        return new Configuration(frontier, extras, state);
+        // Bits of the frontier's word below the frontier are linearized by definition: drop them.
+        int skip = 0;
+        while (skip < extras.length && extras[skip] < frontier) {
+            skip++;
+        }
+        return new RequiredSet(frontier, skip == 0 ? extras : Arrays.copyOfRange(extras, skip, extras.length), state);
     }
 
-    /** Word {@code w} of the set's exceptions: unlinearized before the frontier, linearized after it. */
-    private long exceptions(int w, int frontierWord, long belowFrontier, long lastWordValid) {
-        long valid = w == linearized.length - 1 ? lastWordValid : -1L;
-        long bits = linearized[w];
-        if (w < frontierWord) {
-            return ~bits & valid;
-        }
-        if (w > frontierWord) {
-            return bits & valid;
-        }
-        // The frontier's own bit is clear by definition; below it count the clear ones, above it the set ones.
-        return ((~bits & belowFrontier) | (bits & ~belowFrontier)) & valid;
+    /** One visited configuration, beyond its key: the linearized unknown operations and the state's floor. */
+    private record Visit(long[] unknownDone, long floor) {
     }
 
-    /** A memo-table key: a linearized set (as frontier and exceptions) and a model state. */
-    private static final class Configuration {
+    /** A memo-table key: the linearized required operations (as frontier and extras) and a model state. */
+    private static final class RequiredSet {
         private final int frontier;
         private final int[] extras;
         private final RegisterState state;
         private final int hash;
 
-        Configuration(int frontier, int[] extras, RegisterState state) {
+        RequiredSet(int frontier, int[] extras, RegisterState state) {
             this.frontier = frontier;
             this.extras = extras;
             this.state = state;
@@ -300,7 +453,7 @@ final class WglSearch {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Configuration c && hash == c.hash && frontier == c.frontier
+            return o instanceof RequiredSet c && hash == c.hash && frontier == c.frontier
                     && Arrays.equals(extras, c.extras) && state.equals(c.state);
         }
 

@@ -164,6 +164,23 @@ class LinearizabilityCheckerTest {
         }
 
         @Test
+        void when_unknownWriteTakesEffectAfterTheWindow_then_violationOnlyWithTheWindow() {
+            List<Operation> history = new HistoryBuilder()
+                    .op(1, 0, 10, put("x", "a"), written(5))
+                    .op(2, 20, 30, put("x", "b"), unknown())
+                    .op(3, 200, 210, get("x"), found("a", 5))
+                    .op(3, 1_000, 1_010, get("x"), found("b", 12))
+                    .build();
+            LinearizabilityChecker windowed = new LinearizabilityChecker(Budget.DEFAULT, Duration.ofMillis(100));
+
+            Verdict verdict = windowed.check(history);
+
+            assertThat(checker.check(history)).isInstanceOf(Verdict.Linearizable.class);
+            assertThat(verdict).isInstanceOf(Verdict.Violation.class);
+            assertThat(((Verdict.Violation) verdict).explanation()).contains("too late: it can only have taken effect by 130.000 ms");
+        }
+
+        @Test
         void when_unknownWriteIsSeenWithIndexBelowEarlierWrite_then_violation() {
             // The unknown put can only have taken effect after #0 (it was invoked after #0
             // completed), so its modifyIndex must be above 5.
