@@ -9,50 +9,51 @@ import java.util.Map;
 /**
  * The Wing–Gong–Lowe search for a linearization of one key's history.
  *
- * <p>Implementation notes.
+ * <h2>Algorithm [1][2]</h2>
+ * The history is a list of call and return entries ordered by time (a call before a return
+ * at the same instant, so equal timestamps count as concurrent). Walking the list from its
+ * head, a call entry whose operation the model accepts in the current state is
+ * <em>linearized</em>: its call and return entries are unlinked (dancing links), the previous
+ * state is pushed, and the walk restarts at the head. Reaching a return entry means that
+ * operation should already have been linearized: the last choice is undone and the walk
+ * continues after it. The history is linearizable when every required operation (one with a
+ * definite result) is linearized, and is not when the stack is empty at a return entry.
  *
- * <p>Algorithm [1][2]: the history is a list of call and return entries ordered by time (a
- * call before a return at the same instant, so equal timestamps count as concurrent).
- * Walking the list from its head, a call entry whose operation the model accepts in the
- * current state is <em>linearized</em>: its call and return entries are unlinked (dancing
- * links), the previous state is pushed, and the walk restarts at the head. Reaching a return
- * entry means that operation should already have been linearized: the last choice is undone
- * and the walk continues after it. The history is linearizable when every required operation
- * is linearized, and is not when the stack is empty at a return entry.
+ * <h2>Unknown outcomes</h2>
+ * Such operations have a call entry and no return entry, so nothing ever forces them; the
+ * search may linearize them anywhere after their invocation, or never. With an
+ * unknown-outcome window, one is no longer a candidate once an operation invoked after its
+ * deadline ({@link KeyHistory#expiresAt}) is linearized. At each point the required
+ * candidates are tried before the unknown ones (the walk makes two passes), so that "without
+ * this unknown write" is explored before "with it".
  *
- * <p>Unknown outcomes: such operations have a call entry and no return entry, so nothing ever
- * forces them; the search may linearize them anywhere after their invocation, or never. With
- * an unknown-outcome window, one is no longer a candidate once an operation invoked after its
- * deadline ({@link KeyHistory#expiresAt}) is linearized. At
- * each point the candidates with a definite result are tried before the unknown ones (the
- * walk makes two passes over the candidates), so that "without this unknown write" is
- * explored before "with it".
- *
- * <p>Operations that leave the state unchanged: when a required candidate would leave the
- * state exactly as it is (a read of the current value with its known index, a 412, a delete
- * of an absent key), it is linearized at once and no other branch is tried at that point. If
- * any completion exists, one starts with it: moving an operation that changes nothing to the
- * front changes no other operation's view, and as a candidate it is not required to follow
- * any pending operation. This removes the orderings of concurrent reads, which otherwise
- * dominate the search space of a history with many clients.
- *
- * <p>An operation never directly follows an unknown-outcome operation whose effect it
- * ignores: if linearizing it straight from the state before the unknown one is allowed and
- * reaches the same state (a put overwrites it, a delete removes it, a CAS that would match
- * anyway), the branch one level up reaches that state with the unknown operation still
- * optional, so it allows everything this one does. Without this rule every pending unknown
- * write that never took effect would be tried before every later operation, in every
- * combination.
- *
- * <p>Memoization [2][3]: a configuration (set of linearized operations, model state) is
- * explored at most once. Beyond equality, a configuration is pruned when a fully explored
- * (hence failed) configuration with the same state, the same required operations
- * linearized, and a <em>subset</em> of its unknown-outcome operations linearized exists:
- * an unknown operation not yet linearized can still be linearized later or never, so the
- * smaller set allows every completion the larger one does. Without this, every unknown
- * write whose effect is later overwritten doubles the space a failing search must exhaust.
- * Pruning only against fully explored configurations keeps the argument a plain induction
- * on the order in which configurations finish.
+ * <h2>Pruning</h2>
+ * A configuration is (linearized required set R, linearized unknown set U, state s). C'
+ * <em>dominates</em> C when R' = R, U' ⊆ U and s' allows everything s does ({@link
+ * RegisterState#dominates}: same value and index, floor no higher): every completion of C is
+ * one of C' (an unknown operation not yet linearized may still be, or never be). Three rules
+ * cut the search; each only drops a configuration that a visited or still-to-be-tried one
+ * dominates, which keeps the search complete (induction on the length of the shortest
+ * completion: the dominating configuration has one at least as short, and is explored).
+ * <ol>
+ *   <li><b>Memoization</b> [2][3], extended to dominance: a configuration is dropped when a
+ *       visited one dominates it. Plain equality is the classic memo table; dominance also
+ *       catches an unknown write whose effect was overwritten, which would otherwise double
+ *       the space a failing search must exhaust, per such write.
+ *   <li><b>Unchanging operations go first</b>: when a required candidate would leave the state
+ *       exactly as it is (a read of the current value with its known index, a 412 reporting
+ *       it, a delete of an absent key), it is linearized at once and no other branch is tried
+ *       at that point. If any completion exists, one starts with it: moving an operation that
+ *       changes nothing to the front changes no other operation's view, and as a candidate it
+ *       need not follow any pending operation (with a window, also only if it was invoked by
+ *       the deadlines of the optional operations it moves ahead of). This removes the orderings
+ *       of concurrent reads, which otherwise dominate the search space with many clients.
+ *   <li><b>No operation right after an unknown one it ignores</b>: if linearizing it straight
+ *       from the state before the unknown operation is allowed and leads to a dominating state
+ *       (a put overwrites it, a delete removes it, a CAS that matches anyway), the branch one
+ *       level up dominates this one. Without this rule each pending unknown write that never
+ *       took effect is tried before every later operation, in every combination.
+ * </ol>
  *
  * <p>The set of linearized required operations is stored compactly (see {@link
  * RequiredSet}), so a few thousand operations cost tens of bytes per entry, not a bitset of
@@ -251,14 +252,18 @@ final class WglSearch {
             RegisterState after = forced
                     ? state
                     : RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null);
-            if (after == null || (depth > 0 && ignoresUnknown(op, after, stackOp[depth - 1], stackState[depth - 1]))) {
-                continue;
+            boolean pruned = after == null
+                    || (depth > 0 && ignoresUnknown(op, after, stackOp[depth - 1], stackState[depth - 1]));
+            if (!pruned) {
+                mark(op, true);
+                pruned = !visit(seen, after);
+                if (pruned) {
+                    mark(op, false);
+                }
             }
-            mark(op, true);
-            if (!visit(seen, after)) {
-                mark(op, false);
+            if (pruned) {
                 if (forced) {
-                    // The forced step leads where we failed before, so this level fails too.
+                    // The forced step was the only branch needed here, and it is covered elsewhere.
                     node = NIL;
                     requiredPass = false;
                 }
