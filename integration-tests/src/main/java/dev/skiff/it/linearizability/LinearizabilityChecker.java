@@ -93,7 +93,7 @@ public final class LinearizabilityChecker {
                 case LINEARIZABLE -> { }
                 case BUDGET_EXHAUSTED -> undecided.add(entry.getKey());
                 case NOT_LINEARIZABLE -> {
-                    return explainViolation(keyHistory, result, origin, meter.steps());
+                    return explainViolation(keyHistory, result, origin, meter, entry.getValue().size());
                 }
             }
         }
@@ -108,7 +108,8 @@ public final class LinearizabilityChecker {
      * Finds the smallest failing prefix of a key's history (best effort, within a fresh
      * budget) and explains it.
      */
-    private Verdict explainViolation(KeyHistory full, WglSearch.Result fullResult, long origin, long stepsSoFar) {
+    private Verdict explainViolation(KeyHistory full, WglSearch.Result fullResult, long origin, Budget.Meter checkMeter,
+                                     int recordedOnKey) {
         Budget.Meter meter = budget.start();
         long[] cuts = full.requiredCompletionTimes();
         // Invariant: the prefix up to cuts[hi] is known to fail (the whole history at first).
@@ -131,9 +132,9 @@ public final class LinearizabilityChecker {
         }
         long cut = cuts[hi];
         Operation culprit = culprit(failing, cut);
-        String explanation = ViolationReport.explain(failing, failingResult, culprit, cut, origin, full.size());
-        return new Verdict.Violation(full.key, failing.size(), culprit, explanation, stepsSoFar + meter.steps(),
-                meter.elapsed());
+        String explanation = ViolationReport.explain(failing, failingResult, culprit, cut, origin, recordedOnKey);
+        return new Verdict.Violation(full.key, failing.size(), culprit, explanation,
+                checkMeter.steps() + meter.steps(), checkMeter.elapsed());
     }
 
     /** The required operation that completes at {@code cut} (the last one, if several). */

@@ -19,17 +19,18 @@ final class ViolationReport {
     }
 
     static String explain(KeyHistory history, WglSearch.Result result, Operation culprit, long cut, long origin,
-                          int keyOperations) {
+                          int recordedOnKey) {
         StringBuilder out = new StringBuilder();
         out.append("Key ").append(Operation.quote(history.key)).append(" is not linearizable (")
-                .append(keyOperations).append(" operations on the key; times in ms since the first invocation).\n");
-        out.append("The smallest failing prefix found holds ").append(history.size())
-                .append(" operations (those invoked by ").append(Operation.millis(cut - origin))
+                .append(count(recordedOnKey, "operation")).append(" recorded on the key; times in ms since the first invocation).\n");
+        out.append("The smallest failing prefix found holds ").append(count(history.size(), "operation"))
+                .append(" that can take effect (invoked by ").append(Operation.millis(cut - origin))
                 .append(" ms); it fails once this one completes:\n");
         out.append("    ").append(culprit.describe(origin)).append('\n');
 
         int[] path = result.deepestPath();
-        out.append("Longest linearization found (by operations with a definite result): ").append(path.length).append(" operations");
+        out.append("Longest linearization found (by operations with a definite result): ")
+                .append(count(path.length, "operation"));
         if (path.length > SHOWN_LINEARIZED) {
             out.append(", the last ").append(SHOWN_LINEARIZED).append(" shown");
         }
@@ -56,6 +57,10 @@ final class ViolationReport {
             out.append("    ... and ").append(candidates.size() - SHOWN_CANDIDATES).append(" more\n");
         }
         return out.toString();
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** The last operation of the path that changed the register's state (value or known index). */
