@@ -318,16 +318,16 @@ final class WglSearch {
      * operations still open qualify ({@code pathMaxCall} tells which have expired).
      */
     private int unchangingCandidate(RegisterState state, long pathMaxCall) {
+        // Only optional operations invoked before a candidate can be moved behind it, and in
+        // time order they all come before it in the list; later ones have later deadlines.
         long earliestDeadline = Long.MAX_VALUE;
-        for (int node = next[HEAD]; node != NIL; node = next[node]) {
-            int op = nodeOp[node];
-            if (nodeIsCall[node] && !history.required[op] && history.expiresAt[op] >= pathMaxCall) {
-                earliestDeadline = Math.min(earliestDeadline, history.expiresAt[op]);
-            }
-        }
         for (int node = next[HEAD]; node != NIL && nodeIsCall[node]; node = next[node]) {
             int op = nodeOp[node];
-            if (history.required[op] && history.callAt[op] <= earliestDeadline
+            if (!history.required[op]) {
+                if (history.expiresAt[op] >= pathMaxCall) {
+                    earliestDeadline = Math.min(earliestDeadline, history.expiresAt[op]);
+                }
+            } else if (history.callAt[op] <= earliestDeadline
                     && state.equals(RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null))) {
                 return op;
             }
