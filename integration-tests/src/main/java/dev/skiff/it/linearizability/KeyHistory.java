@@ -3,7 +3,9 @@ package dev.skiff.it.linearizability;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The operations on one key, prepared for {@link WglSearch}: failed operations and gets with
@@ -21,6 +23,15 @@ final class KeyHistory {
     final String key;
     /** The operations that take part, ordered by invocation time (then id). */
     final Operation[] ops;
+    /**
+     * The requests the search uses: those of {@link #ops}, except that a written value no get
+     * in this history returns is replaced by {@link #unreadValue}. Such values are never
+     * compared with anything, so writes that differ only in them are interchangeable, and
+     * the search treats them so (the reports use the real values).
+     */
+    final KvOp[] requests;
+    /** A value no get returns, standing for every value no get returns. */
+    final String unreadValue;
     /** The outcome the search uses: the recorded one, or Unknown for operations cut off by a prefix. */
     final Outcome[] outcomes;
     final long[] callAt;
@@ -43,6 +54,26 @@ final class KeyHistory {
         int n = sorted.size();
         this.ops = sorted.toArray(new Operation[0]);
         this.outcomes = effective.toArray(new Outcome[0]);
+        Set<String> read = new HashSet<>();
+        for (Outcome outcome : outcomes) {
+            if (outcome instanceof Outcome.Ok(KvResult.Found found)) {
+                read.add(found.value());
+            }
+        }
+        String token = "<unread>";
+        while (read.contains(token)) {
+            token = token + "'";
+        }
+        this.unreadValue = token;
+        this.requests = new KvOp[n];
+        for (int i = 0; i < n; i++) {
+            requests[i] = switch (ops[i].op()) {
+                case KvOp.Put put when !read.contains(put.value()) -> new KvOp.Put(put.key(), token);
+                case KvOp.Cas cas when !read.contains(cas.value()) ->
+                        new KvOp.Cas(cas.key(), cas.expectedModifyIndex(), token);
+                case KvOp other -> other;
+            };
+        }
         this.callAt = new long[n];
         this.returnAt = new long[n];
         this.required = new boolean[n];

@@ -2,6 +2,7 @@ package dev.skiff.it.linearizability;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Writes the human-readable explanation of a violation: the operation whose completion
@@ -41,7 +42,9 @@ final class ViolationReport {
         for (int k = Math.max(0, path.length - SHOWN_LINEARIZED); k < path.length; k++) {
             out.append("    ").append(history.ops[path[k]].describe(origin)).append('\n');
         }
-        out.append("after which the key is ").append(result.deepestState().describe());
+        // The search ran on requests whose unread values were merged; replay with the real ones.
+        RegisterState state = replay(history, path);
+        out.append("after which the key is ").append(state.describe());
         Operation setter = lastChange(history, path);
         if (setter != null) {
             out.append(", as left by ").append(setter.describe(origin));
@@ -49,7 +52,7 @@ final class ViolationReport {
         out.append(".\n");
 
         out.append("What could come next, and why it does not:\n");
-        List<String> candidates = candidates(history, path, result.deepestState(), origin);
+        List<String> candidates = candidates(history, path, state, origin);
         for (int k = 0; k < Math.min(candidates.size(), SHOWN_CANDIDATES); k++) {
             out.append("    ").append(candidates.get(k)).append('\n');
         }
@@ -61,6 +64,15 @@ final class ViolationReport {
 
     private static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private static RegisterState replay(KeyHistory history, int[] path) {
+        RegisterState state = RegisterState.INITIAL;
+        for (int op : path) {
+            state = Objects.requireNonNull(RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null),
+                    "the search's path must replay");
+        }
+        return state;
     }
 
     /** The last operation of the path that changed the register's state (value or known index). */

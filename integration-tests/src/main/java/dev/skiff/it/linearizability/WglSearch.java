@@ -31,10 +31,11 @@ import java.util.Map;
  * A configuration is (linearized required set R, linearized unknown set U, state s). C'
  * <em>dominates</em> C when R' = R, U' ⊆ U and s' allows everything s does ({@link
  * RegisterState#dominates}: same value and index, floor no higher): every completion of C is
- * one of C' (an unknown operation not yet linearized may still be, or never be). Three rules
- * cut the search; each only drops a configuration that a visited or still-to-be-tried one
- * dominates, which keeps the search complete (induction on the length of the shortest
- * completion: the dominating configuration has one at least as short, and is explored).
+ * one of C' (an unknown operation not yet linearized may still be, or never be). Four rules
+ * cut the search; each only drops a configuration when a visited or still-to-be-tried one
+ * has a completion as short as any of its own (by dominance, or up to swapping two
+ * interchangeable operations), which keeps the search complete (induction on the length of
+ * the shortest completion).
  * <ol>
  *   <li><b>Memoization</b> [2][3], extended to dominance: a configuration is dropped when a
  *       visited one dominates it. Plain equality is the classic memo table; dominance also
@@ -53,6 +54,10 @@ import java.util.Map;
  *       (a put overwrites it, a delete removes it, a CAS that matches anyway), the branch one
  *       level up dominates this one. Without this rule each pending unknown write that never
  *       took effect is tried before every later operation, in every combination.
+ *   <li><b>Twins</b>: of two optional candidates making the same request (written values no
+ *       get returns count as equal, see {@link KeyHistory#requests}), only the one invoked
+ *       and expiring no later is tried: any completion after the other maps to one after it,
+ *       with the roles swapped.
  * </ol>
  *
  * <p>The set of linearized required operations is stored compactly (see {@link
@@ -78,9 +83,8 @@ final class WglSearch {
      *
      * @param deepestPath the first partial linearization reached that holds the most required
      *     operations, as indexes into the key history, in linearization order
-     * @param deepestState the model state after {@code deepestPath}
      */
-    record Result(Status status, int[] deepestPath, RegisterState deepestState) {
+    record Result(Status status, int[] deepestPath) {
     }
 
     private static final int NIL = -1;
@@ -192,7 +196,6 @@ final class WglSearch {
         // so the report does not blame an unknown write that the search merely tried.
         int deepestRequired = 0;
         int[] deepestPath = new int[0];
-        RegisterState deepestState = state;
 
         int node = NIL;
         boolean requiredPass = false;
@@ -218,7 +221,7 @@ final class WglSearch {
                 }
                 // A required operation returned before we linearized it: undo the last choice.
                 if (depth == 0) {
-                    return new Result(Status.NOT_LINEARIZABLE, deepestPath, deepestState);
+                    return new Result(Status.NOT_LINEARIZABLE, deepestPath);
                 }
                 depth--;
                 int undone = stackOp[depth];
@@ -240,18 +243,19 @@ final class WglSearch {
             } else {
                 op = nodeOp[node];
                 node = next[node];
-                if (history.required[op] != requiredPass || pathMaxCall[depth] > history.expiresAt[op]) {
+                if (history.required[op] != requiredPass || pathMaxCall[depth] > history.expiresAt[op]
+                        || (!requiredPass && hasPreferredTwin(op, pathMaxCall[depth]))) {
                     // An expired optional operation would follow an operation invoked after its deadline.
                     continue;
                 }
             }
 
             if (!meter.attempt()) {
-                return new Result(Status.BUDGET_EXHAUSTED, deepestPath, deepestState);
+                return new Result(Status.BUDGET_EXHAUSTED, deepestPath);
             }
             RegisterState after = forced
                     ? state
-                    : RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null);
+                    : RegisterModel.step(state, history.requests[op], history.outcomes[op], null);
             boolean pruned = after == null
                     || (depth > 0 && ignoresUnknown(op, after, stackOp[depth - 1], stackState[depth - 1]));
             if (!pruned) {
@@ -270,7 +274,7 @@ final class WglSearch {
                 continue;
             }
             if (!meter.step()) {
-                return new Result(Status.BUDGET_EXHAUSTED, deepestPath, deepestState);
+                return new Result(Status.BUDGET_EXHAUSTED, deepestPath);
             }
             stackOp[depth] = op;
             stackState[depth] = state;
@@ -285,11 +289,10 @@ final class WglSearch {
             if (history.requiredCount - requiredLeft > deepestRequired) {
                 deepestRequired = history.requiredCount - requiredLeft;
                 deepestPath = Arrays.copyOf(stackOp, depth);
-                deepestState = state;
             }
             fresh = true;
         }
-        return new Result(Status.LINEARIZABLE, Arrays.copyOf(stackOp, depth), state);
+        return new Result(Status.LINEARIZABLE, Arrays.copyOf(stackOp, depth));
     }
 
     /**
@@ -302,8 +305,28 @@ final class WglSearch {
         if (history.required[previous]) {
             return false;
         }
-        RegisterState without = RegisterModel.step(before, history.ops[op].op(), history.outcomes[op], null);
+        RegisterState without = RegisterModel.step(before, history.requests[op], history.outcomes[op], null);
         return without != null && without.dominates(after);
+    }
+
+    /**
+     * Whether another optional candidate, not expired, makes the same request as {@code op},
+     * invoked no later and expiring no later (ties: the lower index): linearizing that twin
+     * instead reaches the same state and leaves {@code op}, the more flexible of the two,
+     * optional.
+     */
+    private boolean hasPreferredTwin(int op, long pathMaxCall) {
+        for (int node = next[HEAD]; node != NIL && nodeIsCall[node]; node = next[node]) {
+            int twin = nodeOp[node];
+            if (twin != op && !history.required[twin] && history.expiresAt[twin] >= pathMaxCall
+                    && history.requests[twin].equals(history.requests[op])
+                    && history.callAt[twin] <= history.callAt[op] && history.expiresAt[twin] <= history.expiresAt[op]
+                    && (twin < op || history.callAt[twin] < history.callAt[op]
+                            || history.expiresAt[twin] < history.expiresAt[op])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -328,7 +351,7 @@ final class WglSearch {
                     earliestDeadline = Math.min(earliestDeadline, history.expiresAt[op]);
                 }
             } else if (history.callAt[op] <= earliestDeadline
-                    && state.equals(RegisterModel.step(state, history.ops[op].op(), history.outcomes[op], null))) {
+                    && state.equals(RegisterModel.step(state, history.requests[op], history.outcomes[op], null))) {
                 return op;
             }
         }
