@@ -245,7 +245,8 @@ final class WglSearch {
                 node = next[node];
                 if (history.required[op] != requiredPass || pathMaxCall[depth] > history.expiresAt[op]
                         || (!requiredPass && hasPreferredTwin(op, pathMaxCall[depth]))) {
-                    // An expired optional operation would follow an operation invoked after its deadline.
+                    // Not this pass; or optional and either expired (it would follow an operation
+                    // invoked after its deadline) or a twin of a better candidate (rule 4).
                     continue;
                 }
             }
