@@ -1,0 +1,86 @@
+package dev.skiff.it.linearizability;
+
+import java.util.Objects;
+
+/**
+ * A client request to the Skiff key-value API (../shared/API.md §2), as the linearizability
+ * checker sees it: the key, the kind of request and its arguments, without the result.
+ *
+ * <p>Values are strings: the tests that record histories write text values (unique per
+ * write, e.g. {@code "c3-17"}), which keeps reports readable. Keys and values may be any
+ * string, including the empty value; a key must not be empty, as in the API.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public sealed interface KvOp {
+
+    /** The key this request reads or writes; each key is checked as an independent register. */
+    String key();
+
+    /** {@code PUT /v1/kv/{key}}: unconditional write. */
+    record Put(String key, String value) implements KvOp {
+        public Put {
+            requireKey(key);
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /**
+     * {@code PUT /v1/kv/{key}?cas=M}: write only if the key's modifyIndex is {@code
+     * expectedModifyIndex}; 0 means "only if the key is absent".
+     */
+    record Cas(String key, long expectedModifyIndex, String value) implements KvOp {
+        public Cas {
+            requireKey(key);
+            requireIndex(expectedModifyIndex, "expectedModifyIndex");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /** {@code GET /v1/kv/{key}?consistency=consistent}: a linearizable read. */
+    record Get(String key) implements KvOp {
+        public Get {
+            requireKey(key);
+        }
+    }
+
+    /** {@code DELETE /v1/kv/{key}}: unconditional delete. */
+    record Delete(String key) implements KvOp {
+        public Delete {
+            requireKey(key);
+        }
+    }
+
+    /**
+     * {@code DELETE /v1/kv/{key}?cas=M}: delete only if the key's modifyIndex is {@code
+     * expectedModifyIndex} (at least 1: a key that is absent cannot be deleted).
+     */
+    record CasDelete(String key, long expectedModifyIndex) implements KvOp {
+        public CasDelete {
+            requireKey(key);
+            if (expectedModifyIndex < 1) {
+                throw new IllegalArgumentException(
+                        "CasDelete of key \"" + key + "\": expectedModifyIndex must be >= 1, was "
+                                + expectedModifyIndex);
+            }
+        }
+    }
+
+    /** Whether this request can change the key (everything but {@link Get}). */
+    default boolean isWrite() {
+        return !(this instanceof Get);
+    }
+
+    private static void requireKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("key must not be empty");
+        }
+    }
+
+    private static void requireIndex(long index, String name) {
+        if (index < 0) {
+            throw new IllegalArgumentException(name + " must be >= 0, was " + index);
+        }
+    }
+}
