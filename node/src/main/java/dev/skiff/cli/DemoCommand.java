@@ -46,7 +46,8 @@ final class DemoCommand implements Callable<Integer> {
                 List<URI> join = i == 1 ? List.of() : List.of(URI.create("http://127.0.0.1:" + apiPort));
                 nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
                         dataDir.resolve("n" + i).resolve("snapshots"), i == 1, join, null,
-                        NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT)));
+                        NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
+                        dev.skiff.raft.RaftConfig.defaults("n" + i))));
             }
             awaitFormed(nodes, Duration.ofSeconds(30));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");

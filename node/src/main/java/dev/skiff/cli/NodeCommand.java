@@ -5,9 +5,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.skiff.raft.RaftConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -52,6 +54,16 @@ final class NodeCommand implements Callable<Integer> {
     int maxValueBytes;
     @Option(names = "--create-tables", description = "Create the DynamoDB tables if missing (development and tests).")
     boolean createTables;
+    @Option(names = "--election-timeout", defaultValue = "500ms", description = "Raft election timeout (default ${DEFAULT-VALUE}).")
+    String electionTimeout;
+    @Option(names = "--heartbeat-interval", defaultValue = "50ms", description = "Raft heartbeat interval (default ${DEFAULT-VALUE}).")
+    String heartbeatInterval;
+    @Option(names = "--snapshot-interval", defaultValue = "30s", description = "How often to check whether to snapshot (default ${DEFAULT-VALUE}).")
+    String snapshotInterval;
+    @Option(names = "--snapshot-threshold", defaultValue = "8192", description = "Entries since the last snapshot that trigger one (default ${DEFAULT-VALUE}).")
+    long snapshotThreshold;
+    @Option(names = "--trailing-logs", defaultValue = "10240", description = "Entries kept behind a snapshot for slow followers (default ${DEFAULT-VALUE}).")
+    long trailingLogs;
 
     @Override
     public Integer call() throws Exception {
@@ -119,8 +131,19 @@ final class NodeCommand implements Callable<Integer> {
                     + "anyone who can reach it can join or disrupt the cluster. Set --cluster-secret-file or SKIFF_CLUSTER_SECRET.",
                     raftBind);
         }
+        Duration election = Durations.parse(electionTimeout, "--election-timeout");
+        Duration heartbeat = Durations.parse(heartbeatInterval, "--heartbeat-interval");
+        RaftConfig raftConfig = RaftConfig.defaults(id)
+                .withTimeouts(heartbeat, election, election.multipliedBy(4).dividedBy(5))
+                .withSnapshots(Durations.parse(snapshotInterval, "--snapshot-interval"), snapshotThreshold, trailingLogs);
+        try {
+            raftConfig.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid Raft setting: " + e.getMessage()
+                    + " (flags --election-timeout, --heartbeat-interval, --snapshot-interval, --snapshot-threshold, --trailing-logs)");
+        }
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
-                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT);
+                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig);
     }
 
     private static IllegalArgumentException unsupported(String flag, String value) {

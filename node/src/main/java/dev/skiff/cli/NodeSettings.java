@@ -1,6 +1,7 @@
 package dev.skiff.cli;
 
 import java.net.URI;
+import dev.skiff.raft.RaftConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,10 +22,11 @@ import java.util.List;
  * @param clusterSecret the raft port secret, or null
  * @param maxValueBytes largest accepted value
  * @param requestTimeout how long a client request may wait for the cluster
+ * @param raftConfig    Raft settings (validated)
  */
 record NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
                     Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
-                    int maxValueBytes, Duration requestTimeout) {
+                    int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig) {
 
     /** 1 MiB, as API.md says. */
     static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;

@@ -6,7 +6,6 @@ import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
-import dev.skiff.raft.RaftConfig;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
 import dev.skiff.raft.Suffrage;
@@ -85,7 +84,7 @@ final class SkiffNode implements AutoCloseable {
             }
             transport = new HttpTransport(tc);
             KvStateMachine kv = new KvStateMachine();
-            raft = Raft.create(RaftConfig.defaults(s.id()), kv, logs, stable, snapshots, transport);
+            raft = Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                     new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout());
             SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api);

@@ -1,0 +1,29 @@
+package dev.skiff.cli;
+
+import java.time.Duration;
+
+/** Parses durations on the command line: {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
+final class Durations {
+
+    private Durations() {
+    }
+
+    /** @throws IllegalArgumentException naming {@code flag} when {@code value} is not a duration */
+    static Duration parse(String value, String flag) {
+        String v = value == null ? "" : value.trim();
+        try {
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            long n = Long.parseLong(v.substring(0, v.length() - 1));
+            return switch (v.charAt(v.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new NumberFormatException();
+            };
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(flag + " must be a duration like 500ms, 2s, 5m or 1h, got '" + value + "'");
+        }
+    }
+}
