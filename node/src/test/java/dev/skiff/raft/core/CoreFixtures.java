@@ -98,9 +98,7 @@ final class CoreFixtures {
         for (int i = 2; i <= size; i++) {
             n.core.step(voteResponse(String.valueOf(i), "1", n.core.term(), true));
         }
-        if (size > 1) {
-            n.drainMessages();
-        }
+        n.drainMessages();
         return n;
     }
 
