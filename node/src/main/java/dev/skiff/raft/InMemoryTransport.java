@@ -48,17 +48,27 @@ public final class InMemoryTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> sendSnapshot(String targetAddress, InstallSnapshot header, OpenSnapshot snapshot) {
-        return CompletableFuture.runAsync(() -> {
-            try (snapshot) {
-                MessageHandler target = open ? network.route(address, targetAddress) : null;
-                if (target == null) {
-                    throw new IOException("unreachable: " + targetAddress);
+        try {
+            return CompletableFuture.runAsync(() -> {
+                try (snapshot) {
+                    MessageHandler target = open ? network.route(address, targetAddress) : null;
+                    if (target == null) {
+                        throw new IOException("unreachable: " + targetAddress);
+                    }
+                    target.onSnapshot(header, snapshot.data());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                target.onSnapshot(header, snapshot.data());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            }, snapshotSenders);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closed: the contract says the future fails, never the call.
+            try {
+                snapshot.close();
+            } catch (IOException ignored) {
+                // Nothing to add to the failed future.
             }
-        }, snapshotSenders);
+            return CompletableFuture.failedFuture(new IOException("transport is closed", e));
+        }
     }
 
     @Override

@@ -130,6 +130,11 @@ public final class RaftCore {
     private boolean commitChanged;
     private String transferee;
     private int transferElapsed;
+    /**
+     * Set once this leader has sent TimeoutNow in its term: the target's election bypasses the
+     * voters' lease (thesis §3.10), so this leader's lease can no longer be trusted.
+     */
+    private boolean leaseRevoked;
 
     // Output accumulated for the next Ready.
     private final List<Outbound> outbox = new ArrayList<>();
@@ -469,7 +474,9 @@ public final class RaftCore {
         long index = log.lastIndex() + 1;
         log.append(List.of(new LogEntry(index, term, LogType.CONFIGURATION, ConfigurationCodec.encode(next))));
         configurations.append(index, next);
-        syncProgressWithConfiguration();
+        // A server new to the configuration is probed from the configuration entry itself, so
+        // it receives that entry even if nothing is proposed after it.
+        syncProgressWithConfiguration(index);
         replicationNeeded = true;
         return index;
     }
@@ -693,8 +700,15 @@ public final class RaftCore {
         return configurations.latest().isVoter(id);
     }
 
+    /**
+     * True while this server must refuse candidates (thesis §6.2 / §4.2.3): it heard from a
+     * leader within an election timeout, or it started less than an election timeout ago and so
+     * cannot know whether it had (a restarted voter must not help depose a leader whose lease it
+     * supported before the crash).
+     */
     private boolean inLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+        return config.checkQuorum()
+                && ((leaderId != null && electionElapsed < config.electionTicks()) || ticks < config.electionTicks());
     }
 
     private void resetElectionTimeout() {
@@ -787,9 +801,10 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         electionElapsed = 0;
         transferee = null;
+        leaseRevoked = false;
         progress.clear();
         selfMatch = persistedIndex();
-        syncProgressWithConfiguration();
+        syncProgressWithConfiguration(log.lastIndex() + 1);
         for (Progress pr : progress.values()) {
             pr.recentActive = true;
         }
@@ -801,7 +816,7 @@ public final class RaftCore {
         replicationNeeded = true;
     }
 
-    private void syncProgressWithConfiguration() {
+    private void syncProgressWithConfiguration(long nextIndexForNew) {
         Configuration latest = configurations.latest();
         progress.keySet().removeIf(peer -> latest.server(peer).isEmpty());
         for (Server s : latest.servers()) {
@@ -810,7 +825,7 @@ public final class RaftCore {
             }
             Progress pr = progress.get(s.id());
             if (pr == null) {
-                pr = new Progress(s.id(), s.address(), log.lastIndex() + 1, config.maxInflightAppends());
+                pr = new Progress(s.id(), s.address(), nextIndexForNew, config.maxInflightAppends());
                 pr.recentActive = true;
                 progress.put(s.id(), pr);
             } else {
@@ -1091,6 +1106,9 @@ public final class RaftCore {
             if (role != Role.LEADER) {
                 return;
             }
+        } else {
+            // The follower did not install it: probe from what it is known to have.
+            pr.pendingSnapshotIndex = 0;
         }
         pr.becomeProbe();
         sendAppends(pr, false);
@@ -1159,12 +1177,18 @@ public final class RaftCore {
                 sendSnapshot(pr);
                 return;
             }
-            if (entries.isEmpty() && (sentAny || !sendIfEmpty)) {
+            // In PROBE mode an empty append is still worth sending while the follower is behind:
+            // its answer (a rejection with a hint, or a match) is what moves the probe on.
+            boolean probeBehind = pr.mode == Progress.Mode.PROBE && pr.matchIndex < log.lastIndex();
+            if (entries.isEmpty() && (sentAny || !(sendIfEmpty || probeBehind))) {
                 return;
             }
             send(pr.address, new AppendEntries(term, id, address, pr.id, prevIndex, prevTerm, entries, commitIndex, readSeq));
             sentAny = true;
             if (entries.isEmpty()) {
+                if (pr.mode == Progress.Mode.PROBE) {
+                    pr.probeSent = true;
+                }
                 return;
             }
             long last = entries.get(entries.size() - 1).index();
@@ -1203,6 +1227,7 @@ public final class RaftCore {
     }
 
     private void sendTimeoutNow(Progress pr) {
+        leaseRevoked = true;
         send(pr.address, new TimeoutNow(term, id, address, pr.id));
     }
 
@@ -1241,6 +1266,9 @@ public final class RaftCore {
      * for an election timeout, which is longer than the lease).
      */
     private boolean leaseValid() {
+        if (!config.checkQuorum() || leaseRevoked) {
+            return false;
+        }
         List<Server> voters = configurations.latest().voters();
         long[] ackTicks = new long[voters.size()];
         int i = 0;

@@ -75,6 +75,8 @@ final class SimCluster {
     private long seq;
     private long events;
     private boolean faultsOn = true;
+    /** Clients pause now and then, so that liveness never depends on a steady stream of writes. */
+    private boolean clientsQuiet;
 
     // Network.
     private double dropRate = 0.02;
@@ -295,6 +297,13 @@ final class SimCluster {
             return;
         }
         schedule(random.nextLong(1_000, 8_000), this::clientStep);
+        if (random.nextInt(400) == 0) {
+            clientsQuiet = !clientsQuiet;
+            trace("clients " + (clientsQuiet ? "pause" : "resume"));
+        }
+        if (clientsQuiet) {
+            return;
+        }
         SimNode target = random.nextInt(5) == 0 ? pick(nodes.values()) : leader();
         if (target == null || !target.up) {
             return;

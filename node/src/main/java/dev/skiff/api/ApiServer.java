@@ -1,0 +1,182 @@
+package dev.skiff.api;
+
+import dev.skiff.kv.KvStateMachine;
+import dev.skiff.raft.Raft;
+import dev.skiff.raft.SnapshotStore;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpServerExchange;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client HTTP API of API.md §2–3 on Undertow. The I/O threads only route: every request
+ * is dispatched to a virtual thread, which may wait on Raft futures and forward to the leader
+ * without tying up an I/O thread.
+ */
+public final class ApiServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final Logger access = LoggerFactory.getLogger("dev.skiff.access");
+
+    private final Undertow server;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ApiContext ctx;
+    private final KvHandler kv;
+    private final ClusterHandler cluster;
+    private final OpsHandler ops;
+    private final String boundAddress;
+
+    /**
+     * Starts the API.
+     *
+     * @param bindHost      interface to listen on
+     * @param port          port (0 picks a free one)
+     * @param nodeId        this node's id
+     * @param raft          the Raft node
+     * @param kvFsm         the state machine it runs
+     * @param snapshots     this node's snapshot store
+     * @param metrics       the metrics registry
+     * @param maxValueBytes largest accepted value
+     * @param timeout       how long a request may wait for the cluster
+     */
+    public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout) {
+        this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes, timeout);
+        this.kv = new KvHandler(ctx);
+        this.cluster = new ClusterHandler(ctx);
+        this.ops = new OpsHandler(ctx);
+        this.server = Undertow.builder()
+                .addHttpListener(port, bindHost)
+                .setIoThreads(2)
+                // Paths and query strings are decoded by RequestParts, strictly.
+                .setServerOption(UndertowOptions.DECODE_URL, false)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) maxValueBytes + (1L << 20))
+                .setHandler(this::dispatch)
+                .build();
+        server.start();
+        InetSocketAddress bound = (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+        this.boundAddress = bindHost + ":" + bound.getPort();
+        log.info("client API listening on {}", boundAddress);
+    }
+
+    /** {@code host:port} the API listens on. */
+    public String address() {
+        return boundAddress;
+    }
+
+    private void dispatch(HttpServerExchange exchange) {
+        exchange.dispatch(workers, () -> handle(exchange));
+    }
+
+    private void handle(HttpServerExchange exchange) {
+        long started = System.nanoTime();
+        String route = "unknown";
+        try {
+            String path = exchange.getRequestPath();
+            if (path.startsWith("/v1/kv/")) {
+                route = "kv";
+                kv.handle(exchange, path.substring("/v1/kv/".length()));
+            } else if (path.equals("/v1/kv")) {
+                route = "kv";
+                kv.handle(exchange, "");
+            } else if (path.equals("/v1/status")) {
+                route = "status";
+                requireMethod(exchange, "GET");
+                cluster.status(exchange);
+            } else if (path.equals("/v1/cluster/members")) {
+                route = "members";
+                cluster.members(exchange, null);
+            } else if (path.startsWith("/v1/cluster/members/")) {
+                route = "members";
+                cluster.members(exchange, path.substring("/v1/cluster/members/".length()));
+            } else if (path.equals("/v1/cluster/leadership-transfer")) {
+                route = "leadership-transfer";
+                cluster.leadershipTransfer(exchange);
+            } else if (path.equals("/v1/snapshot")) {
+                route = "snapshot";
+                ops.snapshot(exchange);
+            } else if (path.equals("/healthz")) {
+                route = "healthz";
+                requireMethod(exchange, "GET");
+                ops.healthz(exchange);
+            } else if (path.equals("/readyz")) {
+                route = "readyz";
+                requireMethod(exchange, "GET");
+                ops.readyz(exchange);
+            } else if (path.equals("/metrics")) {
+                route = "metrics";
+                requireMethod(exchange, "GET");
+                ops.metrics(exchange);
+            } else {
+                throw new ApiException(404, "no_route", "no such endpoint: " + path);
+            }
+        } catch (ApiException e) {
+            fail(exchange, e);
+        } catch (RuntimeException e) {
+            log.error("request failed method={} path={}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
+            fail(exchange, new ApiException(500, "internal", "internal error: " + e));
+        } finally {
+            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+                exchange.endExchange();
+            }
+            int status = exchange.getStatusCode();
+            ctx.metrics().request(route, exchange.getRequestMethod().toString(), status, System.nanoTime() - started);
+            if (access.isDebugEnabled()) {
+                access.debug("method={} path={} status={} micros={}", exchange.getRequestMethod(), exchange.getRequestPath(),
+                        status, (System.nanoTime() - started) / 1000);
+            }
+        }
+    }
+
+    private static void requireMethod(HttpServerExchange exchange, String method) {
+        if (!exchange.getRequestMethod().toString().equals(method)) {
+            throw new ApiException(405, "method_not_allowed", exchange.getRequestMethod() + " is not allowed here; use " + method);
+        }
+    }
+
+    private void fail(HttpServerExchange exchange, ApiException e) {
+        ctx.metrics().error(e.code);
+        if (exchange.isResponseStarted()) {
+            log.warn("error after the response started, closing path={} error={}", exchange.getRequestPath(), e.getMessage());
+            exchange.endExchange();
+            return;
+        }
+        if (e.status == 405) {
+            exchange.getResponseHeaders().put(io.undertow.util.Headers.ALLOW, allowFor(exchange.getRequestPath()));
+        }
+        Responses.error(exchange, e);
+    }
+
+    private static String allowFor(String path) {
+        if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
+            return "GET";
+        }
+        if (path.startsWith("/v1/kv/")) {
+            return "GET, PUT, DELETE";
+        }
+        if (path.equals("/v1/cluster/members")) {
+            return "GET, POST";
+        }
+        if (path.startsWith("/v1/cluster/members/")) {
+            return "DELETE";
+        }
+        if (path.equals("/v1/snapshot")) {
+            return "GET, POST, PUT";
+        }
+        if (path.equals("/v1/cluster/leadership-transfer")) {
+            return "POST";
+        }
+        return "GET";
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.skiff.api;
+
+import dev.skiff.raft.Server;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays a request from a follower to the leader's api address and copies the leader's answer
+ * back verbatim (status, body, Skiff headers), so that any node behind a load balancer serves
+ * every request. A request is forwarded at most once: the leader refuses to forward it again
+ * (503), which breaks loops while leadership moves.
+ *
+ * <p>Runs on request worker threads (virtual), which may block.
+ */
+final class Forwarder {
+
+    /** Marks a request that a follower forwarded; its value is the forwarding node's id. */
+    static final String HEADER = "X-Skiff-Forwarded-By";
+    private static final HttpString FORWARDED = new HttpString(HEADER);
+    private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .build();
+    private final String selfId;
+    private final ApiMetrics metrics;
+
+    Forwarder(String selfId, ApiMetrics metrics) {
+        this.selfId = selfId;
+        this.metrics = metrics;
+    }
+
+    static boolean wasForwarded(HttpServerExchange exchange) {
+        return exchange.getRequestHeaders().contains(FORWARDED);
+    }
+
+    /**
+     * Forwards the request to {@code leader}.
+     *
+     * @param body  the request body to send, or null for none
+     * @param write whether the request changes state: then a leader that may have received it
+     *              but did not answer makes the outcome unknown (504) rather than unavailable
+     */
+    void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, boolean write) {
+        if (wasForwarded(exchange)) {
+            throw ApiException.unavailable("leadership is moving: the node this request was forwarded to is no longer the leader");
+        }
+        if (leader == null || leader.apiAddress().isEmpty()) {
+            throw ApiException.unavailable("no leader is known; retry shortly");
+        }
+        String query = exchange.getQueryString();
+        URI uri = URI.create("http://" + leader.apiAddress() + exchange.getRequestURI()
+                + (query == null || query.isEmpty() ? "" : "?" + query));
+        HttpRequest.BodyPublisher publisher = body == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofInputStream(body);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                .method(exchange.getRequestMethod().toString(), publisher)
+                .header(HEADER, selfId);
+        HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");
+        if (contentType != null) {
+            request.header("Content-Type", contentType.getFirst());
+        }
+        metrics.forwarded(exchange.getRequestMethod().toString());
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (ConnectException e) {
+            throw ApiException.unavailable("the leader " + leader.id() + " at " + leader.apiAddress() + " is unreachable: " + e);
+        } catch (HttpTimeoutException e) {
+            throw write ? ApiException.outcomeUnknown("the leader " + leader.id() + " did not answer in time; the write may or may not be applied")
+                    : ApiException.unavailable("the leader " + leader.id() + " did not answer in time");
+        } catch (IOException e) {
+            throw write ? ApiException.outcomeUnknown("lost the connection to the leader " + leader.id() + ": " + e.getMessage()
+                    + "; the write may or may not be applied")
+                    : ApiException.unavailable("lost the connection to the leader " + leader.id() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while forwarding");
+        }
+        exchange.setStatusCode(response.statusCode());
+        response.headers().map().forEach((name, values) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("x-skiff-") || lower.equals("content-type") || lower.equals("retry-after")) {
+                exchange.getResponseHeaders().putAll(new HttpString(name), values);
+            }
+        });
+        try (InputStream in = response.body()) {
+            exchange.startBlocking();
+            in.transferTo(exchange.getOutputStream());
+            exchange.getOutputStream().close();
+        } catch (IOException e) {
+            log.debug("client went away while relaying the leader's answer: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.skiff.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code skiff demo}: a local 3-node cluster on 127.0.0.1 with local-disk storage, in one
+ * process; prints the endpoints and curl lines that work as printed; Ctrl-C stops it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start a local 3-node cluster on 127.0.0.1 (Ctrl-C stops it).")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", defaultValue = "data/demo", description = "Where the nodes keep their data (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+    @Option(names = "--api-port", defaultValue = "8001", description = "First API port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
+    int apiPort;
+    @Option(names = "--raft-port", defaultValue = "9001", description = "First Raft port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
+    int raftPort;
+
+    @Override
+    public Integer call() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            requireFree(apiPort + i, "--api-port");
+            requireFree(raftPort + i, "--raft-port");
+        }
+        List<SkiffNode> nodes = new ArrayList<>();
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        PrintStream out = System.out;
+        try {
+            for (int i = 1; i <= 3; i++) {
+                HostPort api = new HostPort("127.0.0.1", apiPort + i - 1);
+                HostPort raft = new HostPort("127.0.0.1", raftPort + i - 1);
+                List<URI> join = i == 1 ? List.of() : List.of(URI.create("http://127.0.0.1:" + apiPort));
+                nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
+                        dataDir.resolve("n" + i).resolve("snapshots"), i == 1, join, null,
+                        NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT)));
+            }
+            awaitFormed(nodes, Duration.ofSeconds(30));
+            String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
+            out.println();
+            out.println("Skiff demo: 3 nodes on 127.0.0.1, data in " + dataDir.toAbsolutePath() + ", leader " + leader);
+            for (SkiffNode n : nodes) {
+                out.printf("  %s  api http://%s  raft %s%n", n.settings.id(), n.settings.apiAdvertise(), n.settings.raftAdvertise());
+            }
+            String a1 = "http://127.0.0.1:" + apiPort;
+            String a2 = "http://127.0.0.1:" + (apiPort + 1);
+            String a3 = "http://127.0.0.1:" + (apiPort + 2);
+            out.println();
+            out.println("Try (any node answers; followers forward to the leader):");
+            out.println("  curl -s -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
+            out.println("  curl -s " + a3 + "/v1/kv/greeting");
+            out.println("  curl -s '" + a1 + "/v1/kv/greeting?consistency=consistent'");
+            out.println("  curl -s -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
+            out.println("  curl -s '" + a1 + "/v1/kv/?prefix=gr'");
+            out.println("  curl -s " + a1 + "/v1/status");
+            out.println();
+            out.println("Ctrl-C stops the cluster.");
+            out.flush();
+            stop.await();
+            return 0;
+        } finally {
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                nodes.get(i).close(false);
+            }
+            out.println("demo stopped");
+        }
+    }
+
+    private static void awaitFormed(List<SkiffNode> nodes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            SkiffNode first = nodes.get(0);
+            boolean formed = first.raft.leader().isPresent() && first.raft.configuration().voters().size() == nodes.size()
+                    && nodes.stream().allMatch(n -> n.raft.leader().isPresent());
+            if (formed) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the demo cluster did not form within " + timeout.toSeconds() + " s; see the log above");
+    }
+
+    private static void requireFree(int port, String flag) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("port " + port + " on 127.0.0.1 is in use; stop what holds it or choose "
+                    + flag + " (" + e.getMessage() + ")");
+        }
+    }
+}

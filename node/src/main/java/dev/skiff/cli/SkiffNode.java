@@ -1,0 +1,240 @@
+package dev.skiff.cli;
+
+import dev.skiff.api.ApiMetrics;
+import dev.skiff.api.ApiServer;
+import dev.skiff.kv.KvStateMachine;
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.Observation;
+import dev.skiff.raft.Raft;
+import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.RaftState;
+import dev.skiff.raft.Server;
+import dev.skiff.raft.Suffrage;
+import dev.skiff.transport.ClusterSecret;
+import dev.skiff.transport.HttpTransport;
+import dev.skiff.transport.HttpTransportConfig;
+import dev.skiff.wal.FileSnapshotStore;
+import dev.skiff.wal.FileStableStore;
+import dev.skiff.wal.SegmentedLogStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Skiff node: the stores in its data directory, the HTTP transport, Raft with the KV state
+ * machine, and the client API; plus bootstrap or join. Closing it transfers leadership away
+ * first when it leads, so a rolling restart does not wait for an election timeout.
+ */
+final class SkiffNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SkiffNode.class);
+    /** How many snapshots each node keeps on local disk. */
+    static final int SNAPSHOTS_RETAINED = 3;
+
+    final NodeSettings settings;
+    private final SegmentedLogStore logs;
+    private final FileStableStore stable;
+    private final FileSnapshotStore snapshots;
+    private final HttpTransport transport;
+    final KvStateMachine kv;
+    final Raft raft;
+    private final ApiServer api;
+    /** Completes when the node stops; exceptionally if it stopped because of a fatal error. */
+    final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile boolean closing;
+    private Thread joiner;
+
+    private SkiffNode(NodeSettings settings, SegmentedLogStore logs, FileStableStore stable, FileSnapshotStore snapshots,
+                      HttpTransport transport, KvStateMachine kv, Raft raft, ApiServer api) {
+        this.settings = settings;
+        this.logs = logs;
+        this.stable = stable;
+        this.snapshots = snapshots;
+        this.transport = transport;
+        this.kv = kv;
+        this.raft = raft;
+        this.api = api;
+    }
+
+    /** Opens the stores, starts Raft and the API, then bootstraps or joins as asked. */
+    static SkiffNode start(NodeSettings s) throws IOException {
+        Files.createDirectories(s.dataDir());
+        SegmentedLogStore logs = SegmentedLogStore.open(s.dataDir().resolve("raft").resolve("log"));
+        FileStableStore stable = null;
+        FileSnapshotStore snapshots = null;
+        HttpTransport transport = null;
+        Raft raft = null;
+        try {
+            stable = FileStableStore.open(s.dataDir().resolve("raft").resolve("stable"));
+            snapshots = FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED);
+            HttpTransportConfig tc = HttpTransportConfig.defaults(s.raftBind().toString())
+                    .withAdvertiseAddress(s.raftAdvertise().toString());
+            if (s.clusterSecret() != null) {
+                tc = tc.withSecret(ClusterSecret.of(s.clusterSecret()));
+            }
+            transport = new HttpTransport(tc);
+            KvStateMachine kv = new KvStateMachine();
+            raft = Raft.create(RaftConfig.defaults(s.id()), kv, logs, stable, snapshots, transport);
+            ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
+                    new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout());
+            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api);
+            raft.addObserver(o -> {
+                if (o instanceof Observation.Fatal f) {
+                    node.stopped.completeExceptionally(f.cause());
+                }
+            });
+            node.formCluster(Raft.hasExistingState(logs, stable, snapshots));
+            log.info("node started id={} api={} raft={} dataDir={}", s.id(), s.apiAdvertise(), s.raftAdvertise(), s.dataDir());
+            return node;
+        } catch (IOException | RuntimeException e) {
+            if (raft != null) {
+                raft.shutdown().join();
+            } else if (transport != null) {
+                transport.close();
+            }
+            closeQuietly(logs);
+            closeQuietly(stable);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("close failed: {}", e.toString());
+            }
+        }
+    }
+
+    private Server self() {
+        return new Server(settings.id(), settings.raftAdvertise().toString(), Suffrage.VOTER, settings.apiAdvertise().toString());
+    }
+
+    private void formCluster(boolean hasState) {
+        if (settings.bootstrap()) {
+            if (hasState) {
+                log.info("--bootstrap ignored: node {} already has Raft state", settings.id());
+            } else {
+                raft.bootstrapCluster(Configuration.of(self())).join();
+            }
+        }
+        if (!settings.join().isEmpty() && !hasState) {
+            joiner = Thread.ofVirtual().name("join-" + settings.id()).start(this::joinLoop);
+        } else if (!settings.join().isEmpty()) {
+            log.info("node {} has Raft state; it rejoins its cluster without asking --join members", settings.id());
+        }
+    }
+
+    /** Asks the --join members to add this node until one of them has (API.md: retry until done). */
+    private void joinLoop() {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", settings.id());
+        body.put("raftAddress", settings.raftAdvertise().toString());
+        body.put("apiAddress", settings.apiAdvertise().toString());
+        body.put("voter", true);
+        String json;
+        try {
+            json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        long backoffMillis = 200;
+        int attempt = 0;
+        while (!closing) {
+            for (URI member : settings.join()) {
+                if (raft.configuration().server(settings.id()).isPresent()) {
+                    log.info("joined the cluster id={}", settings.id());
+                    return;
+                }
+                attempt++;
+                try {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(member.resolve("/v1/cluster/members"))
+                            .timeout(Duration.ofSeconds(15))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        log.info("admitted to the cluster via {} id={} response={}", member, settings.id(), r.body());
+                        return;
+                    }
+                    log.info("join attempt {} via {} refused status={} body={}", attempt, member, r.statusCode(), r.body());
+                } catch (IOException e) {
+                    log.info("join attempt {} via {} failed: {}", attempt, member, e.toString());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoffMillis = Math.min(5_000, backoffMillis * 2);
+        }
+    }
+
+    String apiAddress() {
+        return api.address();
+    }
+
+    /** Waits up to {@code timeout} for this node to know a leader; returns it. */
+    Optional<Server> awaitLeader(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Server> leader = raft.leader();
+            if (leader.isPresent()) {
+                return leader;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        close(true);
+    }
+
+    /**
+     * Stops the node. With {@code handOver}, a leader first transfers leadership (a rolling
+     * restart then costs no election timeout); without, it just stops (the whole cluster is
+     * going down).
+     */
+    void close(boolean handOver) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (joiner != null) {
+            joiner.interrupt();
+        }
+        if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
+            try {
+                raft.leadershipTransfer().get(2, TimeUnit.SECONDS);
+                log.info("handed leadership over before stopping id={} newLeader={}", settings.id(),
+                        raft.leader().map(Server::id).orElse("?"));
+            } catch (Exception e) {
+                log.warn("leadership transfer before stopping failed id={}: {}", settings.id(), e.toString());
+            }
+        }
+        api.close();
+        raft.shutdown().join();
+        closeQuietly(logs);
+        closeQuietly(stable);
+        log.info("node stopped id={}", settings.id());
+        stopped.complete(null);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.skiff.transport;
+
+/**
+ * Bytes that are not a Raft message this codec understands: garbage, a truncated body, an
+ * impossible length or value, or a newer wire version. The message names what is wrong and
+ * the byte offset where decoding stopped. Nothing has been delivered when this is thrown.
+ */
+public final class MalformedMessageException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param message names the field, the offset and what was found there
+     */
+    public MalformedMessageException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param message names the field and the offset
+     * @param cause   the underlying rejection
+     */
+    public MalformedMessageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

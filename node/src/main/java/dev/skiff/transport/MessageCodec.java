@@ -1,0 +1,450 @@
+package dev.skiff.transport;
+
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.ConfigurationCodec;
+import dev.skiff.raft.LogEntry;
+import dev.skiff.raft.LogType;
+import dev.skiff.raft.SnapshotMeta;
+import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.InstallSnapshotResponse;
+import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.RequestVote;
+import dev.skiff.raft.message.RequestVoteResponse;
+import dev.skiff.raft.message.TimeoutNow;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The binary wire form of every {@link RaftMessage}, version {@value #VERSION}.
+ *
+ * <p>Format (big-endian; {@code str} is {@code u16 length + UTF-8 bytes}):
+ * <pre>
+ * message    = u8 version, u8 kind, i64 term, str from, str fromAddress, str to, body
+ * kind 1  AppendEntries           i64 prevLogIndex, i64 prevLogTerm, i64 leaderCommit,
+ *                                 i64 readSeq, i32 entryCount, entry × entryCount
+ *         entry                   i64 index, i64 term, u8 typeCode ({@link LogType#code()}),
+ *                                 i32 length, length bytes
+ * kind 2  AppendEntriesResponse   u8 success, i64 lastLogIndex, i64 conflictIndex,
+ *                                 i64 conflictTerm, i64 readSeq
+ * kind 3  RequestVote             i64 lastLogIndex, i64 lastLogTerm,
+ *                                 u8 flags (bit 0 preVote, bit 1 leadershipTransfer)
+ * kind 4  RequestVoteResponse     u8 flags (bit 0 granted, bit 1 preVote)
+ * kind 5  InstallSnapshot         str id, i64 index, i64 term, i64 configurationIndex,
+ *                                 i64 size, str checksum, i32 length, length bytes of
+ *                                 {@link ConfigurationCodec} (the snapshot's data is not here)
+ * kind 6  InstallSnapshotResponse u8 success, i64 lastLogIndex
+ * kind 7  TimeoutNow              (no body)
+ * </pre>
+ * A message fills its buffer exactly: trailing bytes are an error. Kinds and entry type codes
+ * are stable; a change of layout takes a new version byte (and a new HTTP path version).
+ *
+ * <p><b>Allocation.</b> {@link #encode(RaftMessage)} sizes the output exactly first and writes
+ * once, without intermediate buffers. {@link #decode} reads straight from the given array:
+ * the only copies are one {@code byte[]} per entry payload (which the {@link LogEntry} then
+ * owns), the strings, and the small configuration of a snapshot.
+ *
+ * <p><b>Hostile input.</b> Every length and count is checked against the bytes actually left
+ * before anything is allocated, so garbage cannot make the decoder allocate more than about
+ * the input's own size; any defect raises {@link MalformedMessageException} naming the field
+ * and offset. Stateless and thread-safe.
+ */
+public final class MessageCodec {
+
+    /** The wire version this codec writes and the only one it reads. */
+    public static final int VERSION = 1;
+
+    private static final int KIND_APPEND_ENTRIES = 1;
+    private static final int KIND_APPEND_ENTRIES_RESPONSE = 2;
+    private static final int KIND_REQUEST_VOTE = 3;
+    private static final int KIND_REQUEST_VOTE_RESPONSE = 4;
+    private static final int KIND_INSTALL_SNAPSHOT = 5;
+    private static final int KIND_INSTALL_SNAPSHOT_RESPONSE = 6;
+    private static final int KIND_TIMEOUT_NOW = 7;
+
+    /** Fixed part of an encoded entry: index, term, type code and payload length. */
+    private static final int ENTRY_HEADER_BYTES = 8 + 8 + 1 + 4;
+    private static final int MAX_STRING_BYTES = 0xFFFF;
+
+    private MessageCodec() {
+    }
+
+    /**
+     * Encodes a message into a new array of exactly {@link #encodedSize} bytes.
+     *
+     * @throws IllegalArgumentException if a string field is longer than 65535 bytes of UTF-8
+     */
+    public static byte[] encode(RaftMessage message) {
+        byte[] out = new byte[encodedSize(message)];
+        encode(message, ByteBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Writes a message at {@code out}'s position, advancing it by {@link #encodedSize} bytes.
+     *
+     * @throws java.nio.BufferOverflowException if {@code out} has less room than that
+     */
+    public static void encode(RaftMessage message, ByteBuffer out) {
+        out.put((byte) VERSION);
+        out.put((byte) kind(message));
+        out.putLong(message.term());
+        putString(out, message.from());
+        putString(out, message.fromAddress());
+        putString(out, message.to());
+        switch (message) {
+            case AppendEntries m -> {
+                out.putLong(m.prevLogIndex());
+                out.putLong(m.prevLogTerm());
+                out.putLong(m.leaderCommit());
+                out.putLong(m.readSeq());
+                out.putInt(m.entries().size());
+                for (LogEntry e : m.entries()) {
+                    out.putLong(e.index());
+                    out.putLong(e.term());
+                    out.put((byte) e.type().code());
+                    out.putInt(e.data().length);
+                    out.put(e.data());
+                }
+            }
+            case AppendEntriesResponse m -> {
+                out.put(bool(m.success()));
+                out.putLong(m.lastLogIndex());
+                out.putLong(m.conflictIndex());
+                out.putLong(m.conflictTerm());
+                out.putLong(m.readSeq());
+            }
+            case RequestVote m -> {
+                out.putLong(m.lastLogIndex());
+                out.putLong(m.lastLogTerm());
+                out.put((byte) ((m.preVote() ? 1 : 0) | (m.leadershipTransfer() ? 2 : 0)));
+            }
+            case RequestVoteResponse m -> out.put((byte) ((m.granted() ? 1 : 0) | (m.preVote() ? 2 : 0)));
+            case InstallSnapshot m -> {
+                SnapshotMeta meta = m.meta();
+                putString(out, meta.id());
+                out.putLong(meta.index());
+                out.putLong(meta.term());
+                out.putLong(meta.configurationIndex());
+                out.putLong(meta.size());
+                putString(out, meta.checksum());
+                byte[] configuration = ConfigurationCodec.encode(meta.configuration());
+                out.putInt(configuration.length);
+                out.put(configuration);
+            }
+            case InstallSnapshotResponse m -> {
+                out.put(bool(m.success()));
+                out.putLong(m.lastLogIndex());
+            }
+            case TimeoutNow m -> {
+                // The common header is the whole message.
+            }
+        }
+    }
+
+    /** The exact number of bytes {@link #encode} writes for {@code message}. */
+    public static int encodedSize(RaftMessage message) {
+        long size = 2 + 8 + stringSize(message.from()) + stringSize(message.fromAddress())
+                + stringSize(message.to());
+        size += switch (message) {
+            case AppendEntries m -> {
+                long entries = 8 * 4 + 4;
+                for (LogEntry e : m.entries()) {
+                    entries += ENTRY_HEADER_BYTES + e.data().length;
+                }
+                yield entries;
+            }
+            case AppendEntriesResponse m -> 1 + 8 * 4;
+            case RequestVote m -> 8 * 2 + 1;
+            case RequestVoteResponse m -> 1;
+            // InstallSnapshot is rare and its configuration small: encoding it twice is simpler
+            // than a second sizing routine that must agree with ConfigurationCodec.
+            case InstallSnapshot m -> stringSize(m.meta().id()) + 8 * 4 + stringSize(m.meta().checksum())
+                    + 4 + ConfigurationCodec.encode(m.meta().configuration()).length;
+            case InstallSnapshotResponse m -> 1 + 8;
+            case TimeoutNow m -> 0;
+        };
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("raft message too large to encode: " + size + " bytes");
+        }
+        return (int) size;
+    }
+
+    /** Decodes a whole array; see {@link #decode(byte[], int, int)}. */
+    public static RaftMessage decode(byte[] bytes) {
+        return decode(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes the message held in {@code bytes[offset, offset + length)}, which it must fill
+     * exactly. Entry payloads are copied out, so the caller may reuse {@code bytes} afterwards.
+     *
+     * @throws MalformedMessageException if the bytes are not one well-formed message of
+     *                                   version {@value #VERSION}
+     */
+    public static RaftMessage decode(byte[] bytes, int offset, int length) {
+        Reader in = new Reader(bytes, offset, length);
+        try {
+            RaftMessage message = readMessage(in);
+            if (in.remaining() != 0) {
+                throw in.malformed(in.remaining() + " trailing bytes after the message");
+            }
+            return message;
+        } catch (MalformedMessageException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // A field decoded but broke a record's invariant (for example log index 0).
+            throw in.malformed("invalid field value: " + e.getMessage(), e);
+        }
+    }
+
+    private static RaftMessage readMessage(Reader in) {
+        int version = in.u8("version");
+        if (version != VERSION) {
+            throw in.malformed("unsupported wire version " + version + " (this node speaks " + VERSION
+                    + "); is it a raft message at all?");
+        }
+        int kind = in.u8("kind");
+        long term = in.i64();
+        String from = in.string("from");
+        String fromAddress = in.string("fromAddress");
+        String to = in.string("to");
+        return switch (kind) {
+            case KIND_APPEND_ENTRIES -> {
+                long prevLogIndex = in.i64();
+                long prevLogTerm = in.i64();
+                long leaderCommit = in.i64();
+                long readSeq = in.i64();
+                List<LogEntry> entries = readEntries(in);
+                yield new AppendEntries(term, from, fromAddress, to, prevLogIndex, prevLogTerm, entries,
+                        leaderCommit, readSeq);
+            }
+            case KIND_APPEND_ENTRIES_RESPONSE -> new AppendEntriesResponse(term, from, fromAddress, to,
+                    in.bool("success"), in.i64(), in.i64(), in.i64(), in.i64());
+            case KIND_REQUEST_VOTE -> {
+                long lastLogIndex = in.i64();
+                long lastLogTerm = in.i64();
+                int flags = in.flags("RequestVote flags");
+                yield new RequestVote(term, from, fromAddress, to, lastLogIndex, lastLogTerm,
+                        (flags & 1) != 0, (flags & 2) != 0);
+            }
+            case KIND_REQUEST_VOTE_RESPONSE -> {
+                int flags = in.flags("RequestVoteResponse flags");
+                yield new RequestVoteResponse(term, from, fromAddress, to, (flags & 1) != 0, (flags & 2) != 0);
+            }
+            case KIND_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, fromAddress, to, readMeta(in));
+            case KIND_INSTALL_SNAPSHOT_RESPONSE -> new InstallSnapshotResponse(term, from, fromAddress, to,
+                    in.bool("success"), in.i64());
+            case KIND_TIMEOUT_NOW -> new TimeoutNow(term, from, fromAddress, to);
+            default -> throw in.malformed("unknown message kind " + kind);
+        };
+    }
+
+    private static List<LogEntry> readEntries(Reader in) {
+        int countOffset = in.position();
+        int count = in.i32();
+        // Bound the list before allocating it: every entry takes at least its fixed header.
+        if (count < 0 || count > in.remaining() / ENTRY_HEADER_BYTES) {
+            throw in.malformedAt(countOffset, "entry count " + count + " is impossible with "
+                    + in.remaining() + " bytes left");
+        }
+        LogEntry[] entries = new LogEntry[count];
+        for (int i = 0; i < count; i++) {
+            long index = in.i64();
+            long term = in.i64();
+            int typeOffset = in.position();
+            int typeCode = in.u8("entry type");
+            LogType type;
+            try {
+                type = LogType.ofCode(typeCode);
+            } catch (IllegalArgumentException e) {
+                throw in.malformedAt(typeOffset, "entry " + i + ": unknown log entry type code " + typeCode);
+            }
+            byte[] data = in.bytes("entry " + i + " payload");
+            entries[i] = new LogEntry(index, term, type, data);
+        }
+        return List.of(entries);
+    }
+
+    private static SnapshotMeta readMeta(Reader in) {
+        String id = in.string("snapshot id");
+        long index = in.i64();
+        long term = in.i64();
+        long configurationIndex = in.i64();
+        long size = in.i64();
+        String checksum = in.string("snapshot checksum");
+        int configurationOffset = in.position();
+        byte[] encoded = in.bytes("snapshot configuration");
+        Configuration configuration;
+        try {
+            configuration = ConfigurationCodec.decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw in.malformedAt(configurationOffset, "bad snapshot configuration: " + e.getMessage(), e);
+        }
+        return new SnapshotMeta(id, index, term, configuration, configurationIndex, size, checksum);
+    }
+
+    private static int kind(RaftMessage message) {
+        return switch (message) {
+            case AppendEntries m -> KIND_APPEND_ENTRIES;
+            case AppendEntriesResponse m -> KIND_APPEND_ENTRIES_RESPONSE;
+            case RequestVote m -> KIND_REQUEST_VOTE;
+            case RequestVoteResponse m -> KIND_REQUEST_VOTE_RESPONSE;
+            case InstallSnapshot m -> KIND_INSTALL_SNAPSHOT;
+            case InstallSnapshotResponse m -> KIND_INSTALL_SNAPSHOT_RESPONSE;
+            case TimeoutNow m -> KIND_TIMEOUT_NOW;
+        };
+    }
+
+    private static byte bool(boolean value) {
+        return (byte) (value ? 1 : 0);
+    }
+
+    private static int stringSize(String s) {
+        return 2 + utf8Length(s);
+    }
+
+    /** UTF-8 length; ids, addresses and checksums are ASCII, which is counted without encoding. */
+    private static int utf8Length(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return s.getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        return n;
+    }
+
+    private static void putString(ByteBuffer out, String s) {
+        int n = s.length();
+        int length = utf8Length(s);
+        if (length > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("string field longer than " + MAX_STRING_BYTES + " bytes: "
+                    + s.substring(0, 40) + "...");
+        }
+        out.putShort((short) length);
+        if (length == n) {
+            // ASCII, the common case (ids, addresses, checksums): no intermediate array.
+            for (int i = 0; i < n; i++) {
+                out.put((byte) s.charAt(i));
+            }
+        } else {
+            out.put(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A bounds-checked cursor over the input that reports offsets relative to its start. */
+    private static final class Reader {
+        private final byte[] buf;
+        private final ByteBuffer view;
+        private final int start;
+        private final int end;
+        private int pos;
+
+        Reader(byte[] buf, int offset, int length) {
+            if (offset < 0 || length < 0 || offset > buf.length - length) {
+                throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + "+" + length
+                        + ") outside an array of " + buf.length);
+            }
+            this.buf = buf;
+            this.view = ByteBuffer.wrap(buf);
+            this.start = offset;
+            this.end = offset + length;
+            this.pos = offset;
+        }
+
+        int position() {
+            return pos - start;
+        }
+
+        int remaining() {
+            return end - pos;
+        }
+
+        private void need(int n, String what) {
+            if (n > end - pos) {
+                throw malformed("truncated: " + what + " needs " + n + " bytes, " + (end - pos) + " left");
+            }
+        }
+
+        int u8(String what) {
+            need(1, what);
+            return buf[pos++] & 0xFF;
+        }
+
+        boolean bool(String what) {
+            int offset = position();
+            int b = u8(what);
+            if (b > 1) {
+                throw malformedAt(offset, what + " must be 0 or 1, got " + b);
+            }
+            return b == 1;
+        }
+
+        int flags(String what) {
+            int offset = position();
+            int b = u8(what);
+            if ((b & ~3) != 0) {
+                throw malformedAt(offset, what + " has unknown bits: 0x" + Integer.toHexString(b));
+            }
+            return b;
+        }
+
+        int i32() {
+            need(4, "an int");
+            int v = view.getInt(pos);
+            pos += 4;
+            return v;
+        }
+
+        long i64() {
+            need(8, "a long");
+            long v = view.getLong(pos);
+            pos += 8;
+            return v;
+        }
+
+        String string(String what) {
+            need(2, what + " length");
+            int length = view.getShort(pos) & 0xFFFF;
+            pos += 2;
+            need(length, what);
+            String s = new String(buf, pos, length, StandardCharsets.UTF_8);
+            pos += length;
+            return s;
+        }
+
+        byte[] bytes(String what) {
+            int offset = position();
+            int length = i32();
+            if (length < 0 || length > remaining()) {
+                throw malformedAt(offset, what + " length " + length + " is impossible with " + remaining()
+                        + " bytes left");
+            }
+            byte[] out = Arrays.copyOfRange(buf, pos, pos + length);
+            pos += length;
+            return out;
+        }
+
+        MalformedMessageException malformed(String problem) {
+            return malformedAt(position(), problem);
+        }
+
+        MalformedMessageException malformed(String problem, Throwable cause) {
+            return malformedAt(position(), problem, cause);
+        }
+
+        MalformedMessageException malformedAt(int offset, String problem) {
+            return new MalformedMessageException("malformed raft message at offset " + offset + " of "
+                    + (end - start) + ": " + problem);
+        }
+
+        MalformedMessageException malformedAt(int offset, String problem, Throwable cause) {
+            return new MalformedMessageException("malformed raft message at offset " + offset + " of "
+                    + (end - start) + ": " + problem, cause);
+        }
+    }
+}

@@ -1,0 +1,378 @@
+package dev.skiff.wal;
+
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.ConfigurationCodec;
+import dev.skiff.raft.CorruptLogException;
+import dev.skiff.raft.InMemorySnapshotStore;
+import dev.skiff.raft.OpenSnapshot;
+import dev.skiff.raft.SnapshotMeta;
+import dev.skiff.raft.SnapshotSink;
+import dev.skiff.raft.SnapshotStore;
+import java.io.BufferedOutputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SnapshotStore} in a local directory, after hashicorp/raft's
+ * {@code FileSnapshotStore}: one directory per snapshot holding {@value #META_FILE} and
+ * {@value #DATA_FILE}. A snapshot is written into {@code <id>.tmp/} and becomes visible only
+ * when {@link SnapshotSink#commit()} renames that directory to {@code <id>/} (after forcing the
+ * data and metadata, and then the parent directory). A crash leaves at most a {@code .tmp}
+ * directory, which {@link #open(Path, int)} removes.
+ *
+ * <pre>
+ * meta, UTF-8 text, one "key=value" per line:
+ *   skiff-snapshot-meta=1
+ *   id, index, term, configurationIndex, size   decimal
+ *   configuration                               base64 of {@link ConfigurationCodec}
+ *   checksum                                    "crc32c:" + hex of the data's CRC32C
+ *   crc32c=&lt;hex&gt;                                CRC32C of all the lines before it (last line)
+ * </pre>
+ *
+ * <p>Thread-safe: snapshots are written and read concurrently; commits and the removal of old
+ * snapshots are serialised. Keeps the {@code retain} newest snapshots.
+ */
+public final class FileSnapshotStore implements SnapshotStore {
+
+    /** Metadata file name inside a snapshot directory. */
+    public static final String META_FILE = "meta";
+    /** Data file name inside a snapshot directory. */
+    public static final String DATA_FILE = "state.bin";
+    private static final String TMP_SUFFIX = ".tmp";
+    private static final String FORMAT_LINE = "skiff-snapshot-meta=1";
+    private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotStore.class);
+    /** Newest first, as the interface promises; ids break ties (they end in the creation time). */
+    private static final Comparator<SnapshotMeta> ORDER = InMemorySnapshotStore.NEWEST_FIRST
+            .thenComparing(Comparator.comparing(SnapshotMeta::id).reversed());
+
+    private final Path dir;
+    private final int retain;
+    private long lastIdMillis;
+
+    private FileSnapshotStore(Path dir, int retain) {
+        this.dir = dir;
+        this.retain = retain;
+    }
+
+    /**
+     * Opens the store in {@code dir} (created if missing), removing snapshots left unfinished by
+     * a crash.
+     *
+     * @param retain how many snapshots to keep (at least 1)
+     */
+    public static FileSnapshotStore open(Path dir, int retain) throws IOException {
+        if (retain < 1) {
+            throw new IllegalArgumentException("retain must be >= 1, got " + retain);
+        }
+        Files.createDirectories(dir);
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) children::iterator) {
+                if (p.getFileName().toString().endsWith(TMP_SUFFIX)) {
+                    LOG.info("Removing unfinished snapshot {}", p);
+                    deleteTree(p);
+                }
+            }
+        }
+        return new FileSnapshotStore(dir, retain);
+    }
+
+    @Override
+    public SnapshotSink create(long index, long term, Configuration configuration, long configurationIndex)
+            throws IOException {
+        String id = term + "-" + index + "-" + uniqueMillis();
+        SnapshotMeta meta = new SnapshotMeta(id, index, term, configuration, configurationIndex, -1, "");
+        Path tmp = dir.resolve(id + TMP_SUFFIX);
+        Files.createDirectory(tmp);
+        return new FileSink(meta, tmp);
+    }
+
+    /** Creation time in ms, strictly increasing within this store so that ids are unique. */
+    private synchronized long uniqueMillis() {
+        lastIdMillis = Math.max(System.currentTimeMillis(), lastIdMillis + 1);
+        return lastIdMillis;
+    }
+
+    @Override
+    public List<SnapshotMeta> list() throws IOException {
+        List<SnapshotMeta> out = new ArrayList<>();
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) children::iterator) {
+                if (p.getFileName().toString().endsWith(TMP_SUFFIX) || !Files.isDirectory(p)) {
+                    continue;
+                }
+                try {
+                    out.add(readMeta(p));
+                } catch (NoSuchFileException e) {
+                    // Being deleted by retention right now.
+                } catch (CorruptLogException e) {
+                    LOG.warn("Skipping snapshot with damaged metadata: {}", e.getMessage());
+                }
+            }
+        }
+        out.sort(ORDER);
+        return out;
+    }
+
+    @Override
+    public OpenSnapshot open(String id) throws IOException {
+        if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.startsWith(".") || id.endsWith(TMP_SUFFIX)) {
+            throw new FileNotFoundException("no snapshot " + id + " in " + dir);
+        }
+        Path snapshot = dir.resolve(id);
+        SnapshotMeta meta;
+        try {
+            meta = readMeta(snapshot);
+        } catch (NoSuchFileException e) {
+            throw new FileNotFoundException("no snapshot " + id + " in " + dir);
+        }
+        Path data = snapshot.resolve(DATA_FILE);
+        InputStream in;
+        try {
+            in = Files.newInputStream(data);
+        } catch (NoSuchFileException e) {
+            throw Corruption.in(data, "snapshot " + id + " has metadata but no data file");
+        }
+        return new OpenSnapshot(meta, new VerifyingInputStream(in, data, meta.size(), meta.checksum()));
+    }
+
+    private static SnapshotMeta readMeta(Path snapshotDir) throws IOException {
+        Path file = snapshotDir.resolve(META_FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int lastLine = text.lastIndexOf("crc32c=");
+        if (lastLine < 0 || !text.endsWith("\n")) {
+            throw Corruption.at(file, bytes.length, "snapshot metadata has no checksum line");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(text.substring(0, lastLine).getBytes(StandardCharsets.UTF_8));
+        String stored = text.substring(lastLine + "crc32c=".length(), text.length() - 1);
+        if (!stored.equals(Long.toHexString(crc.getValue()))) {
+            throw Corruption.at(file, lastLine, "snapshot metadata checksum mismatch");
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (String line : text.substring(0, lastLine).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                fields.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        if (!text.startsWith(FORMAT_LINE + "\n")) {
+            throw Corruption.at(file, 0, "unknown snapshot metadata format");
+        }
+        try {
+            return new SnapshotMeta(fields.get("id"), Long.parseLong(fields.get("index")),
+                    Long.parseLong(fields.get("term")),
+                    ConfigurationCodec.decode(Base64.getDecoder().decode(fields.get("configuration"))),
+                    Long.parseLong(fields.get("configurationIndex")), Long.parseLong(fields.get("size")),
+                    fields.get("checksum"));
+        } catch (RuntimeException e) {
+            throw Corruption.at(file, 0, "snapshot metadata is incomplete or malformed: " + e);
+        }
+    }
+
+    private static byte[] encodeMeta(SnapshotMeta m) {
+        String body = FORMAT_LINE + "\n"
+                + "id=" + m.id() + "\n"
+                + "index=" + m.index() + "\n"
+                + "term=" + m.term() + "\n"
+                + "configurationIndex=" + m.configurationIndex() + "\n"
+                + "configuration=" + Base64.getEncoder().encodeToString(ConfigurationCodec.encode(m.configuration())) + "\n"
+                + "size=" + m.size() + "\n"
+                + "checksum=" + m.checksum() + "\n";
+        CRC32C crc = new CRC32C();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        return (body + "crc32c=" + Long.toHexString(crc.getValue()) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Deletes snapshots beyond the {@code retain} newest. */
+    private synchronized void reap() throws IOException {
+        List<SnapshotMeta> all = list();
+        for (SnapshotMeta old : all.subList(Math.min(retain, all.size()), all.size())) {
+            deleteTree(dir.resolve(old.id()));
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static String checksum(CRC32C crc) {
+        return "crc32c:" + Long.toHexString(crc.getValue());
+    }
+
+    /** Writes one snapshot into its temporary directory. */
+    private final class FileSink implements SnapshotSink {
+        private final SnapshotMeta meta;
+        private final Path tmp;
+        private final FileOutputStream file;
+        private final CRC32C crc = new CRC32C();
+        private final OutputStream out;
+        private long size;
+        private boolean done;
+
+        FileSink(SnapshotMeta meta, Path tmp) throws IOException {
+            this.meta = meta;
+            this.tmp = tmp;
+            this.file = new FileOutputStream(tmp.resolve(DATA_FILE).toFile());
+            OutputStream buffered = new BufferedOutputStream(file, 64 << 10);
+            this.out = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    buffered.write(b);
+                    crc.update(b);
+                    size++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    buffered.write(b, off, len);
+                    crc.update(b, off, len);
+                    size += len;
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    buffered.flush();
+                }
+            };
+        }
+
+        @Override
+        public String id() {
+            return meta.id();
+        }
+
+        @Override
+        public OutputStream out() {
+            return out;
+        }
+
+        @Override
+        public SnapshotMeta commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("snapshot " + meta.id() + " already committed or cancelled");
+            }
+            done = true;
+            try {
+                out.flush();
+                file.getFD().sync();
+                file.close();
+                SnapshotMeta finished = meta.withData(size, checksum(crc));
+                Path metaFile = tmp.resolve(META_FILE);
+                try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    SegmentWriter.writeFully(ch, java.nio.ByteBuffer.wrap(encodeMeta(finished)), 0);
+                    ch.force(true);
+                }
+                Durable.syncDirectory(tmp);
+                Files.move(tmp, dir.resolve(meta.id()), StandardCopyOption.ATOMIC_MOVE);
+                Durable.syncDirectory(dir);
+                reap();
+                return finished;
+            } catch (IOException | RuntimeException e) {
+                discard();
+                throw e;
+            }
+        }
+
+        @Override
+        public void cancel() {
+            done = true;
+            discard();
+        }
+
+        private void discard() {
+            try {
+                file.close();
+                deleteTree(tmp);
+            } catch (IOException e) {
+                LOG.warn("Could not remove unfinished snapshot {}: {} (removed at the next start)", tmp, e.toString());
+            }
+        }
+    }
+
+    /** The data of an opened snapshot, checked against its size and checksum as it is read. */
+    private static final class VerifyingInputStream extends InputStream {
+        private final InputStream in;
+        private final Path file;
+        private final long size;
+        private final String expected;
+        private final CRC32C crc = new CRC32C();
+        private long read;
+
+        VerifyingInputStream(InputStream in, Path file, long size, String expected) {
+            this.in = in;
+            this.file = file;
+            this.size = size;
+            this.expected = expected;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = in.read(b, off, len);
+            if (n < 0) {
+                if (read != size) {
+                    throw Corruption.at(file, read, "snapshot data ends after " + read + " bytes, its metadata says " + size);
+                }
+                if (size == 0 && !checksum(crc).equals(expected)) {
+                    throw Corruption.at(file, 0, "snapshot data checksum mismatch (" + checksum(crc) + ", metadata says "
+                            + expected + ")");
+                }
+                return -1;
+            }
+            crc.update(b, off, n);
+            read += n;
+            if (read > size) {
+                throw Corruption.at(file, size, "snapshot data is longer than the " + size + " bytes its metadata says");
+            }
+            // Check before handing out the last bytes: a reader that stops at `size` bytes
+            // without reading end-of-stream is still protected.
+            if (read == size && !checksum(crc).equals(expected)) {
+                throw Corruption.at(file, 0, "snapshot data checksum mismatch (" + checksum(crc) + ", metadata says "
+                        + expected + ")");
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.skiff.transport;
+
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.LogEntry;
+import dev.skiff.raft.LogType;
+import dev.skiff.raft.Server;
+import dev.skiff.raft.SnapshotMeta;
+import dev.skiff.raft.Suffrage;
+import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.InstallSnapshotResponse;
+import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.RequestVote;
+import dev.skiff.raft.message.RequestVoteResponse;
+import dev.skiff.raft.message.TimeoutNow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/** Seeded random Raft messages of every kind, with edge values mixed in, for codec tests. */
+final class RandomMessages {
+
+    /** Seven kinds, one per permitted RaftMessage record. */
+    static final int KINDS = 7;
+
+    private final RandomGenerator random;
+
+    RandomMessages(RandomGenerator random) {
+        this.random = random;
+    }
+
+    RaftMessage next() {
+        return of(random.nextInt(KINDS));
+    }
+
+    RaftMessage of(int kind) {
+        long term = anyLong();
+        String from = id();
+        String fromAddress = address();
+        String to = id();
+        return switch (kind) {
+            case 0 -> new AppendEntries(term, from, fromAddress, to, anyLong(), anyLong(), entries(),
+                    anyLong(), anyLong());
+            case 1 -> new AppendEntriesResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(),
+                    anyLong(), anyLong(), anyLong());
+            case 2 -> new RequestVote(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(),
+                    random.nextBoolean());
+            case 3 -> new RequestVoteResponse(term, from, fromAddress, to, random.nextBoolean(), random.nextBoolean());
+            case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta());
+            case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong());
+            case 6 -> new TimeoutNow(term, from, fromAddress, to);
+            default -> throw new IllegalArgumentException("kind " + kind);
+        };
+    }
+
+    private List<LogEntry> entries() {
+        int count = random.nextInt(4) == 0 ? 0 : random.nextInt(1, 40);
+        List<LogEntry> entries = new ArrayList<>(count);
+        long index = random.nextLong(1, Long.MAX_VALUE - 100);
+        LogType[] types = LogType.values();
+        for (int i = 0; i < count; i++) {
+            byte[] data = new byte[random.nextInt(8) == 0 ? 0 : random.nextInt(1, 2000)];
+            random.nextBytes(data);
+            entries.add(new LogEntry(index + i, random.nextLong(1, Long.MAX_VALUE),
+                    types[random.nextInt(types.length)], data));
+        }
+        return entries;
+    }
+
+    private SnapshotMeta meta() {
+        List<Server> servers = new ArrayList<>();
+        int n = random.nextInt(0, 6);
+        for (int i = 0; i < n; i++) {
+            servers.add(new Server("n" + i + id(), "10.0.0." + i + ":" + random.nextInt(1, 65536),
+                    random.nextBoolean() ? Suffrage.VOTER : Suffrage.NONVOTER,
+                    random.nextBoolean() ? "" : "10.0.1." + i + ":8001"));
+        }
+        return new SnapshotMeta(id(), random.nextLong(0, Long.MAX_VALUE), random.nextLong(0, Long.MAX_VALUE),
+                new Configuration(servers), random.nextLong(0, Long.MAX_VALUE),
+                random.nextBoolean() ? -1 : random.nextLong(0, Long.MAX_VALUE),
+                random.nextBoolean() ? "" : "crc32c:" + Long.toHexString(random.nextLong()));
+    }
+
+    private long anyLong() {
+        return switch (random.nextInt(6)) {
+            case 0 -> 0;
+            case 1 -> Long.MAX_VALUE;
+            case 2 -> Long.MIN_VALUE;
+            case 3 -> -1;
+            default -> random.nextLong();
+        };
+    }
+
+    private String id() {
+        return switch (random.nextInt(5)) {
+            case 0 -> "";
+            case 1 -> "nœud-é-\uD83D\uDE80"; // non-ASCII, including a surrogate pair
+            default -> "n" + random.nextInt(1000);
+        };
+    }
+
+    private String address() {
+        return random.nextInt(5) == 0 ? "[::1]:9001" : "127.0.0." + random.nextInt(256) + ":" + random.nextInt(65536);
+    }
+}
