@@ -29,7 +29,6 @@ import dev.skiff.raft.message.TimeoutNow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -334,7 +333,6 @@ class RaftThesisTest {
         return n;
     }
 
-    @Disabled("bug: lease read after TimeoutNow can be stale; see the comment in the test")
     @Test
     void noLeaseReadsOnceTimeoutNowWasSent() {
         // Reference: thesis section 6.4.1 — a lease is safe only while no other leader can be
@@ -354,7 +352,6 @@ class RaftThesisTest {
         assertThat(readStates(n.process())).as("no lease read after TimeoutNow").isEmpty();
     }
 
-    @Disabled("bug: lease reads are unsafe without check-quorum; see the comment in the test")
     @Test
     void noLeaseReadsWithoutCheckQuorum() {
         // Reference: thesis section 6.4.1 with §6.2 — the lease rests on voters refusing other
