@@ -1,0 +1,452 @@
+package dev.skiff.raft.core;
+
+import dev.skiff.raft.Configuration;
+import dev.skiff.raft.ConfigurationCodec;
+import dev.skiff.raft.LogEntry;
+import dev.skiff.raft.LogType;
+import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.RaftException;
+import dev.skiff.raft.RaftState;
+import dev.skiff.raft.Server;
+import dev.skiff.raft.SnapshotMeta;
+import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.InstallSnapshotResponse;
+import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.RequestVote;
+import dev.skiff.raft.message.RequestVoteResponse;
+import dev.skiff.raft.message.TimeoutNow;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The world a {@link ScriptTest} script runs in: servers named "1", "2", ... (each a
+ * {@link CoreNode}), a FIFO queue of messages that move only when the script says so, and
+ * partitions. {@link #run(String)} carries out one command and returns its trace.
+ *
+ * <p>Messages sent across a cut link (partition, or a crashed receiver) vanish silently at
+ * send time; messages already queued when a link is cut are reported as {@code drop} when
+ * delivery is attempted. A snapshot's data is carried from the sender's snapshot store to the
+ * receiver's when its {@link InstallSnapshot} is delivered (what a transport does); a failed
+ * transfer is reported to the sender with {@link RaftCore#snapshotSendFailed}.
+ *
+ * <p>Deterministic: every random choice (the cores' election jitter) comes from one seeded
+ * generator, and every collection iterates in insertion order.
+ */
+final class ScriptCluster {
+
+    private record Envelope(String from, RaftMessage message) {
+    }
+
+    private static final int MAX_STABILIZE_ROUNDS = 200;
+
+    private final SplittableRandom random;
+    private RaftConfig config = CoreFixtures.config(true, true);
+    private final Map<String, CoreNode> nodes = new LinkedHashMap<>();
+    private final List<Envelope> queue = new ArrayList<>();
+    /** Partition group of each server; empty when the network is whole. */
+    private final Map<String, Integer> groups = new HashMap<>();
+    private final List<String> out = new ArrayList<>();
+
+    ScriptCluster(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Runs one command and returns what happened, one event per line ("ok" if nothing did).
+     *
+     * @throws IllegalArgumentException for an unknown command or bad arguments
+     */
+    String run(String line) {
+        out.clear();
+        String[] words = line.trim().split("\\s+");
+        String[] args = Arrays.copyOfRange(words, 1, words.length);
+        switch (words[0]) {
+            case "config" -> configure(args);
+            case "add-nodes" -> addNodes(Integer.parseInt(arg(args, 0)));
+            case "bootstrap" -> bootstrap(args);
+            case "campaign" -> campaign(node(arg(args, 0)));
+            case "tick" -> tick(args);
+            case "propose" -> propose(node(arg(args, 0)), arg(args, 1));
+            case "transfer" -> transfer(node(arg(args, 0)), arg(args, 1));
+            case "add-voter" -> change(args, MembershipChange.Kind.ADD_VOTER);
+            case "add-nonvoter" -> change(args, MembershipChange.Kind.ADD_NONVOTER);
+            case "remove" -> change(args, MembershipChange.Kind.REMOVE);
+            case "demote" -> change(args, MembershipChange.Kind.DEMOTE);
+            case "read" -> read(node(arg(args, 0)), Long.parseLong(arg(args, 1)), args.length > 2 && args[2].equals("lease"));
+            case "snapshot" -> snapshot(node(arg(args, 0)));
+            case "deliver-msgs" -> deliver(args.length == 0 ? e -> true : e -> e.message().to().equals(args[0]));
+            case "drop-msgs" -> dropMessages(arg(args, 0));
+            case "partition" -> partition(args);
+            case "heal" -> groups.clear();
+            case "stabilize" -> stabilize();
+            case "crash" -> node(arg(args, 0)).crash();
+            case "restart" -> restart(node(arg(args, 0)));
+            case "status" -> status(args);
+            case "log" -> printLog(node(arg(args, 0)));
+            default -> throw new IllegalArgumentException("unknown command: " + words[0]);
+        }
+        return out.isEmpty() ? "ok" : String.join("\n", out);
+    }
+
+    private static String arg(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("missing argument " + (i + 1));
+        }
+        return args[i];
+    }
+
+    private CoreNode node(String id) {
+        CoreNode n = nodes.get(id);
+        if (n == null) {
+            throw new IllegalArgumentException("no server " + id + " (add-nodes first)");
+        }
+        return n;
+    }
+
+    private CoreNode live(String id) {
+        CoreNode n = node(id);
+        if (!n.up) {
+            throw new IllegalArgumentException("server " + id + " is down");
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    /** {@code config pre-vote=false check-quorum=true trailing-logs=0 max-inflight=4}: for servers started later. */
+    private void configure(String[] args) {
+        for (String kv : args) {
+            String[] p = kv.split("=", 2);
+            if (p.length != 2) {
+                throw new IllegalArgumentException("config expects key=value, got " + kv);
+            }
+            config = switch (p[0]) {
+                case "pre-vote" -> config.withElectionSafeguards(Boolean.parseBoolean(p[1]), config.checkQuorum());
+                case "check-quorum" -> config.withElectionSafeguards(config.preVote(), Boolean.parseBoolean(p[1]));
+                case "trailing-logs" -> config.withSnapshots(Duration.ofSeconds(1), 1, Long.parseLong(p[1]));
+                case "max-inflight" -> config.withReplication(config.maxAppendEntries(), config.maxAppendBytes(),
+                        Integer.parseInt(p[1]));
+                default -> throw new IllegalArgumentException("unknown config key " + p[0]);
+            };
+        }
+        config.validate();
+    }
+
+    private void addNodes(int count) {
+        for (int i = 0; i < count; i++) {
+            String id = String.valueOf(nodes.size() + 1);
+            CoreNode n = new CoreNode(id);
+            nodes.put(id, n);
+            n.start(config, random.nextLong());
+        }
+    }
+
+    /** {@code bootstrap [ids]}: a first configuration of these voters (default: every server). */
+    private void bootstrap(String[] ids) {
+        List<String> members = ids.length == 0 ? List.copyOf(nodes.keySet()) : List.of(ids);
+        Configuration c = new Configuration(members.stream().map(id -> Server.voter(id, node(id).address)).toList());
+        for (String id : members) {
+            CoreNode n = live(id);
+            n.core.bootstrap(c);
+            process(n);
+        }
+    }
+
+    private void restart(CoreNode n) {
+        if (n.up) {
+            throw new IllegalArgumentException("server " + n.id + " is up; crash it first");
+        }
+        n.start(config, random.nextLong());
+        process(n);
+    }
+
+    // ---------------------------------------------------------------- time and clients
+
+    /** Ticks {@code n} until it leaves the follower role (at most two election timeouts). */
+    private void campaign(CoreNode n) {
+        for (int i = 0; i <= 2 * CoreFixtures.ELECTION && n.core.state() == RaftState.FOLLOWER; i++) {
+            n.core.tick();
+            process(n);
+        }
+        if (n.core.state() == RaftState.FOLLOWER) {
+            throw new IllegalStateException("server " + n.id + " did not campaign within two election timeouts");
+        }
+    }
+
+    /** {@code tick <id>|all [xN] [stabilize]}: with stabilize, messages are delivered after each round. */
+    private void tick(String[] args) {
+        int times = args.length > 1 && args[1].startsWith("x") ? Integer.parseInt(args[1].substring(1)) : 1;
+        boolean deliverEachRound = args[args.length - 1].equals("stabilize");
+        List<CoreNode> targets = arg(args, 0).equals("all")
+                ? nodes.values().stream().filter(n -> n.up).toList()
+                : List.of(live(args[0]));
+        for (int i = 0; i < times; i++) {
+            for (CoreNode n : targets) {
+                n.core.tick();
+                process(n);
+            }
+            if (deliverEachRound) {
+                stabilize();
+            }
+        }
+    }
+
+    private void propose(CoreNode n, String command) {
+        try {
+            long index = live(n.id).core.propose(LogType.COMMAND, command.getBytes(StandardCharsets.UTF_8));
+            out.add(n.id + " proposed " + command + " at " + index);
+        } catch (RaftException e) {
+            out.add(n.id + " refused " + command + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        process(n);
+    }
+
+    private void transfer(CoreNode n, String target) {
+        try {
+            live(n.id).core.transferLeadership(target);
+            out.add(n.id + " transfers leadership to " + target);
+        } catch (RaftException e) {
+            out.add(n.id + " refused transfer: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        process(n);
+    }
+
+    /** {@code add-voter|add-nonvoter|remove|demote <leader> <server>}. */
+    private void change(String[] args, MembershipChange.Kind kind) {
+        CoreNode leader = live(arg(args, 0));
+        CoreNode subject = node(arg(args, 1));
+        try {
+            long index = leader.core.changeMembership(new MembershipChange(kind, subject.id, subject.address, "", 0));
+            out.add(leader.id + " proposed " + kind + " " + subject.id + " at " + index + ": "
+                    + format(leader.core.configuration()));
+        } catch (RaftException e) {
+            out.add(leader.id + " refused " + kind + " " + subject.id + ": " + e.getClass().getSimpleName() + ": "
+                    + e.getMessage());
+        }
+        process(leader);
+    }
+
+    private void read(CoreNode n, long requestId, boolean lease) {
+        try {
+            live(n.id).core.readIndex(requestId, lease);
+        } catch (RaftException e) {
+            out.add(n.id + " refused read " + requestId + ": " + e.getClass().getSimpleName());
+        }
+        process(n);
+    }
+
+    private void snapshot(CoreNode n) {
+        SnapshotMeta meta = live(n.id).takeSnapshot();
+        out.add(n.id + " took snapshot at " + meta.index() + "@" + meta.term());
+        process(n);
+    }
+
+    // ---------------------------------------------------------------- network
+
+    private boolean linkUp(String a, String b) {
+        return groups.isEmpty() || groups.getOrDefault(a, -1).equals(groups.getOrDefault(b, -1));
+    }
+
+    /** {@code partition 1 / 2 3}: servers in different groups cannot talk; unlisted ones are cut off. */
+    private void partition(String[] args) {
+        groups.clear();
+        int group = 0;
+        for (String a : args) {
+            if (a.equals("/")) {
+                group++;
+            } else {
+                groups.put(node(a).id, group);
+            }
+        }
+    }
+
+    private void deliver(Predicate<Envelope> which) {
+        List<Envelope> batch = new ArrayList<>();
+        for (Iterator<Envelope> it = queue.iterator(); it.hasNext(); ) {
+            Envelope e = it.next();
+            if (which.test(e)) {
+                batch.add(e);
+                it.remove();
+            }
+        }
+        for (Envelope e : batch) {
+            deliver(e);
+        }
+    }
+
+    private void deliver(Envelope e) {
+        CoreNode to = nodes.get(e.message().to());
+        CoreNode from = nodes.get(e.from());
+        if (to == null || !to.up || !linkUp(e.from(), to.id)) {
+            out.add("drop " + format(e.message()));
+            if (e.message() instanceof InstallSnapshot && from.up) {
+                from.core.snapshotSendFailed(e.message().to());
+                process(from);
+            }
+            return;
+        }
+        if (e.message() instanceof InstallSnapshot header) {
+            try {
+                to.receiveSnapshot(from, header);
+                out.add(to.id + " received snapshot " + header.meta().index() + "@" + header.meta().term());
+            } catch (IOException ex) {
+                out.add("drop " + format(e.message()) + ": " + ex.getMessage());
+                if (from.up) {
+                    from.core.snapshotSendFailed(to.id);
+                    process(from);
+                }
+                return;
+            }
+        } else {
+            to.core.step(e.message());
+        }
+        process(to);
+    }
+
+    /** {@code drop-msgs 1->2} drops the queued messages from 1 to 2; {@code drop-msgs 2}, all to 2. */
+    private void dropMessages(String spec) {
+        String[] ends = spec.split("->");
+        Predicate<Envelope> match = ends.length == 2
+                ? e -> e.from().equals(ends[0]) && e.message().to().equals(ends[1])
+                : e -> e.message().to().equals(spec);
+        for (Iterator<Envelope> it = queue.iterator(); it.hasNext(); ) {
+            Envelope e = it.next();
+            if (match.test(e)) {
+                out.add("drop " + format(e.message()));
+                it.remove();
+            }
+        }
+    }
+
+    /** Delivers messages until none are left (no time passes). */
+    private void stabilize() {
+        for (int round = 0; !queue.isEmpty(); round++) {
+            if (round == MAX_STABILIZE_ROUNDS) {
+                throw new IllegalStateException("no quiet after " + round + " delivery rounds");
+            }
+            deliver(e -> true);
+        }
+    }
+
+    // ---------------------------------------------------------------- the Ready loop
+
+    private void process(CoreNode n) {
+        if (!n.up) {
+            return;
+        }
+        for (Ready r : n.process()) {
+            if (r.softState() != null) {
+                SoftState s = r.softState();
+                out.add(n.id + " is " + s.state() + " t" + s.term() + (s.leaderId() == null ? "" : " leader=" + s.leaderId()));
+            }
+            if (r.resetLogTo() > 0) {
+                out.add(n.id + " reset log to " + r.resetLogTo());
+            }
+            for (var o : r.messages()) {
+                RaftMessage m = o.message();
+                CoreNode to = nodes.get(m.to());
+                if (to != null && to.up && linkUp(n.id, to.id)) {
+                    out.add(format(m));
+                    queue.add(new Envelope(n.id, m));
+                } else if (m instanceof InstallSnapshot) {
+                    out.add("drop " + format(m));
+                    n.core.snapshotSendFailed(m.to());
+                }
+            }
+            if (r.restore() != null) {
+                out.add(n.id + " restored snapshot " + r.restore().index() + "@" + r.restore().term());
+            }
+            if (!r.committed().isEmpty()) {
+                out.add(n.id + " applied " + r.committed().stream().map(ScriptCluster::format).collect(Collectors.joining(", ")));
+            }
+            if (r.compactBefore() > 0) {
+                out.add(n.id + " compacted log before " + r.compactBefore());
+            }
+            for (ReadState rs : r.readStates()) {
+                out.add(n.id + " read " + rs.requestId() + " ready at " + rs.index());
+            }
+            if (r.transferAborted()) {
+                out.add(n.id + " transfer aborted");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    private void status(String[] ids) {
+        List<String> which = ids.length == 0 ? List.copyOf(nodes.keySet()) : List.of(ids);
+        for (String id : which) {
+            CoreNode n = node(id);
+            if (!n.up) {
+                out.add(id + ": down");
+                continue;
+            }
+            RaftCore c = n.core;
+            out.add(id + ": " + c.state() + " t" + c.term() + " leader=" + c.leaderId() + " vote=" + c.votedFor()
+                    + " last=" + c.lastIndex() + " commit=" + c.commitIndex() + " applied=" + n.appliedIndex
+                    + " snap=" + c.snapshotIndex() + " conf=" + format(c.configuration()) + " fsm=" + n.applied);
+            if (c.state() == RaftState.LEADER) {
+                c.progressView().values().forEach(p -> out.add("  " + p));
+            }
+        }
+    }
+
+    private void printLog(CoreNode n) {
+        RaftCore c = live(n.id).core;
+        List<String> entries = new ArrayList<>();
+        for (long i = 1; i <= c.lastIndex(); i++) {
+            c.entry(i).ifPresent(e -> entries.add(format(e)));
+        }
+        out.add(n.id + " log" + (c.snapshotIndex() > 0 ? " after snapshot " + c.snapshotIndex() + "@" + c.snapshotTerm() : "")
+                + ": " + (entries.isEmpty() ? "(empty)" : String.join(", ", entries)));
+    }
+
+    static String format(Configuration c) {
+        return c.servers().stream().map(s -> s.id() + (s.isVoter() ? "" : "~")).collect(Collectors.joining(" ", "[", "]"));
+    }
+
+    static String format(LogEntry e) {
+        String what = switch (e.type()) {
+            case COMMAND -> new String(e.data(), StandardCharsets.UTF_8);
+            case NOOP -> "noop";
+            case BARRIER -> "barrier";
+            case CONFIGURATION -> "conf" + format(ConfigurationCodec.decode(e.data()));
+        };
+        return e.index() + "@" + e.term() + " " + what;
+    }
+
+    static String format(RaftMessage m) {
+        String head = m.from() + "->" + m.to() + " ";
+        return head + switch (m) {
+            case AppendEntries a -> "App t" + a.term() + " prev=" + a.prevLogIndex() + "/" + a.prevLogTerm()
+                    + " commit=" + a.leaderCommit()
+                    + (a.entries().isEmpty() ? "" : " [" + a.entries().stream().map(ScriptCluster::format)
+                    .collect(Collectors.joining(", ")) + "]");
+            case AppendEntriesResponse r -> "AppResp t" + r.term() + (r.success()
+                    ? " ok last=" + r.lastLogIndex()
+                    : " reject prev=" + r.lastLogIndex() + " hint=" + r.conflictIndex() + "/" + r.conflictTerm());
+            case RequestVote v -> (v.preVote() ? "PreVote" : "Vote") + " t" + v.term() + " last=" + v.lastLogIndex()
+                    + "/" + v.lastLogTerm() + (v.leadershipTransfer() ? " transfer" : "");
+            case RequestVoteResponse r -> (r.preVote() ? "PreVoteResp" : "VoteResp") + " t" + r.term()
+                    + (r.granted() ? " granted" : " rejected");
+            case InstallSnapshot s -> "Snap t" + s.term() + " index=" + s.meta().index() + "/" + s.meta().term()
+                    + " conf=" + format(s.meta().configuration());
+            case InstallSnapshotResponse r -> "SnapResp t" + r.term() + (r.success() ? " ok" : " rejected")
+                    + " last=" + r.lastLogIndex();
+            case TimeoutNow t -> "TimeoutNow t" + t.term();
+        };
+    }
+}
