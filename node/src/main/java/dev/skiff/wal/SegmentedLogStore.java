@@ -39,7 +39,8 @@ public final class SegmentedLogStore implements LogStore {
      * Layout. Segments are named after their index range (SegmentName): closed ones
      * log_<first>-<last>, and at most one log_inprogress_<first>, always the last. storeLogs
      * encodes a batch into one direct buffer, writes it with one positional write at the end
-     * of the in-progress segment and forces it once (group commit). When the segment has
+     * of the in-progress segment and forces it once (group commit). Small batches write zeros
+     * ahead (SegmentWriter, "Preallocation") so that most syncs do not change the file length. When the segment has
      * grown past maxSegmentBytes, the next storeLogs first closes it (rename to its range
      * name, sync the directory) and starts a new one, so a batch never waits for two fsyncs
      * and a failed roll never leaves half a batch stored.
@@ -235,7 +236,7 @@ public final class SegmentedLogStore implements LogStore {
                 ch.truncate(scan.end());
                 ch.force(false);
             }
-            segments.add(new Segment(dir, name, ch, scan.offsets(), scan.count(), scan.end()));
+            segments.add(new Segment(dir, name, ch, scan.offsets(), scan.count(), scan.end(), ch.size()));
         }
         publish();
     }
@@ -349,9 +350,9 @@ public final class SegmentedLogStore implements LogStore {
             if (offsetScratch.length < entries.size()) {
                 offsetScratch = new long[Math.max(entries.size(), offsetScratch.length * 2)];
             }
-            long newEnd;
+            long newFileEnd;
             try {
-                newEnd = writer.append(current.channel(), current.end(), entries, offsetScratch);
+                newFileEnd = writer.append(current.channel(), current.end(), current.fileEnd(), entries, offsetScratch);
             } catch (IOException | RuntimeException e) {
                 dirtyTail = true;
                 try {
@@ -361,7 +362,9 @@ public final class SegmentedLogStore implements LogStore {
                 }
                 throw e;
             }
-            current.appended(offsetScratch, entries.size(), newEnd);
+            LogEntry lastEntry = entries.getLast();
+            long newEnd = offsetScratch[entries.size() - 1] + SegmentWriter.recordBytes(lastEntry.data().length);
+            current.appended(offsetScratch, entries.size(), newEnd, newFileEnd);
             for (LogEntry e : entries) {
                 cache.put(e);
             }
@@ -413,8 +416,14 @@ public final class SegmentedLogStore implements LogStore {
         return fresh;
     }
 
-    /** Renames the in-progress segment to its closed name; its data was forced when written. */
+    /**
+     * Cuts the zeros written ahead off the in-progress segment and renames it to its closed name
+     * (its records were forced when written).
+     */
     private void closeSegment(Segment segment) throws IOException {
+        if (segment.fileEnd() != segment.end()) {
+            segment.trimFile();
+        }
         SegmentName closedName = SegmentName.closed(segment.firstIndex(), segment.lastIndex());
         Files.move(segment.path(), closedName.in(dir), StandardCopyOption.ATOMIC_MOVE);
         segment.renamed(closedName);
@@ -438,7 +447,7 @@ public final class SegmentedLogStore implements LogStore {
             }
             throw e;
         }
-        return new Segment(dir, name, ch, new int[0], 0, SegmentWriter.HEADER_BYTES);
+        return new Segment(dir, name, ch, new int[0], 0, SegmentWriter.HEADER_BYTES, SegmentWriter.HEADER_BYTES);
     }
 
     /** Cuts the in-progress segment back to its last acknowledged byte after a failed write. */
@@ -448,8 +457,7 @@ public final class SegmentedLogStore implements LogStore {
         }
         Segment last = segments.isEmpty() ? null : segments.getLast();
         if (last != null && last.name().isInProgress()) {
-            last.channel().truncate(last.end());
-            last.channel().force(false);
+            last.trimFile();
         }
         dirtyTail = false;
     }
@@ -480,9 +488,8 @@ public final class SegmentedLogStore implements LogStore {
                 keeper.renamed(open);
                 Durable.syncDirectory(dir);
             }
-            long end = keeper.forgetAfter(lastIndexKept);
-            keeper.channel().truncate(end);
-            keeper.channel().force(false);
+            keeper.forgetAfter(lastIndexKept);
+            keeper.trimFile();
             publish();
         } finally {
             rw.writeLock().unlock();

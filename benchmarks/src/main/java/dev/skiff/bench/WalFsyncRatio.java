@@ -1,0 +1,80 @@
+package dev.skiff.bench;
+
+import dev.skiff.raft.LogEntry;
+import dev.skiff.raft.LogType;
+import dev.skiff.wal.SegmentedLogStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The ratio of the WAL's batch-of-one append rate to the raw append-and-fsync rate, measured in
+ * alternating one-second windows on the same disk. On a disk shared with other work the fsync
+ * rate drifts by several times within a minute, which swamps JMH's separate, consecutive runs;
+ * alternating windows compare the two under the same conditions. Prints each pair and the median
+ * ratio.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar dev.skiff.bench.WalFsyncRatio [rounds] [payloadBytes]}.
+ */
+public final class WalFsyncRatio {
+
+    private static final long WINDOW_NANOS = 1_000_000_000L;
+
+    private WalFsyncRatio() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int payloadBytes = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        Path dir = Files.createTempDirectory(WalAppendBenchmark.benchDir(), "wal-ratio-");
+        try (SegmentedLogStore log = SegmentedLogStore.open(dir.resolve("wal"));
+             FileChannel raw = FileChannel.open(dir.resolve("raw"), StandardOpenOption.CREATE_NEW,
+                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer record = ByteBuffer.allocateDirect(25 + payloadBytes);
+            byte[] payload = new byte[payloadBytes];
+            List<LogEntry> batch = new ArrayList<>(1);
+            long position = 0;
+            long next = 1;
+            double[] ratios = new double[rounds];
+            for (int round = -1; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                long rawOps = 0;
+                while (System.nanoTime() - t0 < WINDOW_NANOS) {
+                    record.clear();
+                    while (record.hasRemaining()) {
+                        position += raw.write(record, position);
+                    }
+                    raw.force(false);
+                    rawOps++;
+                }
+                double rawRate = rawOps / ((System.nanoTime() - t0) / 1e9);
+                t0 = System.nanoTime();
+                long walOps = 0;
+                while (System.nanoTime() - t0 < WINDOW_NANOS) {
+                    batch.clear();
+                    batch.add(new LogEntry(next++, 1, LogType.COMMAND, payload));
+                    log.storeLogs(batch);
+                    walOps++;
+                }
+                double walRate = walOps / ((System.nanoTime() - t0) / 1e9);
+                if (round >= 0) {
+                    // round -1 warms up the JIT and the files
+                    ratios[round] = walRate / rawRate;
+                    System.out.printf("round %2d: raw append+fsync %7.0f/s   WAL batch 1 %7.0f entries/s   ratio %.2f%n",
+                            round + 1, rawRate, walRate, ratios[round]);
+                }
+            }
+            Arrays.sort(ratios);
+            System.out.printf("median ratio WAL batch 1 / raw fsync over %d rounds (%d-byte entries): %.2f%n", rounds,
+                    payloadBytes, ratios[rounds / 2]);
+        } finally {
+            WalAppendBenchmark.deleteTree(dir);
+        }
+    }
+}
