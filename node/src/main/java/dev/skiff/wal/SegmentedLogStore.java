@@ -106,14 +106,17 @@ public final class SegmentedLogStore implements LogStore {
             }
         }
 
+        /** These options with another segment size. */
         public Options withMaxSegmentBytes(long bytes) {
             return new Options(bytes, cacheEntries, cacheBytes, channels);
         }
 
+        /** These options with another tail cache size (0 entries: every read goes to disk). */
         public Options withCache(int entries, long bytes) {
             return new Options(maxSegmentBytes, entries, bytes, channels);
         }
 
+        /** These options with another way to open segment files (tests inject faults with it). */
         public Options withChannels(ChannelFactory factory) {
             return new Options(maxSegmentBytes, cacheEntries, cacheBytes, factory);
         }
