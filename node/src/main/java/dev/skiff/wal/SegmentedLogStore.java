@@ -248,17 +248,17 @@ public final class SegmentedLogStore implements LogStore {
 
     @Override
     public long firstIndex() throws IOException {
-        return open().firstIndex();
+        return liveState().firstIndex();
     }
 
     @Override
     public long lastIndex() throws IOException {
-        return open().lastIndex();
+        return liveState().lastIndex();
     }
 
     @Override
     public Optional<LogEntry> getLog(long index) throws IOException {
-        State s = open();
+        State s = liveState();
         if (index < s.firstIndex() || index > s.lastIndex() || s.lastIndex() == 0) {
             return Optional.empty();
         }
@@ -268,7 +268,7 @@ public final class SegmentedLogStore implements LogStore {
         }
         rw.readLock().lock();
         try {
-            return Optional.ofNullable(readFromDisk(open(), index));
+            return Optional.ofNullable(readFromDisk(liveState(), index));
         } finally {
             rw.readLock().unlock();
         }
@@ -278,7 +278,7 @@ public final class SegmentedLogStore implements LogStore {
     public List<LogEntry> getLogs(long fromInclusive, long toInclusive, long maxBytes) throws IOException {
         List<LogEntry> out = new ArrayList<>();
         long bytes = 0;
-        State s = open();
+        State s = liveState();
         long to = Math.min(toInclusive, s.lastIndex());
         if (fromInclusive < s.firstIndex() || s.lastIndex() == 0) {
             return out;
@@ -292,7 +292,7 @@ public final class SegmentedLogStore implements LogStore {
                         rw.readLock().lock();
                         locked = true;
                     }
-                    e = readFromDisk(open(), i);
+                    e = readFromDisk(liveState(), i);
                     if (e == null) {
                         break;
                     }
@@ -330,7 +330,8 @@ public final class SegmentedLogStore implements LogStore {
         return segs[lo].read(index);
     }
 
-    private State open() throws IOException {
+    /** The state readers and writers start from; refuses once the log is closed. */
+    private State liveState() throws IOException {
         if (closed) {
             throw new IOException("the log in " + dir + " is closed");
         }
@@ -343,7 +344,7 @@ public final class SegmentedLogStore implements LogStore {
     public void storeLogs(List<LogEntry> entries) throws IOException {
         enterWriter();
         try {
-            open();
+            liveState();
             if (entries.isEmpty()) {
                 return;
             }
@@ -470,7 +471,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            State s = open();
+            State s = liveState();
             if (s.lastIndex() == 0 || lastIndexKept >= s.lastIndex()) {
                 return;
             }
@@ -505,7 +506,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            State s = open();
+            State s = liveState();
             if (s.lastIndex() == 0 || firstIndexKept <= s.firstIndex()) {
                 return;
             }
@@ -536,7 +537,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            open();
+            liveState();
             resetLocked(nextIndex);
         } finally {
             rw.writeLock().unlock();
