@@ -49,9 +49,11 @@ final class KvHandler {
         String key = RequestParts.decodePath(rawKey);
         RequestParts query = RequestParts.ofQuery(exchange.getQueryString());
         if (key.isEmpty()) {
+            if (method.equals("PUT") || method.equals("DELETE")) {
+                throw ApiException.badRequest("the key must not be empty: " + method + " /v1/kv/{key} with a key of 1..1024 bytes");
+            }
             if (!method.equals("GET")) {
-                throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing); "
-                        + method + " needs a key", Map.of());
+                throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing)");
             }
             list(exchange, query.allowOnly(Set.of("prefix", "limit", "after", "consistency")));
             return;
