@@ -76,6 +76,8 @@ def fmt_lat(m):
 
 def table(rows, fo):
     lines = []
+    if not rows:
+        return "\n".join(failover_lines(fo))
     head = ("%-36s %10s %10s %6s   %-24s %-24s %6s %s" %
             ("row", "Skiff r/s", "etcd r/s", "ratio", "Skiff p50/p99/p99.9 ms", "etcd p50/p99/p99.9 ms", "p99 x", "errors S/E"))
     lines.append(head)
@@ -92,11 +94,13 @@ def table(rows, fo):
             "%.2f" % r["ratio_p99"] if r.get("ratio_p99") is not None else "-",
             "%s/%s" % (s["errors"] if s else "-", e["errors"] if e else "-")))
     lines.append("ratio = Skiff/etcd throughput (higher is better for Skiff); p99 x = Skiff/etcd p99 (lower is better)")
-    for system, f in fo.items():
-        lines.append("failover %-5s leader kill -9 -> first successful write: median %s ms, max %s ms over %d trials%s" % (
-            system, f["median_ms"], f["max_ms"], len(f["trials_ms"]),
-            (", %d failed" % f["failed"]) if f["failed"] else ""))
-    return "\n".join(lines)
+    return "\n".join(lines + failover_lines(fo))
+
+
+def failover_lines(fo):
+    return ["failover %-5s leader kill -9 -> first successful write: median %s ms, max %s ms over %d trials%s" % (
+        system, f["median_ms"], f["max_ms"], len(f["trials_ms"]),
+        (", %d failed" % f["failed"]) if f["failed"] else "") for system, f in fo.items()]
 
 
 def svg(rows, meta):
