@@ -228,6 +228,15 @@ final class RaftNode implements Raft, MessageHandler {
             // A Ready whose persistence failed is retried as it is: core.ready() has already
             // handed out its hard state and committed entries, and will not produce them again.
             Ready ready = failedReady != null ? failedReady : core.ready();
+            // Thesis §10.2.1: a leader may write its log in parallel with replicating it; it
+            // counts itself toward a quorum only once its own write is done (the core does so
+            // on advance). Anything else (votes, a changed term) is sent only after persisting.
+            boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
+            if (sendFirst) {
+                for (Outbound out : ready.messages()) {
+                    send(out);
+                }
+            }
             try {
                 storage.persist(ready);
                 failedReady = null;
@@ -250,8 +259,10 @@ final class RaftNode implements Raft, MessageHandler {
                 failedReady = ready;
                 return;
             }
-            for (Outbound out : ready.messages()) {
-                send(out);
+            if (!sendFirst) {
+                for (Outbound out : ready.messages()) {
+                    send(out);
+                }
             }
             if (ready.restore() != null || !ready.committed().isEmpty()) {
                 SnapshotMeta restore = ready.restore();

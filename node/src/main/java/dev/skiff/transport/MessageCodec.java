@@ -173,6 +173,64 @@ public final class MessageCodec {
         return (int) size;
     }
 
+    /**
+     * Encodes several messages into one array: {@code i32 count}, then per message
+     * {@code i32 length} and its bytes.
+     */
+    public static byte[] encodeBatch(java.util.List<RaftMessage> messages) {
+        long total = 4;
+        int[] sizes = new int[messages.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = encodedSize(messages.get(i));
+            total += 4L + sizes[i];
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("raft message batch too large to encode: " + total + " bytes");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) total);
+        out.putInt(messages.size());
+        for (int i = 0; i < sizes.length; i++) {
+            out.putInt(sizes[i]);
+            encode(messages.get(i), out);
+        }
+        return out.array();
+    }
+
+    /**
+     * Decodes a batch written by {@link #encodeBatch}; all or nothing.
+     *
+     * @throws MalformedMessageException naming the message and offset that is not well formed
+     */
+    public static java.util.List<RaftMessage> decodeBatch(byte[] bytes) {
+        if (bytes.length < 4) {
+            throw new MalformedMessageException("raft message batch shorter than its 4-byte count");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        int count = in.getInt();
+        // Each message takes at least a length and a few header bytes: bounds the list size.
+        if (count < 1 || count > bytes.length / 8) {
+            throw new MalformedMessageException("raft message batch count " + count + " is impossible for "
+                    + bytes.length + " bytes");
+        }
+        java.util.List<RaftMessage> messages = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (in.remaining() < 4) {
+                throw new MalformedMessageException("raft message batch ends before message " + i + " at offset " + in.position());
+            }
+            int length = in.getInt();
+            if (length < 1 || length > in.remaining()) {
+                throw new MalformedMessageException("raft message " + i + " of the batch has length " + length
+                        + " at offset " + (in.position() - 4) + " but " + in.remaining() + " bytes remain");
+            }
+            messages.add(decode(bytes, in.position(), length));
+            in.position(in.position() + length);
+        }
+        if (in.remaining() != 0) {
+            throw new MalformedMessageException(in.remaining() + " trailing bytes after the message batch");
+        }
+        return messages;
+    }
+
     /** Decodes a whole array; see {@link #decode(byte[], int, int)}. */
     public static RaftMessage decode(byte[] bytes) {
         return decode(bytes, 0, bytes.length);

@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * append or a slow peer's disk. Within a lane messages leave in order; with several in flight
  * they may arrive reordered, which Raft tolerates.
  *
+ * <p><b>Batching.</b> A request carries every message waiting in its lane when it starts (up
+ * to {@link #MAX_BATCH_MESSAGES} messages and {@link #MAX_BATCH_BYTES} of payload), so under load
+ * one HTTP round trip carries many heartbeats, answers or appends instead of one each.
+ *
  * <p><b>Bounds.</b> A full queue drops the new message and counts it. Queues only hold what
  * the in-flight limit holds back, so they stay short while the peer keeps up.
  *
@@ -45,9 +49,13 @@ import org.slf4j.LoggerFactory;
 final class PeerChannel {
 
     private static final Logger log = LoggerFactory.getLogger(PeerChannel.class);
+    /** Most messages in one request: enough to absorb a burst, small enough to stay one quick POST. */
+    static final int MAX_BATCH_MESSAGES = 128;
+    /** Most entry payload bytes in one request (a batch always takes at least one message). */
+    static final long MAX_BATCH_BYTES = 4L << 20;
 
     private final String address;
-    private final URI messageUri;
+    private final URI batchUri;
     private final HttpClient client;
     private final Executor executor;
     private final HttpTransportConfig config;
@@ -73,7 +81,7 @@ final class PeerChannel {
     PeerChannel(String address, HostPort target, HttpClient client, Executor executor, HttpTransportConfig config,
                 Counters counters) {
         this.address = address;
-        this.messageUri = URI.create("http://" + target + RaftRpcHandler.MESSAGE_PATH);
+        this.batchUri = URI.create("http://" + target + RaftRpcHandler.BATCH_PATH);
         this.client = client;
         this.executor = executor;
         this.config = config;
@@ -110,7 +118,7 @@ final class PeerChannel {
     /** Starts as many queued requests as the lane's in-flight limit (or a lone probe) allows. */
     private void pump(Lane lane) {
         while (true) {
-            RaftMessage message;
+            java.util.List<RaftMessage> batch;
             boolean probe = false;
             synchronized (this) {
                 if (closed || lane.queue.isEmpty() || lane.inflight >= lane.maxInflight) {
@@ -123,31 +131,49 @@ final class PeerChannel {
                     probe = true;
                     probeInFlight = true;
                 }
-                message = lane.queue.poll();
+                batch = new java.util.ArrayList<>(Math.min(lane.queue.size(), MAX_BATCH_MESSAGES));
+                long bytes = 0;
+                while (!lane.queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES
+                        && (batch.isEmpty() || bytes + payloadBytes(lane.queue.peek()) <= MAX_BATCH_BYTES)) {
+                    RaftMessage next = lane.queue.poll();
+                    bytes += payloadBytes(next);
+                    batch.add(next);
+                }
                 lane.inflight++;
             }
-            post(lane, message, probe);
+            post(lane, batch, probe);
         }
     }
 
-    private void post(Lane lane, RaftMessage message, boolean probe) {
+    private static long payloadBytes(RaftMessage m) {
+        if (m instanceof AppendEntries a) {
+            long n = 0;
+            for (var e : a.entries()) {
+                n += e.data().length + 32;
+            }
+            return n;
+        }
+        return 64;
+    }
+
+    private void post(Lane lane, java.util.List<RaftMessage> batch, boolean probe) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(messageUri)
+            HttpRequest.Builder request = HttpRequest.newBuilder(batchUri)
                     .timeout(config.requestTimeout())
                     .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(MessageCodec.encode(message)));
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(MessageCodec.encodeBatch(batch)));
             config.secret().ifPresent(s -> request.header(ClusterSecret.HEADER, s.headerValue()));
             client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
-                    .whenCompleteAsync((response, error) -> finished(lane, probe, response, error), executor);
+                    .whenCompleteAsync((response, error) -> finished(lane, probe, batch.size(), response, error), executor);
         } catch (RuntimeException e) {
-            // An encode failure or a client already shut down: this message is lost, not the peer.
-            finished(lane, probe, null, e);
+            // An encode failure or a client already shut down: these messages are lost, not the peer.
+            finished(lane, probe, batch.size(), null, e);
         }
     }
 
-    private void finished(Lane lane, boolean probe, HttpResponse<Void> response, Throwable error) {
+    private void finished(Lane lane, boolean probe, int messages, HttpResponse<Void> response, Throwable error) {
         boolean delivered = error == null && response.statusCode() / 100 == 2;
-        (delivered ? counters.delivered() : counters.failed()).incrementAndGet();
+        (delivered ? counters.delivered() : counters.failed()).addAndGet(messages);
         synchronized (this) {
             lane.inflight--;
             if (probe) {

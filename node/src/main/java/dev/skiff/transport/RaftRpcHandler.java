@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value #MESSAGE_PATH}: body = one {@link MessageCodec} message. Read with the
  *       non-blocking receiver on the I/O thread, decoded, given to
  *       {@link MessageHandler#onMessage} (which only queues), answered 204.</li>
+ *   <li>{@value #BATCH_PATH}: body = {@code i32 count}, then per message {@code i32 length}
+ *       and that many bytes of one {@link MessageCodec} message; what senders use.</li>
  *   <li>{@value #SNAPSHOT_PATH}: body = {@code i32 length}, that many bytes of a
  *       {@link MessageCodec}-encoded {@link InstallSnapshot}, then the snapshot's data (sent
  *       chunked). Dispatched to a worker thread, which streams the data into
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
 final class RaftRpcHandler implements HttpHandler {
 
     static final String MESSAGE_PATH = "/raft/v1/message";
+    static final String BATCH_PATH = "/raft/v1/messages";
     static final String SNAPSHOT_PATH = "/raft/v1/snapshot";
     /** The InstallSnapshot header is tiny; 1 MiB leaves room for a configuration of thousands. */
     static final int MAX_SNAPSHOT_HEADER_BYTES = 1 << 20;
@@ -72,7 +75,8 @@ final class RaftRpcHandler implements HttpHandler {
             return;
         }
         String path = exchange.getRequestPath();
-        boolean message = MESSAGE_PATH.equals(path);
+        boolean batch = BATCH_PATH.equals(path);
+        boolean message = batch || MESSAGE_PATH.equals(path);
         if (!message && !SNAPSHOT_PATH.equals(path)) {
             refuse(exchange, StatusCodes.NOT_FOUND, "no such raft endpoint: " + path);
             return;
@@ -83,20 +87,20 @@ final class RaftRpcHandler implements HttpHandler {
             return;
         }
         if (message) {
-            receiveMessage(exchange);
+            receiveMessage(exchange, batch);
         } else {
             exchange.dispatch(() -> receiveSnapshot(exchange));
         }
     }
 
-    private void receiveMessage(HttpServerExchange exchange) {
+    private void receiveMessage(HttpServerExchange exchange, boolean batch) {
         if (exchange.getRequestContentLength() > maxMessageBytes) {
             tooLarge(exchange);
             return;
         }
         Receiver receiver = exchange.getRequestReceiver();
         receiver.setMaxBufferSize(maxMessageBytes);
-        receiver.receiveFullBytes(this::deliver, (ex, e) -> {
+        receiver.receiveFullBytes((ex, body) -> deliver(ex, body, batch), (ex, e) -> {
             if (e instanceof Receiver.RequestToLargeException) {
                 tooLarge(ex);
             } else {
@@ -108,20 +112,23 @@ final class RaftRpcHandler implements HttpHandler {
         });
     }
 
-    private void deliver(HttpServerExchange exchange, byte[] body) {
-        RaftMessage message;
+    private void deliver(HttpServerExchange exchange, byte[] body, boolean batch) {
+        java.util.List<RaftMessage> messages;
         try {
-            message = MessageCodec.decode(body);
+            // A batch is decoded whole before any of it is delivered: garbage changes nothing.
+            messages = batch ? MessageCodec.decodeBatch(body) : java.util.List.of(MessageCodec.decode(body));
         } catch (MalformedMessageException e) {
             refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
             return;
         }
-        try {
-            handler.onMessage(message);
-        } catch (RuntimeException e) {
-            log.error("raft message handler failed on a message from {}", message.from(), e);
-            fail(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "handler failed: " + e);
-            return;
+        for (RaftMessage message : messages) {
+            try {
+                handler.onMessage(message);
+            } catch (RuntimeException e) {
+                log.error("raft message handler failed on a message from {}", message.from(), e);
+                fail(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "handler failed: " + e);
+                return;
+            }
         }
         exchange.setStatusCode(StatusCodes.NO_CONTENT);
         exchange.endExchange();

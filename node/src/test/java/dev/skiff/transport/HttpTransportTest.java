@@ -49,11 +49,11 @@ class HttpTransportTest {
         ConcurrentLinkedQueue<HttpServerExchange> held = new ConcurrentLinkedQueue<>();
         Undertow peer = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1)
                 .setHandler(exchange -> exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
-                    RaftMessage m = MessageCodec.decode(body);
-                    if (m instanceof AppendEntries a && !a.entries().isEmpty()) {
+                    List<RaftMessage> batch = MessageCodec.decodeBatch(body);
+                    if (batch.stream().anyMatch(m -> m instanceof AppendEntries a && !a.entries().isEmpty())) {
                         hold(ex, held);
                     } else {
-                        small.add(m);
+                        small.addAll(batch);
                         ex.setStatusCode(204);
                         ex.endExchange();
                     }

@@ -165,4 +165,19 @@ class MessageCodecTest {
     private static AppendEntries withEntries(List<LogEntry> entries) {
         return new AppendEntries(2, "leader", "127.0.0.1:9001", "f", 0, 0, entries, 0, 0);
     }
+
+    @Test
+    void batchRoundTripsAndRejectsGarbageWhole() {
+        var messages = new RandomMessages(new SplittableRandom(7));
+        java.util.List<RaftMessage> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(messages.next());
+        }
+        byte[] encoded = MessageCodec.encodeBatch(batch);
+        assertThat(MessageCodec.decodeBatch(encoded)).isEqualTo(batch);
+        for (int cut = 0; cut < encoded.length; cut += 7) {
+            byte[] truncated = java.util.Arrays.copyOf(encoded, cut);
+            assertThatThrownBy(() -> MessageCodec.decodeBatch(truncated)).isInstanceOf(MalformedMessageException.class);
+        }
+    }
 }
