@@ -37,12 +37,21 @@ final class S3ProxyServer {
         System.setProperty("aws.responseChecksumValidation", "when_required");
         System.setProperty("aws.accessKeyId", "test");
         System.setProperty("aws.secretAccessKey", "test");
-        Properties overrides = new Properties();
-        BlobStoreContext context = ContextBuilder.newBuilder("transient").credentials("test", "test")
+        endpoint = URI.create("http://127.0.0.1:" + freePort());
+        proxy = start("transient", new Properties(), endpoint);
+        client = client(location(""), S3ClientFactory.Retries.standard(3));
+        client.createBucket(b -> b.bucket(BUCKET));
+    }
+
+    /**
+     * Starts an S3Proxy on {@code endpoint} over a jclouds blob store ({@code transient} in
+     * memory, {@code filesystem} under {@code jclouds.filesystem.basedir}).
+     */
+    static S3Proxy start(String provider, Properties overrides, URI endpoint) throws Exception {
+        BlobStoreContext context = ContextBuilder.newBuilder(provider).credentials("test", "test")
                 .overrides(overrides).build(BlobStoreContext.class);
-        int port = freePort();
-        endpoint = URI.create("http://127.0.0.1:" + port);
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint).ignoreUnknownHeaders(true).build();
+        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint).ignoreUnknownHeaders(true)
+                .build();
         proxy.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!AbstractLifeCycle.STARTED.equals(proxy.getState())) {
@@ -51,8 +60,7 @@ final class S3ProxyServer {
             }
             Thread.onSpinWait();
         }
-        client = client(location(""), S3ClientFactory.Retries.standard(3));
-        client.createBucket(b -> b.bucket(BUCKET));
+        return proxy;
     }
 
     /** The shared server, started on first use; it runs until the JVM exits. */
@@ -89,7 +97,7 @@ final class S3ProxyServer {
                 S3Location.MIN_PART_SIZE);
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
