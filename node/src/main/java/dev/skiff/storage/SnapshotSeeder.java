@@ -148,8 +148,10 @@ public final class SnapshotSeeder {
         if (Raft.hasExistingState(logs, stable, snapshots)) {
             throw new CannotBootstrapException("--restore-from only seeds a node with no state, and node " + self.id()
                     + " has some (term " + stable.getLong(StableStore.CURRENT_TERM, 0) + ", last log index " + logs.lastIndex()
-                    + ", " + snapshots.list().size() + " snapshot(s)); nothing was changed. Start it on an empty data "
-                    + "directory (if an earlier --restore-from was interrupted, delete its data directory and run it again).");
+                    + ", " + snapshots.list().size() + " snapshot(s) in " + snapshots + "); nothing was changed. Start it on "
+                    + "an empty data directory, with --snapshots at a new location (not the one restored from) and a new "
+                    + "--cluster name if the stable store is shared; if an earlier --restore-from was interrupted, delete "
+                    + "its data directory and run it again.");
         }
         Configuration configuration = Configuration.of(self.withSuffrage(Suffrage.VOTER));
         String id = snapshotId.isPresent() ? snapshotId.get() : newest(source);
