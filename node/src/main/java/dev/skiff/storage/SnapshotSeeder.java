@@ -82,9 +82,15 @@ public final class SnapshotSeeder {
 
         /** Closes the store if it holds resources (an S3 client). */
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             if (store instanceof AutoCloseable closeable) {
-                closeable.close();
+                try {
+                    closeable.close();
+                } catch (IOException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException("closing " + store + ": " + e, e);
+                }
             }
         }
     }
