@@ -49,6 +49,10 @@ final class KvHandler {
         String key = RequestParts.decodePath(rawKey);
         RequestParts query = RequestParts.ofQuery(exchange.getQueryString());
         if (key.isEmpty()) {
+            if (method.equals("PUT") || method.equals("DELETE")) {
+                // A key request with the key missing (as Consul answers): a bad key, not a wrong method.
+                throw ApiException.badRequest(method + " needs a key: the key must be 1..1024 bytes of UTF-8 after /v1/kv/");
+            }
             if (!method.equals("GET")) {
                 throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing); "
                         + method + " needs a key", Map.of());
