@@ -79,7 +79,15 @@ public final class ProcessCluster implements AutoCloseable {
      */
     public NodeProcess join(ClusterOptions nodeOptions) {
         List<String> urls = nodes.stream().map(NodeProcess::apiUrl).toList();
-        NodeProcess node = newNode("n" + (nodes.size() + 1), nodeOptions, List.of("--join", String.join(",", urls)));
+        return add(nodeOptions, List.of("--join", String.join(",", urls)));
+    }
+
+    /**
+     * Starts one more node with {@code nodeOptions} and {@code roleFlags} (e.g. none: a node
+     * that waits to be added with {@code POST /v1/cluster/members}). Does not wait.
+     */
+    public NodeProcess add(ClusterOptions nodeOptions, List<String> roleFlags) {
+        NodeProcess node = newNode("n" + (nodes.size() + 1), nodeOptions, roleFlags);
         node.start();
         return node;
     }
