@@ -93,6 +93,7 @@ final class RaftNode implements Raft, MessageHandler {
     private CompletableFuture<Void> pendingTransfer;
     private boolean restoreInProgress;
     private boolean storageFailed;
+    private Ready failedReady;
     private long storageRetryAt;
     private SoftState lastSoft;
 
@@ -223,10 +224,13 @@ final class RaftNode implements Raft, MessageHandler {
         if (storageFailed && System.nanoTime() < storageRetryAt) {
             return;
         }
-        while (core.hasReady()) {
-            Ready ready = core.ready();
+        while (failedReady != null || core.hasReady()) {
+            // A Ready whose persistence failed is retried as it is: core.ready() has already
+            // handed out its hard state and committed entries, and will not produce them again.
+            Ready ready = failedReady != null ? failedReady : core.ready();
             try {
                 storage.persist(ready);
+                failedReady = null;
                 if (storageFailed) {
                     storageFailed = false;
                     log.info("storage recovered, writes resume id={}", config.localId());
@@ -243,6 +247,7 @@ final class RaftNode implements Raft, MessageHandler {
                 storageFailed = true;
                 storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
                 lastStorageError = e;
+                failedReady = ready;
                 return;
             }
             for (Outbound out : ready.messages()) {

@@ -31,8 +31,10 @@ final class Segment {
     private int count;
     /** Offset after the last record: where the next one is written. */
     private long end;
+    /** Length of the file: {@link #end} plus any zeros written ahead. Writer-only. */
+    private long fileEnd;
 
-    Segment(Path dir, SegmentName name, FileChannel channel, int[] offsets, int count, long end) {
+    Segment(Path dir, SegmentName name, FileChannel channel, int[] offsets, int count, long end, long fileEnd) {
         this.dir = dir;
         this.firstIndex = name.firstIndex();
         this.name = name;
@@ -40,6 +42,21 @@ final class Segment {
         this.offsets = offsets.length == 0 ? new int[16] : offsets;
         this.count = count;
         this.end = end;
+        this.fileEnd = fileEnd;
+    }
+
+    long fileEnd() {
+        return fileEnd;
+    }
+
+    /**
+     * Cuts the file right after the last record (dropping zeros written ahead, or the remains of
+     * a failed write) and forces the new length.
+     */
+    void trimFile() throws IOException {
+        channel.truncate(end);
+        channel.force(false);
+        fileEnd = end;
     }
 
     long firstIndex() {
@@ -76,7 +93,7 @@ final class Segment {
     }
 
     /** Records that records starting at {@code recordOffsets[0..n)} were written, ending at {@code newEnd}. */
-    void appended(long[] recordOffsets, int n, long newEnd) {
+    void appended(long[] recordOffsets, int n, long newEnd, long newFileEnd) {
         int[] o = offsets;
         if (count + n > o.length) {
             o = Arrays.copyOf(o, Math.max(count + n, o.length * 2));
@@ -87,6 +104,7 @@ final class Segment {
         offsets = o;
         count += n;
         end = newEnd;
+        fileEnd = newFileEnd;
     }
 
     /** Forgets the records after {@code lastIndexKept}; returns the new end offset. The file is not touched. */

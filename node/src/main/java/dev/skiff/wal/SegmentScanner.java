@@ -41,7 +41,8 @@ final class SegmentScanner {
      *
      * @param offsets    start of each intact record (only the first {@code count} are used)
      * @param count      number of intact records
-     * @param end        offset just after the last intact record (or the header)
+     * @param end        offset just after the last intact record (or the header); zeros written
+     *                   ahead may follow it up to the file's length
      * @param tornAt     offset where a torn tail starts, or -1 if the file is intact
      * @param tornReason what was wrong at {@code tornAt}
      */
@@ -111,6 +112,10 @@ final class SegmentScanner {
                 mayBeTornRecord = false;
             }
             if (problem != null) {
+                if (mayBeTorn && allZero(map, pos, size)) {
+                    // Space written ahead and never used: the clean end of the log.
+                    break;
+                }
                 if (mayBeTorn && mayBeTornRecord && !intactRecordFrom(map, size, pos + 1, expected)) {
                     return new Result(offsets, count, pos, pos, problem);
                 }
@@ -153,6 +158,21 @@ final class SegmentScanner {
             return "header says the segment starts at index " + map.getLong(12) + ", its name says " + firstIndex;
         }
         return null;
+    }
+
+    private static boolean allZero(ByteBuffer map, int from, int size) {
+        int p = from;
+        for (; p + Long.BYTES <= size; p += Long.BYTES) {
+            if (map.getLong(p) != 0) {
+                return false;
+            }
+        }
+        for (; p < size; p++) {
+            if (map.get(p) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True if an intact record with an index at or after {@code expected} starts at or after {@code from}. */

@@ -39,7 +39,8 @@ public final class SegmentedLogStore implements LogStore {
      * Layout. Segments are named after their index range (SegmentName): closed ones
      * log_<first>-<last>, and at most one log_inprogress_<first>, always the last. storeLogs
      * encodes a batch into one direct buffer, writes it with one positional write at the end
-     * of the in-progress segment and forces it once (group commit). When the segment has
+     * of the in-progress segment and forces it once (group commit). Small batches write zeros
+     * ahead (SegmentWriter, "Preallocation") so that most syncs do not change the file length. When the segment has
      * grown past maxSegmentBytes, the next storeLogs first closes it (rename to its range
      * name, sync the directory) and starts a new one, so a batch never waits for two fsyncs
      * and a failed roll never leaves half a batch stored.
@@ -105,14 +106,17 @@ public final class SegmentedLogStore implements LogStore {
             }
         }
 
+        /** These options with another segment size. */
         public Options withMaxSegmentBytes(long bytes) {
             return new Options(bytes, cacheEntries, cacheBytes, channels);
         }
 
+        /** These options with another tail cache size (0 entries: every read goes to disk). */
         public Options withCache(int entries, long bytes) {
             return new Options(maxSegmentBytes, entries, bytes, channels);
         }
 
+        /** These options with another way to open segment files (tests inject faults with it). */
         public Options withChannels(ChannelFactory factory) {
             return new Options(maxSegmentBytes, cacheEntries, cacheBytes, factory);
         }
@@ -235,7 +239,7 @@ public final class SegmentedLogStore implements LogStore {
                 ch.truncate(scan.end());
                 ch.force(false);
             }
-            segments.add(new Segment(dir, name, ch, scan.offsets(), scan.count(), scan.end()));
+            segments.add(new Segment(dir, name, ch, scan.offsets(), scan.count(), scan.end(), ch.size()));
         }
         publish();
     }
@@ -244,17 +248,17 @@ public final class SegmentedLogStore implements LogStore {
 
     @Override
     public long firstIndex() throws IOException {
-        return open().firstIndex();
+        return liveState().firstIndex();
     }
 
     @Override
     public long lastIndex() throws IOException {
-        return open().lastIndex();
+        return liveState().lastIndex();
     }
 
     @Override
     public Optional<LogEntry> getLog(long index) throws IOException {
-        State s = open();
+        State s = liveState();
         if (index < s.firstIndex() || index > s.lastIndex() || s.lastIndex() == 0) {
             return Optional.empty();
         }
@@ -264,7 +268,7 @@ public final class SegmentedLogStore implements LogStore {
         }
         rw.readLock().lock();
         try {
-            return Optional.ofNullable(readFromDisk(open(), index));
+            return Optional.ofNullable(readFromDisk(liveState(), index));
         } finally {
             rw.readLock().unlock();
         }
@@ -274,7 +278,7 @@ public final class SegmentedLogStore implements LogStore {
     public List<LogEntry> getLogs(long fromInclusive, long toInclusive, long maxBytes) throws IOException {
         List<LogEntry> out = new ArrayList<>();
         long bytes = 0;
-        State s = open();
+        State s = liveState();
         long to = Math.min(toInclusive, s.lastIndex());
         if (fromInclusive < s.firstIndex() || s.lastIndex() == 0) {
             return out;
@@ -288,7 +292,7 @@ public final class SegmentedLogStore implements LogStore {
                         rw.readLock().lock();
                         locked = true;
                     }
-                    e = readFromDisk(open(), i);
+                    e = readFromDisk(liveState(), i);
                     if (e == null) {
                         break;
                     }
@@ -326,7 +330,8 @@ public final class SegmentedLogStore implements LogStore {
         return segs[lo].read(index);
     }
 
-    private State open() throws IOException {
+    /** The state readers and writers start from; refuses once the log is closed. */
+    private State liveState() throws IOException {
         if (closed) {
             throw new IOException("the log in " + dir + " is closed");
         }
@@ -339,7 +344,7 @@ public final class SegmentedLogStore implements LogStore {
     public void storeLogs(List<LogEntry> entries) throws IOException {
         enterWriter();
         try {
-            open();
+            liveState();
             if (entries.isEmpty()) {
                 return;
             }
@@ -349,9 +354,9 @@ public final class SegmentedLogStore implements LogStore {
             if (offsetScratch.length < entries.size()) {
                 offsetScratch = new long[Math.max(entries.size(), offsetScratch.length * 2)];
             }
-            long newEnd;
+            long newFileEnd;
             try {
-                newEnd = writer.append(current.channel(), current.end(), entries, offsetScratch);
+                newFileEnd = writer.append(current.channel(), current.end(), current.fileEnd(), entries, offsetScratch);
             } catch (IOException | RuntimeException e) {
                 dirtyTail = true;
                 try {
@@ -361,7 +366,9 @@ public final class SegmentedLogStore implements LogStore {
                 }
                 throw e;
             }
-            current.appended(offsetScratch, entries.size(), newEnd);
+            LogEntry lastEntry = entries.getLast();
+            long newEnd = offsetScratch[entries.size() - 1] + SegmentWriter.recordBytes(lastEntry.data().length);
+            current.appended(offsetScratch, entries.size(), newEnd, newFileEnd);
             for (LogEntry e : entries) {
                 cache.put(e);
             }
@@ -413,8 +420,14 @@ public final class SegmentedLogStore implements LogStore {
         return fresh;
     }
 
-    /** Renames the in-progress segment to its closed name; its data was forced when written. */
+    /**
+     * Cuts the zeros written ahead off the in-progress segment and renames it to its closed name
+     * (its records were forced when written).
+     */
     private void closeSegment(Segment segment) throws IOException {
+        if (segment.fileEnd() != segment.end()) {
+            segment.trimFile();
+        }
         SegmentName closedName = SegmentName.closed(segment.firstIndex(), segment.lastIndex());
         Files.move(segment.path(), closedName.in(dir), StandardCopyOption.ATOMIC_MOVE);
         segment.renamed(closedName);
@@ -438,7 +451,7 @@ public final class SegmentedLogStore implements LogStore {
             }
             throw e;
         }
-        return new Segment(dir, name, ch, new int[0], 0, SegmentWriter.HEADER_BYTES);
+        return new Segment(dir, name, ch, new int[0], 0, SegmentWriter.HEADER_BYTES, SegmentWriter.HEADER_BYTES);
     }
 
     /** Cuts the in-progress segment back to its last acknowledged byte after a failed write. */
@@ -448,8 +461,7 @@ public final class SegmentedLogStore implements LogStore {
         }
         Segment last = segments.isEmpty() ? null : segments.getLast();
         if (last != null && last.name().isInProgress()) {
-            last.channel().truncate(last.end());
-            last.channel().force(false);
+            last.trimFile();
         }
         dirtyTail = false;
     }
@@ -459,7 +471,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            State s = open();
+            State s = liveState();
             if (s.lastIndex() == 0 || lastIndexKept >= s.lastIndex()) {
                 return;
             }
@@ -480,9 +492,8 @@ public final class SegmentedLogStore implements LogStore {
                 keeper.renamed(open);
                 Durable.syncDirectory(dir);
             }
-            long end = keeper.forgetAfter(lastIndexKept);
-            keeper.channel().truncate(end);
-            keeper.channel().force(false);
+            keeper.forgetAfter(lastIndexKept);
+            keeper.trimFile();
             publish();
         } finally {
             rw.writeLock().unlock();
@@ -495,7 +506,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            State s = open();
+            State s = liveState();
             if (s.lastIndex() == 0 || firstIndexKept <= s.firstIndex()) {
                 return;
             }
@@ -526,7 +537,7 @@ public final class SegmentedLogStore implements LogStore {
         enterWriter();
         rw.writeLock().lock();
         try {
-            open();
+            liveState();
             resetLocked(nextIndex);
         } finally {
             rw.writeLock().unlock();

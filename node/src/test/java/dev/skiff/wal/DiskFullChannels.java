@@ -11,19 +11,27 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * A {@link ChannelFactory} for tests whose channels behave like a disk with a fixed amount of
  * free space: once {@link #freeBytes} is used up, writes store what still fits and then fail
  * with "No space left on device", as write(2) does with ENOSPC. Shrinking a file gives its
- * space back; {@link #setFreeBytes} frees space again.
+ * space back; {@link #setFreeBytes} frees space again. An optional hook sees each write's size
+ * before it happens (the crash test uses it to aim a kill into a write).
  */
 final class DiskFullChannels implements ChannelFactory {
 
     private final AtomicLong free;
+    private final IntConsumer beforeWrite;
 
     DiskFullChannels(long freeBytes) {
+        this(freeBytes, bytes -> { });
+    }
+
+    DiskFullChannels(long freeBytes, IntConsumer beforeWrite) {
         this.free = new AtomicLong(freeBytes);
+        this.beforeWrite = beforeWrite;
     }
 
     long freeBytes() {
@@ -60,6 +68,7 @@ final class DiskFullChannels implements ChannelFactory {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
+            beforeWrite.accept(src.remaining());
             int allowed = allowance(position, src.remaining());
             ByteBuffer part = src.duplicate();
             part.limit(part.position() + allowed);

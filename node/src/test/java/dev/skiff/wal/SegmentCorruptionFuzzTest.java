@@ -137,6 +137,12 @@ class SegmentCorruptionFuzzTest {
                 }
             }
         }
+        // Keep a short run of the zeros written ahead after the last record, so damage lands
+        // on records as often as on that run (the full 1 MiB would draw almost every case).
+        String last = files.lastKey();
+        SegmentName name = SegmentName.parse(last).orElseThrow();
+        long end = new SegmentScanner().scan(at.resolve(last), name, true).end();
+        files.put(last, java.util.Arrays.copyOf(files.get(last), (int) end + 300));
         return files;
     }
 

@@ -39,15 +39,18 @@ class SegmentedLogStoreCrashTest {
         TreeMap<Long, Long> acked = new TreeMap<>();
         long acks = 0;
         long verified = 0;
+        int tornTails = 0;
         int k = 0;
         try {
             for (k = 1; k <= kills; k++) {
+                int killAfterAcks = random.nextInt(60);
+                // Half the kills aim at the write of a big batch, to tear it.
+                boolean aimAtBigWrite = random.nextBoolean();
                 Process child = new ProcessBuilder(javaBinary(), "-Xmx64m", "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                         CrashChild.class.getName(), data.toString(), Long.toString(random.nextLong()),
-                        Integer.toString(k))
+                        Integer.toString(k), Integer.toString(aimAtBigWrite ? killAfterAcks : -1))
                         .redirectError(childErr.toFile()).start();
-                int killAfterAcks = random.nextInt(60);
                 try (BufferedReader out = new BufferedReader(
                         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     int seen = 0;
@@ -55,10 +58,10 @@ class SegmentedLogStoreCrashTest {
                     boolean killed = false;
                     while ((line = out.readLine()) != null) {
                         seen += record(line, k, acked);
-                        if (!killed && seen >= killAfterAcks) {
+                        if (!killed && seen >= killAfterAcks && (!aimAtBigWrite || line.equals("writing"))) {
                             // A random delay (not a wait for a condition) moves the kill to any
                             // point of the write path: encode, write, fsync, roll, truncation.
-                            LockSupport.parkNanos(random.nextLong(500_000));
+                            LockSupport.parkNanos(random.nextLong(aimAtBigWrite ? 1_000_000 : 500_000));
                             // SIGKILL through the handle: Process.destroyForcibly would also
                             // close our end of the pipe, losing acks printed before the kill.
                             child.toHandle().destroyForcibly();
@@ -72,6 +75,7 @@ class SegmentedLogStoreCrashTest {
                     }
                 }
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                tornTails += tornTail(data) ? 1 : 0;
                 verified += verify(data, acked);
             }
         } catch (AssertionError | Exception e) {
@@ -79,7 +83,7 @@ class SegmentedLogStoreCrashTest {
                     + "): " + e.getMessage(), e);
         }
         System.out.println("crash test: " + kills + " kills, " + acks + " acknowledged batches, " + verified
-                + " acknowledged entries checked, 0 lost (seed " + seed + ")");
+                + " acknowledged entries checked, " + tornTails + " torn tails cut, 0 lost (seed " + seed + ")");
     }
 
     /** Applies one line of the child's output; returns 1 for an acknowledged batch. */
@@ -97,6 +101,22 @@ class SegmentedLogStoreCrashTest {
             acked.tailMap(Long.parseLong(line.substring(11)), false).clear();
         }
         return 0;
+    }
+
+    /** True if the kill left a half-written record at the end of the in-progress segment. */
+    private static boolean tornTail(Path data) throws IOException {
+        if (!Files.isDirectory(data)) {
+            return false;
+        }
+        try (var files = Files.list(data)) {
+            for (Path p : files.toList()) {
+                var name = SegmentName.parse(p.getFileName().toString());
+                if (name.isPresent() && name.get().isInProgress()) {
+                    return new SegmentScanner().scan(p, name.get(), true).torn();
+                }
+            }
+        }
+        return false;
     }
 
     /** Reopens the log, checks every entry, trims its prefix so the test stays small. */
@@ -128,10 +148,15 @@ class SegmentedLogStoreCrashTest {
             if (tail.isPresent() && last - 3000 > first) {
                 log.truncatePrefix(last - 3000);
                 acked.headMap(last - 3000, false).clear();
+                first = log.firstIndex();
             }
             // Unacknowledged entries that survived become part of the log the next child extends.
             for (long i = acked.isEmpty() ? Math.max(first, 1) : acked.lastKey() + 1; i <= last && i > 0; i++) {
-                acked.put(i, log.getLog(i).orElseThrow().term());
+                Optional<LogEntry> e = log.getLog(i);
+                if (e.isEmpty()) {
+                    throw new AssertionError("entry " + i + " missing from a log that holds " + first + ".." + last);
+                }
+                acked.put(i, e.get().term());
             }
             return present;
         }

@@ -41,6 +41,39 @@ class SegmentedLogStoreTest {
         }
     }
 
+    /**
+     * Where the records of an in-progress segment end: before the zeros written ahead (the test
+     * entries never end in a zero byte).
+     */
+    private static long dataEnd(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    @Test
+    void when_smallBatchesAreAppended_then_zerosAreWrittenAheadAndCutOffWhenTheSegmentCloses() throws IOException {
+        var options = SegmentedLogStore.Options.DEFAULTS.withMaxSegmentBytes(4096);
+        try (SegmentedLogStore log = SegmentedLogStore.open(dir, options)) {
+            log.storeLogs(entries(1, 3, 1));
+            Path inProgress = dir.resolve(files().getLast());
+            assertThat(Files.size(inProgress)).isGreaterThanOrEqualTo(SegmentWriter.PREALLOCATE_BYTES);
+            for (long i = 4; i <= 100; i += 3) {
+                log.storeLogs(entries(i, i + 2, 1));
+            }
+            for (String name : files().subList(0, files().size() - 1)) {
+                assertThat(Files.size(dir.resolve(name))).as(name).isEqualTo(dataEnd(dir.resolve(name)));
+            }
+        }
+        try (SegmentedLogStore log = SegmentedLogStore.open(dir, options)) {
+            assertThat(log.lastIndex()).isEqualTo(102);
+            assertThat(log.getLogs(1, 102, Long.MAX_VALUE)).isEqualTo(entries(1, 102, 1));
+        }
+    }
+
     @Test
     void when_segmentsFill_then_theyAreClosedUnderNamesCarryingTheirRange() throws IOException {
         try (SegmentedLogStore log = SegmentedLogStore.open(dir, SMALL)) {
@@ -104,9 +137,8 @@ class SegmentedLogStoreTest {
             log.storeLogs(entries(1, 5, 1));
         }
         Path segment = dir.resolve(files().getLast());
-        long size = Files.size(segment);
         try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
-            f.setLength(size - 3);
+            f.setLength(dataEnd(segment) - 3);
         }
         try (SegmentedLogStore log = SegmentedLogStore.open(dir, SMALL)) {
             assertThat(log.lastIndex()).isEqualTo(4);
@@ -162,9 +194,10 @@ class SegmentedLogStoreTest {
             log.storeLogs(entries(1, 3, 1));
             Path segment = dir.resolve(files().getLast());
             try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
-                f.seek(f.length() - 1);
+                long lastByte = dataEnd(segment) - 1;
+                f.seek(lastByte);
                 int last = f.read();
-                f.seek(f.length() - 1);
+                f.seek(lastByte);
                 f.write(last ^ 1);
             }
             assertThat(log.getLog(1)).contains(entries(1, 1, 1).getFirst());
