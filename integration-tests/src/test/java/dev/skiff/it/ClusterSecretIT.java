@@ -35,7 +35,7 @@ class ClusterSecretIT {
 
     @BeforeAll
     static void startCluster() {
-        cluster = clusters.start(3, ClusterOptions.defaults().withSecret(SECRET));
+        cluster = clusters.start(3, ClusterOptions.defaults().withSecret(SECRET).withFlags(KvApiIT.STEADY));
     }
 
     @Test
@@ -72,12 +72,15 @@ class ClusterSecretIT {
         try {
             HttpReply put = leader.client().put("secret/written-while-stranger-waits", "v");
             assertThat(put.status()).isEqualTo(200);
-            await(stranger + " learns nothing").during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
-                    .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                    .until(() -> {
+            await(stranger + " answers /healthz").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> stranger.client().send("GET", "/healthz", null).status() == 200);
+            await(stranger + " learns nothing").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
                         JsonNode s = stranger.client().status();
-                        return s.path("leader").isNull() && s.path("applied_index").asLong() == 0
-                                && stranger.client().get("secret/written-while-stranger-waits", "stale").status() == 404;
+                        assertThat(s.path("leader").isNull()).as("%s knows no leader: %s", stranger, s).isTrue();
+                        assertThat(s.path("applied_index").asLong()).as("%s applied nothing: %s", stranger, s).isZero();
+                        assertThat(stranger.client().get("secret/written-while-stranger-waits", "stale").status()).isEqualTo(404);
                     });
             // The cluster keeps working whatever its configuration now says about the stranger.
             assertThat(cluster.nodes().get(1).client().put("secret/still-writable", "yes").status()).isEqualTo(200);

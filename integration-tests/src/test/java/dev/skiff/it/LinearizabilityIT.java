@@ -2,10 +2,10 @@ package dev.skiff.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import dev.skiff.it.cluster.ClusterExtension;
 import dev.skiff.it.cluster.ClusterOptions;
-import dev.skiff.it.cluster.NodeProcess;
 import dev.skiff.it.cluster.ProcessCluster;
 import dev.skiff.it.linearizability.History;
 import dev.skiff.it.linearizability.KvOp;
@@ -73,10 +73,10 @@ class LinearizabilityIT {
         }
         // Final reads, once everything is up: a lost or resurrected write shows here at the latest.
         RecordingClient reader = new RecordingClient(CLIENTS, cluster.nodes(), KEYS, history, new AtomicBoolean(), seed, counts);
-        NodeProcess leader = cluster.awaitLeader();
         for (String key : KEYS) {
-            assertThat(reader.step(leader.client().withTimeout(Duration.ofSeconds(15)), new KvOp.Get(key)))
-                    .as("final read of %s", key).isTrue();
+            // Retried until definite: leadership may still be settling; every attempt is recorded.
+            await("a definite final read of " + key).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> reader.step(cluster.awaitLeader().client().withTimeout(Duration.ofSeconds(15)), new KvOp.Get(key)));
         }
 
         List<Operation> operations = history.operations();

@@ -30,7 +30,7 @@ class OperationsIT {
 
     @BeforeAll
     static void startCluster() {
-        cluster = clusters.start(3, ClusterOptions.defaults());
+        cluster = clusters.start(3, ClusterOptions.defaults().withFlags(KvApiIT.STEADY));
     }
 
     private static List<NodeProcess> voters() {
@@ -90,7 +90,7 @@ class OperationsIT {
         assertThat(aFollower().client().put("members/before", "x").status()).isEqualTo(200);
         NodeProcess extra = cluster.add(ClusterOptions.defaults(), List.of()); // neither --bootstrap nor --join: waits
         try {
-            await(extra + " answers /healthz").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+            await(extra + " answers /healthz").atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> extra.client().send("GET", "/healthz", null).status() == 200);
             HttpReply notReady = extra.client().send("GET", "/readyz", null);
             assertThat(notReady.status()).as("%s", notReady).isEqualTo(503);

@@ -35,6 +35,21 @@ public final class Writes {
         return index.get();
     }
 
+    /**
+     * A consistent read of {@code key} through the serving nodes in turn until one gives a
+     * definite answer (200 or 404); 503s and lost connections (leadership moving) are retried.
+     */
+    public static HttpReply readUntilDefinite(ProcessCluster cluster, String key, Duration within) {
+        AtomicReference<HttpReply> reply = new AtomicReference<>();
+        await("a definite read of " + key).atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    HttpReply r = tryOnce(cluster, n -> n.client().withTimeout(Duration.ofSeconds(3)).get(key, "consistent"));
+                    reply.set(r);
+                    return r != null && (r.status() == 200 || r.status() == 404);
+                });
+        return reply.get();
+    }
+
     /** One request to the next serving node; null if it got no answer. */
     public static HttpReply tryOnce(ProcessCluster cluster, java.util.function.Function<NodeProcess, HttpReply> request) {
         List<NodeProcess> serving = cluster.nodes().stream().filter(NodeProcess::isServing).toList();
