@@ -50,12 +50,10 @@ final class KvHandler {
         RequestParts query = RequestParts.ofQuery(exchange.getQueryString());
         if (key.isEmpty()) {
             if (method.equals("PUT") || method.equals("DELETE")) {
-                // A key request with the key missing (as Consul answers): a bad key, not a wrong method.
-                throw ApiException.badRequest(method + " needs a key: the key must be 1..1024 bytes of UTF-8 after /v1/kv/");
+                throw ApiException.badRequest("the key must not be empty: " + method + " /v1/kv/{key} with a key of 1..1024 bytes");
             }
             if (!method.equals("GET")) {
-                throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing); "
-                        + method + " needs a key", Map.of());
+                throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing)");
             }
             list(exchange, query.allowOnly(Set.of("prefix", "limit", "after", "consistency")));
             return;

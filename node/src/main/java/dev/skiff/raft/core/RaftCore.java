@@ -200,6 +200,7 @@ public final class RaftCore {
         };
     }
 
+    /** The current term (§5.1). */
     public long term() {
         return term;
     }
@@ -209,14 +210,17 @@ public final class RaftCore {
         return votedFor;
     }
 
+    /** This server's id. */
     public String id() {
         return id;
     }
 
+    /** The known leader's id, or null. */
     public String leaderId() {
         return leaderId;
     }
 
+    /** The known leader's transport address, or null. */
     public String leaderAddress() {
         return leaderAddress;
     }
@@ -230,22 +234,27 @@ public final class RaftCore {
                 .orElseGet(() -> new Server(leaderId, leaderAddress == null ? "?" : leaderAddress, Suffrage.VOTER, ""));
     }
 
+    /** The highest index known to be committed (§5.3). */
     public long commitIndex() {
         return commitIndex;
     }
 
+    /** The index of the last entry in the log (persisted or not). */
     public long lastIndex() {
         return log.lastIndex();
     }
 
+    /** The term of the last entry in the log. */
     public long lastTerm() {
         return log.lastTerm();
     }
 
+    /** The last index covered by the newest snapshot, or 0. */
     public long snapshotIndex() {
         return log.snapshotIndex();
     }
 
+    /** The term of {@link #snapshotIndex()}, or 0. */
     public long snapshotTerm() {
         return log.snapshotTerm();
     }
@@ -255,14 +264,17 @@ public final class RaftCore {
         return latestSnapshot;
     }
 
+    /** The latest configuration, committed or not (thesis §4.1). */
     public Configuration configuration() {
         return configurations.latest();
     }
 
+    /** The index of the entry that created {@link #configuration()}. */
     public long configurationIndex() {
         return configurations.latestIndex();
     }
 
+    /** The newest committed configuration. */
     public Configuration committedConfiguration() {
         return configurations.committed();
     }
