@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The fault injector of the Jepsen-style test: in a loop, picks a node (the leader about
- * half of the time), then either kills it ({@code kill -9}) and restarts it, or pauses it
+ * The fault injector of the Jepsen-style test: in a loop, picks a node (the leader two
+ * times in three: half the time on purpose, else by chance), then either kills it ({@code kill -9}) and restarts it, or pauses it
  * ({@code SIGSTOP}) and resumes it ({@code SIGCONT}), holding each fault for a random time.
  * One node at a time, so a majority is always up (with 3 or more nodes).
  *
