@@ -1,0 +1,276 @@
+package dev.skiff.it.cluster;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A Skiff cluster of real node processes on 127.0.0.1, with the scenario verbs of MicroRaft's
+ * {@code LocalRaftGroup} and hashicorp/raft's {@code testing.go}: {@link #start(int)},
+ * {@link #awaitLeader()}, {@link #kill9}, {@link #pause}/{@link #resume}, {@link #restart},
+ * {@link #stopAll()}.
+ *
+ * <p>Each node gets fresh ports (see {@link FreePorts}), a data directory and a log file under
+ * the cluster's base directory. Node {@code n1} starts with {@code --bootstrap}, every other
+ * node with {@code --join} to the API of {@code n1}; a restart reuses a node's flags.
+ *
+ * <p>Thread-safe. {@link #close()} kills every process it started (SIGKILL); use it in a
+ * {@code finally} or a JUnit extension so that no process outlives a failed test.
+ */
+public final class ProcessCluster implements AutoCloseable {
+
+    /** How long {@link #awaitLeader()} and the other waits allow by default. */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final Path baseDir;
+    private final ClusterOptions options;
+    private final HttpClient http;
+    private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
+
+    /** A cluster with no node yet; {@link #start(int)} starts them. */
+    public ProcessCluster(Path baseDir, ClusterOptions options) {
+        this.baseDir = baseDir;
+        this.options = options;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .build();
+    }
+
+    /**
+     * Starts {@code size} nodes: {@code n1} bootstraps, the others join it; returns once every
+     * node is a voter and knows the leader.
+     */
+    public ProcessCluster start(int size) {
+        if (!nodes.isEmpty()) {
+            throw new IllegalStateException("this cluster already has nodes " + nodes);
+        }
+        NodeProcess first = newNode("n1", options, List.of("--bootstrap"));
+        first.start();
+        awaitLeader();
+        List<NodeProcess> joiners = new ArrayList<>();
+        for (int i = 2; i <= size; i++) {
+            joiners.add(newNode("n" + i, options, List.of("--join", first.apiUrl())));
+        }
+        joiners.forEach(NodeProcess::start);
+        awaitMembers(size);
+        return this;
+    }
+
+    /**
+     * Starts one more node that asks the current members to admit it ({@code --join}, with
+     * {@code nodeOptions}' flags and secret rather than the cluster's). Does not wait.
+     */
+    public NodeProcess join(ClusterOptions nodeOptions) {
+        List<String> urls = nodes.stream().map(NodeProcess::apiUrl).toList();
+        return add(nodeOptions, List.of("--join", String.join(",", urls)));
+    }
+
+    /**
+     * Starts one more node with {@code nodeOptions} and {@code roleFlags} (e.g. none: a node
+     * that waits to be added with {@code POST /v1/cluster/members}). Does not wait.
+     */
+    public NodeProcess add(ClusterOptions nodeOptions, List<String> roleFlags) {
+        NodeProcess node = newNode("n" + (nodes.size() + 1), nodeOptions, roleFlags);
+        node.start();
+        return node;
+    }
+
+    private NodeProcess newNode(String id, ClusterOptions nodeOptions, List<String> roleFlags) {
+        List<String> flags = new ArrayList<>(roleFlags);
+        flags.addAll(nodeOptions.nodeFlags());
+        if (nodeOptions.clusterSecret() != null) {
+            flags.add("--cluster-secret-file");
+            flags.add(secretFile(nodeOptions.clusterSecret()).toString());
+        }
+        NodeProcess node = new NodeProcess(id, FreePorts.next(), FreePorts.next(), baseDir.resolve(id),
+                baseDir.resolve("logs").resolve(id + ".log"), flags, http, nodeOptions.clientTimeout());
+        nodes.add(node);
+        return node;
+    }
+
+    private Path secretFile(String secret) {
+        try {
+            Files.createDirectories(baseDir);
+            Path file = baseDir.resolve("secret-" + Integer.toHexString(secret.hashCode()));
+            Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every node this cluster started (running or not), in start order. */
+    public List<NodeProcess> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The node with id {@code id}. */
+    public NodeProcess node(String id) {
+        return nodes.stream().filter(n -> n.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + id + " in " + nodes));
+    }
+
+    /** The cluster's options. */
+    public ClusterOptions options() {
+        return options;
+    }
+
+    /**
+     * Waits until a leader is agreed on: a serving node that says it leads, and a majority of
+     * the cluster's nodes (serving ones) that name it. Returns that node.
+     */
+    public NodeProcess awaitLeader() {
+        return awaitLeader(DEFAULT_WAIT);
+    }
+
+    /** {@link #awaitLeader()} with another timeout. */
+    public NodeProcess awaitLeader(Duration timeout) {
+        AtomicReference<NodeProcess> leader = new AtomicReference<>();
+        await("a leader agreed on by a majority of " + nodes).atMost(timeout).pollInterval(POLL)
+                .until(() -> {
+                    agreedLeader().ifPresent(leader::set);
+                    return leader.get() != null;
+                });
+        return leader.get();
+    }
+
+    /** The agreed leader right now, if any (see {@link #awaitLeader()}). */
+    public Optional<NodeProcess> agreedLeader() {
+        Map<String, Integer> votes = new HashMap<>();
+        Map<String, NodeProcess> claimants = new HashMap<>();
+        for (NodeProcess node : nodes) {
+            if (!node.isServing()) {
+                continue;
+            }
+            JsonNode status;
+            try {
+                status = node.client().withTimeout(Duration.ofSeconds(1)).status();
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if ("leader".equals(status.path("state").asText())) {
+                claimants.put(node.id(), node);
+            }
+            String named = status.path("leader").path("id").asText("");
+            if (!named.isEmpty()) {
+                votes.merge(named, 1, Integer::sum);
+            }
+        }
+        int majority = nodes.size() / 2 + 1;
+        return claimants.values().stream().filter(n -> votes.getOrDefault(n.id(), 0) >= majority).findFirst();
+    }
+
+    /**
+     * Waits until the leader's configuration has {@code voters} voters and every serving node
+     * knows that leader and that configuration.
+     */
+    public void awaitMembers(int voters) {
+        await(voters + " voters known to every serving node of " + nodes).atMost(DEFAULT_WAIT).pollInterval(POLL)
+                .ignoreExceptions()
+                .until(() -> {
+                    NodeProcess leader = agreedLeader().orElse(null);
+                    if (leader == null) {
+                        return false;
+                    }
+                    for (NodeProcess node : nodes) {
+                        if (!node.isServing()) {
+                            continue;
+                        }
+                        JsonNode status = node.client().withTimeout(Duration.ofSeconds(1)).status();
+                        long voterCount = 0;
+                        for (JsonNode m : status.path("latest_configuration")) {
+                            voterCount += "voter".equals(m.path("suffrage").asText()) ? 1 : 0;
+                        }
+                        if (voterCount != voters || !leader.id().equals(status.path("leader").path("id").asText())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /**
+     * Waits until {@code node} has applied everything the leader had committed when this was
+     * called.
+     */
+    public void awaitCaughtUp(NodeProcess node) {
+        NodeProcess leader = awaitLeader();
+        long commit = leader.client().status().path("commit_index").asLong();
+        await(node + " applied up to index " + commit).atMost(DEFAULT_WAIT).pollInterval(POLL).ignoreExceptions()
+                .until(() -> node.client().withTimeout(Duration.ofSeconds(1)).status().path("applied_index").asLong() >= commit);
+    }
+
+    /** {@code kill -9} the node's process. */
+    public void kill9(NodeProcess node) {
+        node.kill9();
+    }
+
+    /** {@code kill -STOP} the node's process. */
+    public void pause(NodeProcess node) {
+        node.pause();
+    }
+
+    /** {@code kill -CONT} the node's process. */
+    public void resume(NodeProcess node) {
+        node.resume();
+    }
+
+    /** Starts a stopped (killed or exited) node again with the same flags. */
+    public void restart(NodeProcess node) {
+        node.start();
+    }
+
+    /** SIGKILLs every node that runs (paused ones too); the data directories stay. */
+    public void stopAll() {
+        RuntimeException first = null;
+        for (NodeProcess node : nodes) {
+            try {
+                node.kill9();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Every node's last {@code lines} log lines, each under a header naming the node: for failure reports. */
+    public String logTails(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (NodeProcess node : nodes) {
+            out.append("----- ").append(node.id()).append(" (api ").append(node.apiUrl()).append(", raft ")
+                    .append(node.raftAddress()).append(node.isRunning() ? node.isPaused() ? ", paused" : ", running" : ", stopped")
+                    .append("), last ").append(lines).append(" log lines -----\n")
+                    .append(node.logTail(lines)).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** Kills every process (SIGKILL) and closes the HTTP client. */
+    @Override
+    public void close() {
+        try {
+            stopAll();
+        } finally {
+            http.close();
+        }
+    }
+}
