@@ -25,9 +25,11 @@ final class ClusterHandler {
     private static final int MAX_MEMBER_BODY = 4096;
 
     private final ApiContext ctx;
+    private final CatchUpProbe promotionReadiness;
 
     ClusterHandler(ApiContext ctx) {
         this.ctx = ctx;
+        this.promotionReadiness = new CatchUpProbe(ctx.nodeId());
     }
 
     void status(HttpServerExchange exchange) {
@@ -128,14 +130,33 @@ final class ClusterHandler {
             throw ApiException.badRequest(e.getMessage());
         }
         var existing = ctx.raft().configuration().server(id);
-        if (existing.isPresent() && existing.get().address().equals(raftAddress)
-                && existing.get().apiAddress().equals(apiAddress) && existing.get().isVoter() == voter) {
+        boolean sameAddresses = existing.isPresent() && existing.get().address().equals(raftAddress)
+                && existing.get().apiAddress().equals(apiAddress);
+        if (sameAddresses && existing.get().isVoter() == voter) {
             Responses.json(exchange, 200, Map.of("index", ctx.raft().stats().latestConfigurationIndex(), "changed", false));
             return;
         }
-        long index = ctx.await(voter
-                ? ctx.raft().addVoter(id, raftAddress, apiAddress, 0, ctx.timeout())
-                : ctx.raft().addNonvoter(id, raftAddress, apiAddress, 0, ctx.timeout()), true);
+        if (!voter || (existing.isPresent() && existing.get().isVoter())) {
+            // A non-voter, or a voter that moved to new addresses: one change does it.
+            long index = ctx.await(voter
+                    ? ctx.raft().addVoter(id, raftAddress, apiAddress, 0, ctx.timeout())
+                    : ctx.raft().addNonvoter(id, raftAddress, apiAddress, 0, ctx.timeout()), true);
+            Responses.json(exchange, 200, Map.of("index", index, "changed", true));
+            return;
+        }
+        // A new voter joins as a non-voter and is promoted only once it has caught up, so that a
+        // server that cannot replicate (down, slow, or with another cluster secret) never
+        // counts toward the quorum (thesis §4.2.1).
+        if (!sameAddresses) {
+            ctx.await(ctx.raft().addNonvoter(id, raftAddress, apiAddress, 0, ctx.timeout()), true);
+        }
+        long target = ctx.raft().stats().commitIndex();
+        String progress = promotionReadiness.awaitCaughtUp(id, apiAddress, target, ctx.timeout());
+        if (progress != null) {
+            throw new ApiException(503, "catching_up", id + " is a non-voter catching up (" + progress
+                    + "); it is promoted to voter once it has the log up to index " + target + " — retry");
+        }
+        long index = ctx.await(ctx.raft().addVoter(id, raftAddress, apiAddress, 0, ctx.timeout()), true);
         Responses.json(exchange, 200, Map.of("index", index, "changed", true));
     }
 

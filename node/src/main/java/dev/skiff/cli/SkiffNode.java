@@ -155,8 +155,8 @@ final class SkiffNode implements AutoCloseable {
         int attempt = 0;
         while (!closing) {
             for (URI member : settings.join()) {
-                if (raft.configuration().server(settings.id()).isPresent()) {
-                    log.info("joined the cluster id={}", settings.id());
+                if (raft.configuration().isVoter(settings.id())) {
+                    log.info("joined the cluster as a voter id={}", settings.id());
                     return;
                 }
                 attempt++;
@@ -168,6 +168,12 @@ final class SkiffNode implements AutoCloseable {
                     if (r.statusCode() == 200) {
                         log.info("admitted to the cluster via {} id={} response={}", member, settings.id(), r.body());
                         return;
+                    }
+                    if (r.statusCode() == 503 && r.body().contains("catching_up")) {
+                        // Admitted as a non-voter; ask again to be promoted once caught up.
+                        log.info("joined as a non-voter, catching up before promotion id={}", settings.id());
+                        backoffMillis = 200;
+                        break;
                     }
                     log.info("join attempt {} via {} refused status={} body={}", attempt, member, r.statusCode(), r.body());
                 } catch (IOException e) {
