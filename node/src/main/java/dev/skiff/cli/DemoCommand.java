@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
                 nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
                         dataDir.resolve("n" + i).resolve("snapshots"), i == 1, join, null,
                         NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
-                        dev.skiff.raft.RaftConfig.defaults("n" + i))));
+                        dev.skiff.raft.RaftConfig.defaults("n" + i), StorageSettings.local())));
             }
             awaitFormed(nodes, Duration.ofSeconds(30));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
