@@ -88,6 +88,9 @@ public final class DiscoveryAgent implements AutoCloseable {
                 }
                 reconcile();
             } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    return; // interrupted by close()
+                }
                 if (tableHealthy) {
                     log.warn("discovery heartbeat failed ({}); retrying every {} ms: {}", discovery, interval.toMillis(), e.toString());
                     tableHealthy = false;
