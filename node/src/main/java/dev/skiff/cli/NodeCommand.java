@@ -112,9 +112,14 @@ final class NodeCommand implements Callable<Integer> {
         }
         URI restoreUri = null;
         if (restoreFrom != null) {
-            // TODO(#5): wire dev.skiff.storage.SnapshotSeeder (storage-s3 branch) once it is merged.
-            throw new IllegalArgumentException("--restore-from " + restoreFrom + " is not supported by this build yet: "
-                    + "whole-cluster restore lands with the storage-s3 module (issue #5)");
+            restoreUri = parseUri(restoreFrom, "--restore-from");
+            if (!"file".equals(restoreUri.getScheme())) {
+                StorageProviders.forUri(restoreUri, "--restore-from");
+            }
+            if (!join.isEmpty()) {
+                throw new IllegalArgumentException("--restore-from starts a new cluster from a snapshot; it cannot be combined "
+                        + "with --join (start the restored node first, then join the others to it)");
+            }
         }
         String clusterName = clusterName(discoveryUri);
         if (maxValueBytes < 1 || maxValueBytes > dev.skiff.kv.KvCommand.MAX_VALUE_BYTES) {

@@ -18,6 +18,7 @@ import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.Transport;
 import dev.skiff.storage.StorageContext;
+import dev.skiff.storage.SnapshotSeeder;
 import dev.skiff.storage.StorageProviders;
 import dev.skiff.transport.ClusterSecret;
 import dev.skiff.transport.HttpTransport;
@@ -31,6 +32,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,6 +126,18 @@ final class SkiffNode implements AutoCloseable {
                 agent = new DiscoveryAgent(table, me, routed, cloud.discoveryInterval());
                 agent.registerAndRefresh();
             }
+            boolean hasState = Raft.hasExistingState(logs, stable, snapshots);
+            boolean restored = false;
+            if (cloud.restoreFrom() != null) {
+                if (hasState) {
+                    log.info("--restore-from ignored: node {} already has Raft state (a restore never overwrites data)", s.id());
+                } else if (agent == null || agent.shouldBootstrap()) {
+                    restore(s, context, logs, stable, snapshots);
+                    restored = true;
+                } else {
+                    log.info("--restore-from: another node holds the discovery bootstrap lock and restores; {} joins it", s.id());
+                }
+            }
             KvStateMachine kv = new KvStateMachine();
             raft = Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
@@ -137,7 +151,7 @@ final class SkiffNode implements AutoCloseable {
             if (agent != null) {
                 agent.start(raft);
             }
-            node.formCluster(Raft.hasExistingState(logs, stable, snapshots));
+            node.formCluster(hasState || restored);
             log.info("node started id={} api={} raft={} dataDir={} cluster={}{}", s.id(), s.apiAdvertise(), s.raftAdvertise(),
                     s.dataDir(), cloud.cluster(), cloud.discovery() == null ? "" : " discovery=" + cloud.discovery());
             return node;
@@ -155,6 +169,46 @@ final class SkiffNode implements AutoCloseable {
             closeQuietly(snapshots);
             throw e;
         }
+    }
+
+    /**
+     * Seeds the empty stores from the {@code --restore-from} snapshot: this node becomes the
+     * single voter of a new cluster holding that state (the others join it).
+     */
+    private static void restore(NodeSettings s, StorageContext context, SegmentedLogStore logs, StableStore stable,
+                                SnapshotStore snapshots) throws IOException {
+        URI uri = s.storage().restoreFrom();
+        Server self = new Server(s.id(), s.raftAdvertise().toString(), Suffrage.VOTER, s.apiAdvertise().toString());
+        try (SnapshotSeeder.Source source = "file".equals(uri.getScheme()) ? localSource(uri) : SnapshotSeeder.locate(uri, context)) {
+            SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(source.store(), source.snapshotId(), self, snapshots, logs, stable);
+            log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
+                    seeded.source().id(), seeded.source().index(), seeded.nextIndex());
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("--restore-from " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}. */
+    private static SnapshotSeeder.Source localSource(URI uri) throws IOException {
+        Path path = Path.of(uri.getPath());
+        if (Files.isDirectory(path)) {
+            FileSnapshotStore whole = FileSnapshotStore.open(path, Integer.MAX_VALUE);
+            if (!whole.list().isEmpty()) {
+                return new SnapshotSeeder.Source(whole, Optional.empty());
+            }
+        }
+        Path parent = path.getParent();
+        if (parent != null && Files.isDirectory(parent)) {
+            String id = path.getFileName().toString();
+            FileSnapshotStore store = FileSnapshotStore.open(parent, Integer.MAX_VALUE);
+            if (store.list().stream().anyMatch(m -> m.id().equals(id))) {
+                return new SnapshotSeeder.Source(store, Optional.of(id));
+            }
+        }
+        throw new java.io.FileNotFoundException("--restore-from " + uri + ": no snapshot there (give a snapshot directory "
+                + "for its newest snapshot, or the directory followed by /<snapshot-id>)");
     }
 
     private static void closeQuietly(Object o) {

@@ -41,10 +41,13 @@ class DiscoveryClusterTest {
     }
 
     private NodeSettings settings(String id, URI discovery) {
+        return settings(id, discovery, null, tmp.resolve(id));
+    }
+
+    private NodeSettings settings(String id, URI discovery, URI restoreFrom, Path data) {
         HostPort api = new HostPort("127.0.0.1", freePort());
         HostPort raft = new HostPort("127.0.0.1", freePort());
-        Path data = tmp.resolve(id);
-        StorageSettings storage = new StorageSettings("it", null, null, discovery, null, false, Duration.ofMillis(200));
+        StorageSettings storage = new StorageSettings("it", null, null, discovery, restoreFrom, false, Duration.ofMillis(200));
         return new NodeSettings(id, api, raft, api, raft, data, data.resolve("snapshots"), false, List.of(), null,
                 NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT, RaftConfig.defaults(id), storage);
     }
@@ -94,6 +97,30 @@ class DiscoveryClusterTest {
             assertThat(get(n, "greeting")).isEqualTo("hello");
         }
         System.out.println("discovery cluster: formed from 3 identical nodes, re-formed after all 3 moved to new ports");
+    }
+
+    @Test
+    void when_threeNewNodesStartWithRestoreFrom_then_oneRestoresAndTheOthersJoinIt() throws Exception {
+        URI oldTable = tmp.resolve("old-discovery").toUri();
+        List<NodeSettings> old = List.of(settings("old1", oldTable));
+        startAll(old);
+        awaitFormed(old);
+        for (int i = 0; i < 20; i++) {
+            put(nodes.get(0), "key" + i, "value" + i);
+        }
+        nodes.get(0).raft.snapshot().get();
+        URI snapshots = old.get(0).snapshotsDir().toUri();
+        nodes.forEach(n -> n.close(false));
+        nodes.clear();
+
+        URI table = tmp.resolve("new-discovery").toUri();
+        List<NodeSettings> fresh = List.of(settings("r1", table, snapshots, tmp.resolve("r1")),
+                settings("r2", table, snapshots, tmp.resolve("r2")), settings("r3", table, snapshots, tmp.resolve("r3")));
+        startAll(fresh);
+        awaitFormed(fresh);
+        for (SkiffNode n : nodes) {
+            assertThat(get(n, "key19")).isEqualTo("value19");
+        }
     }
 
     private void put(SkiffNode n, String key, String value) throws Exception {
