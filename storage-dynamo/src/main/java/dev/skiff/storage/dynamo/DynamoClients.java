@@ -17,8 +17,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  * Builds the DynamoDB client for a {@code dynamodb://TABLE[?region=R][&endpoint=URL]} URI,
  * the way API.md §5 says: credentials and region from the SDK's default chains (IAM roles on
  * EC2/ECS, {@code AWS_REGION}), endpoint from {@code endpoint=}, else
- * {@code AWS_ENDPOINT_URL_DYNAMODB}, else {@code AWS_ENDPOINT_URL} (LocalStack, DynamoDB
- * Local), else AWS.
+ * {@code AWS_ENDPOINT_URL_DYNAMODB} (system property {@code aws.endpointUrlDynamoDb}), else
+ * {@code AWS_ENDPOINT_URL} ({@code aws.endpointUrl}) (LocalStack, DynamoDB Local), else AWS.
  *
  * <p>Retries: the SDK's standard strategy (throttling, 5xx and connection errors) with more
  * attempts than its default, exponential backoff with full jitter, and no circuit breaker, so
@@ -42,7 +42,8 @@ final class DynamoClients {
         DynamoDbClientBuilder builder = DynamoDbClient.builder().overrideConfiguration(overrides());
         String endpoint = DynamoUris.parameter(uri, "endpoint");
         if (endpoint == null) {
-            endpoint = firstNonBlank(env.get("AWS_ENDPOINT_URL_DYNAMODB"), env.get("AWS_ENDPOINT_URL"));
+            endpoint = firstNonBlank(env.get("AWS_ENDPOINT_URL_DYNAMODB"), System.getProperty("aws.endpointUrlDynamoDb"),
+                    env.get("AWS_ENDPOINT_URL"), System.getProperty("aws.endpointUrl"));
         }
         if (endpoint != null) {
             try {
@@ -83,10 +84,12 @@ final class DynamoClients {
                 .build();
     }
 
-    private static String firstNonBlank(String a, String b) {
-        if (a != null && !a.isBlank()) {
-            return a.strip();
+    private static String firstNonBlank(String... candidates) {
+        for (String c : candidates) {
+            if (c != null && !c.isBlank()) {
+                return c.strip();
+            }
         }
-        return b != null && !b.isBlank() ? b.strip() : null;
+        return null;
     }
 }
