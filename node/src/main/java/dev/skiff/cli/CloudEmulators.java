@@ -61,12 +61,25 @@ final class CloudEmulators implements AutoCloseable {
     static CloudEmulators start(Path dataDir, Path emulatorsDir) throws IOException {
         StorageProviders.forUri(URI.create("dynamodb://" + STABLE_TABLE), "demo --cloud");
         ClassLoader loader = loader(emulatorsDir);
+        // DynamoDB Local (log4j) and jclouds find their parts through the context class loader.
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(loader);
+        try {
+            return start(dataDir, emulatorsDir, loader);
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+    }
+
+    private static CloudEmulators start(Path dataDir, Path emulatorsDir, ClassLoader loader) throws IOException {
         Class<?> runner;
         try {
             runner = Class.forName(DYNAMO_RUNNER, true, loader);
         } catch (ClassNotFoundException | LinkageError e) {
             throw new IllegalArgumentException("demo --cloud needs the DynamoDB Local emulator, which is not shipped in lib/ "
                     + (emulatorsDir == null ? "and was not found on the class path" : "and was not found in " + emulatorsDir)
+                    + (e instanceof LinkageError ? " (" + e + ")" : "")
                     + ". Build it once with 'mvn -q -pl emulators package' and run 'skiff demo --cloud --emulators "
                     + "emulators/target/emulators' (or set SKIFF_EMULATORS).");
         }
