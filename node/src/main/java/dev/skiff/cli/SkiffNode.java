@@ -126,7 +126,11 @@ final class SkiffNode implements AutoCloseable {
                 agent = new DiscoveryAgent(table, me, routed, cloud.discoveryInterval());
                 agent.registerAndRefresh();
             }
-            boolean hasState = Raft.hasExistingState(logs, stable, snapshots);
+            // A snapshot store shared by the cluster (s3://) holds other nodes' snapshots: only
+            // what is this node's own (log, term) says whether it has state.
+            boolean hasState = cloud.snapshots() == null
+                    ? Raft.hasExistingState(logs, stable, snapshots)
+                    : logs.lastIndex() > 0 || stable.getLong(StableStore.CURRENT_TERM, 0) > 0;
             boolean restored = false;
             if (cloud.restoreFrom() != null) {
                 if (hasState) {
