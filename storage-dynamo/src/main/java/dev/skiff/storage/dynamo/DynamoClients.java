@@ -71,7 +71,7 @@ final class DynamoClients {
 
     /** Retry and timeout settings shared by every client of this module (tests use them too). */
     static ClientOverrideConfiguration overrides() {
-        StandardRetryStrategy retry = ((StandardRetryStrategy.Builder) AwsRetryStrategy.standardRetryStrategy().toBuilder())
+        StandardRetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(MAX_ATTEMPTS)
                 .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(50), Duration.ofSeconds(2)))
                 .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(5)))
