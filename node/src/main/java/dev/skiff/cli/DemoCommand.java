@@ -17,6 +17,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code skiff demo}: a local 3-node cluster on 127.0.0.1 with local-disk storage, in one
  * process; prints the endpoints and curl lines that work as printed; Ctrl-C stops it.
+ *
+ * <p>{@code --cloud}: the same cluster the way it runs on AWS, against emulators started in
+ * this process ({@link CloudEmulators}): term and vote in DynamoDB, the three identical nodes
+ * find each other and elect who bootstraps through the DynamoDB discovery table (no
+ * {@code --bootstrap}, no {@code --join}), and snapshots go to S3 when S3Proxy is available.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start a local 3-node cluster on 127.0.0.1 (Ctrl-C stops it).")
@@ -28,6 +33,10 @@ final class DemoCommand implements Callable<Integer> {
     int apiPort;
     @Option(names = "--raft-port", defaultValue = "9001", description = "First Raft port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
     int raftPort;
+    @Option(names = "--cloud", description = "Use DynamoDB (and S3) emulators started in-process: stable store, discovery, snapshots.")
+    boolean cloud;
+    @Option(names = "--emulators", description = "Directory of emulator jars for --cloud (mvn -q -pl emulators package: emulators/target/emulators).")
+    Path emulators;
 
     @Override
     public Integer call() throws Exception {
@@ -39,20 +48,16 @@ final class DemoCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         PrintStream out = System.out;
+        CloudEmulators emulated = cloud ? CloudEmulators.start(dataDir, emulators) : null;
         try {
-            for (int i = 1; i <= 3; i++) {
-                HostPort api = new HostPort("127.0.0.1", apiPort + i - 1);
-                HostPort raft = new HostPort("127.0.0.1", raftPort + i - 1);
-                List<URI> join = i == 1 ? List.of() : List.of(URI.create("http://127.0.0.1:" + apiPort));
-                nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
-                        dataDir.resolve("n" + i).resolve("snapshots"), i == 1, join, null,
-                        NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
-                        dev.skiff.raft.RaftConfig.defaults("n" + i))));
-            }
-            awaitFormed(nodes, Duration.ofSeconds(30));
+            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated));
+            awaitFormed(nodes, Duration.ofSeconds(60));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
             out.println();
             out.println("Skiff demo: 3 nodes on 127.0.0.1, data in " + dataDir.toAbsolutePath() + ", leader " + leader);
+            if (emulated != null) {
+                printCloud(out, emulated);
+            }
             for (SkiffNode n : nodes) {
                 out.printf("  %s  api http://%s  raft %s%n", n.settings.id(), n.settings.apiAdvertise(), n.settings.raftAdvertise());
             }
@@ -76,11 +81,52 @@ final class DemoCommand implements Callable<Integer> {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 nodes.get(i).close(false);
             }
+            if (emulated != null) {
+                emulated.close();
+            }
             out.println("demo stopped");
         }
     }
 
-    private static void awaitFormed(List<SkiffNode> nodes, Duration timeout) throws InterruptedException {
+    /**
+     * Starts the three demo nodes: n1 bootstraps and the others join it, or, on the emulators,
+     * all three start alike and the discovery table sorts them out.
+     */
+    static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated) throws IOException {
+        List<SkiffNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 3; i++) {
+                HostPort api = new HostPort("127.0.0.1", apiPort + i - 1);
+                HostPort raft = new HostPort("127.0.0.1", raftPort + i - 1);
+                boolean first = emulated == null && i == 1;
+                List<URI> join = emulated != null || i == 1 ? List.of() : List.of(URI.create("http://127.0.0.1:" + apiPort));
+                nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
+                        dataDir.resolve("n" + i).resolve("snapshots"), first, join, null,
+                        NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
+                        dev.skiff.raft.RaftConfig.defaults("n" + i),
+                        emulated == null ? StorageSettings.local() : emulated.storage())));
+            }
+            return nodes;
+        } catch (IOException | RuntimeException e) {
+            nodes.forEach(n -> n.close(false));
+            throw e;
+        }
+    }
+
+    private static void printCloud(PrintStream out, CloudEmulators e) {
+        out.println("  DynamoDB Local " + e.dynamoEndpoint + ": tables " + CloudEmulators.STABLE_TABLE + " (term and vote), "
+                + CloudEmulators.DISCOVERY_TABLE + " (registrations, bootstrap lock)");
+        out.println(e.s3Endpoint == null
+                ? "  snapshots on local disk (S3 needs the storage-s3 module and S3Proxy in --emulators)"
+                : "  S3Proxy " + e.s3Endpoint + ": snapshots in s3://" + CloudEmulators.BUCKET + "/snapshots");
+        out.println("  See the discovery table (any credentials work):");
+        out.println("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo aws dynamodb query --region us-east-1 --endpoint-url "
+                + e.dynamoEndpoint + " --table-name " + CloudEmulators.DISCOVERY_TABLE
+                + " --key-condition-expression 'pk = :p' --expression-attribute-values '{\":p\":{\"S\":\"discovery#"
+                + CloudEmulators.CLUSTER + "\"}}'");
+    }
+
+    static void awaitFormed(List<SkiffNode> nodes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             SkiffNode first = nodes.get(0);

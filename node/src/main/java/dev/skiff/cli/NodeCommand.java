@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.raft.RaftConfig;
+import dev.skiff.storage.StorageProviders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -92,22 +94,34 @@ final class NodeCommand implements Callable<Integer> {
         HostPort raftAdv = advertise(advertiseRaft, raftBind, "--advertise-raft", "--raft-addr");
         Path dir = dataDir != null ? dataDir : Path.of("data", id);
         Path snapshotsDir = dir.resolve("snapshots");
+        URI snapshotsUri = null;
         if (snapshots != null) {
             if (snapshots.startsWith("file://")) {
                 snapshotsDir = Path.of(URI.create(snapshots));
             } else {
-                throw unsupported("--snapshots", snapshots);
+                snapshotsUri = providerUri(snapshots, "--snapshots");
             }
         }
-        if (!"local".equals(stable)) {
-            throw unsupported("--stable", stable);
-        }
+        URI stableUri = "local".equals(stable) ? null : providerUri(stable, "--stable");
+        URI discoveryUri = null;
         if (discovery != null) {
-            throw unsupported("--discovery", discovery);
+            discoveryUri = parseUri(discovery, "--discovery");
+            if (!"file".equals(discoveryUri.getScheme())) {
+                providerUri(discovery, "--discovery");
+            }
         }
+        URI restoreUri = null;
         if (restoreFrom != null) {
-            throw unsupported("--restore-from", restoreFrom);
+            restoreUri = parseUri(restoreFrom, "--restore-from");
+            if (!"file".equals(restoreUri.getScheme())) {
+                StorageProviders.forUri(restoreUri, "--restore-from");
+            }
+            if (!join.isEmpty()) {
+                throw new IllegalArgumentException("--restore-from starts a new cluster from a snapshot; it cannot be combined "
+                        + "with --join (start the restored node first, then join the others to it)");
+            }
         }
+        String clusterName = clusterName(discoveryUri);
         if (maxValueBytes < 1 || maxValueBytes > dev.skiff.kv.KvCommand.MAX_VALUE_BYTES) {
             throw new IllegalArgumentException("--max-value-bytes must be between 1 and "
                     + dev.skiff.kv.KvCommand.MAX_VALUE_BYTES + ", got " + maxValueBytes);
@@ -142,13 +156,65 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("invalid Raft setting: " + e.getMessage()
                     + " (flags --election-timeout, --heartbeat-interval, --snapshot-interval, --snapshot-threshold, --trailing-logs)");
         }
+        if (bootstrap && discoveryUri != null) {
+            log.info("--bootstrap with --discovery: this node bootstraps without taking the discovery table's bootstrap lock");
+        }
+        StorageSettings storage = new StorageSettings(clusterName, snapshotsUri, stableUri, discoveryUri, restoreUri,
+                createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
-                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig);
+                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage);
     }
 
-    private static IllegalArgumentException unsupported(String flag, String value) {
-        return new IllegalArgumentException(flag + " " + value + " is not supported by this build: "
-                + "only local storage is available until the S3/DynamoDB modules land (issue #5)");
+    /** --cluster, else the discovery URI's cluster parameter, else "skiff" (API.md §1). */
+    private String clusterName(URI discoveryUri) {
+        String name = cluster;
+        String flag = "--cluster";
+        if (name == null && discoveryUri != null) {
+            name = queryParameter(discoveryUri, "cluster");
+            flag = "--discovery ...?cluster=";
+        }
+        if (name == null) {
+            return StorageSettings.DEFAULT_CLUSTER;
+        }
+        if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException(flag + " must be 1..100 of A-Z a-z 0-9 . _ -, got '" + name + "'");
+        }
+        return name;
+    }
+
+    /** The value of {@code name} in the URI's query string, or null. */
+    static String queryParameter(URI uri, String name) {
+        String query = uri.getRawQuery();
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (key.equals(name)) {
+                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    private static URI parseUri(String value, String flag) {
+        try {
+            URI uri = new URI(value);
+            if (uri.getScheme() == null) {
+                throw new IllegalArgumentException(flag + " needs a URI with a scheme (file://, s3://, dynamodb://), got '" + value + "'");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(flag + " is not a valid URI: '" + value + "' (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A URI that some storage provider on the class path serves (else the "no provider" message, exit 2). */
+    private static URI providerUri(String value, String flag) {
+        URI uri = parseUri(value, flag);
+        StorageProviders.forUri(uri, flag);
+        return uri;
     }
 
     private static HostPort advertise(String given, HostPort bind, String flag, String bindFlag) {

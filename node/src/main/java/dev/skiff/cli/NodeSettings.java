@@ -23,10 +23,11 @@ import java.util.List;
  * @param maxValueBytes largest accepted value
  * @param requestTimeout how long a client request may wait for the cluster
  * @param raftConfig    Raft settings (validated)
+ * @param storage       snapshot, stable and discovery back-ends beyond the data dir
  */
 record NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
                     Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
-                    int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig) {
+                    int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage) {
 
     /** 1 MiB, as API.md says. */
     static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;

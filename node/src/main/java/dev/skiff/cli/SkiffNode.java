@@ -2,13 +2,24 @@ package dev.skiff.cli;
 
 import dev.skiff.api.ApiMetrics;
 import dev.skiff.api.ApiServer;
+import dev.skiff.discovery.AddressBookTransport;
+import dev.skiff.discovery.Discovery;
+import dev.skiff.discovery.DiscoveryAgent;
+import dev.skiff.discovery.FileDiscovery;
+import dev.skiff.discovery.Member;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
+import dev.skiff.raft.SnapshotStore;
+import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
+import dev.skiff.raft.Transport;
+import dev.skiff.storage.StorageContext;
+import dev.skiff.storage.SnapshotSeeder;
+import dev.skiff.storage.StorageProviders;
 import dev.skiff.transport.ClusterSecret;
 import dev.skiff.transport.HttpTransport;
 import dev.skiff.transport.HttpTransportConfig;
@@ -21,12 +32,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,20 +59,23 @@ final class SkiffNode implements AutoCloseable {
 
     final NodeSettings settings;
     private final SegmentedLogStore logs;
-    private final FileStableStore stable;
-    private final FileSnapshotStore snapshots;
-    private final HttpTransport transport;
+    private final StableStore stable;
+    private final SnapshotStore snapshots;
+    private final Transport transport;
     final KvStateMachine kv;
     final Raft raft;
     private final ApiServer api;
+    /** The discovery heartbeat, or null without --discovery. */
+    private final DiscoveryAgent discovery;
     /** Completes when the node stops; exceptionally if it stopped because of a fatal error. */
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closing;
     private Thread joiner;
 
-    private SkiffNode(NodeSettings settings, SegmentedLogStore logs, FileStableStore stable, FileSnapshotStore snapshots,
-                      HttpTransport transport, KvStateMachine kv, Raft raft, ApiServer api) {
+    private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
+                      Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery) {
         this.settings = settings;
+        this.discovery = discovery;
         this.logs = logs;
         this.stable = stable;
         this.snapshots = snapshots;
@@ -66,37 +85,84 @@ final class SkiffNode implements AutoCloseable {
         this.api = api;
     }
 
-    /** Opens the stores, starts Raft and the API, then bootstraps or joins as asked. */
+    /**
+     * Opens the stores, starts Raft and the API, then bootstraps or joins as asked: by
+     * {@code --bootstrap}/{@code --join}, or through the discovery table.
+     */
     static SkiffNode start(NodeSettings s) throws IOException {
         Files.createDirectories(s.dataDir());
+        StorageSettings cloud = s.storage();
+        StorageContext context = new StorageContext(cloud.cluster(), s.id(), SNAPSHOTS_RETAINED, cloud.createTables());
         SegmentedLogStore logs = SegmentedLogStore.open(s.dataDir().resolve("raft").resolve("log"));
-        FileStableStore stable = null;
-        FileSnapshotStore snapshots = null;
-        HttpTransport transport = null;
+        StableStore stable = null;
+        SnapshotStore snapshots = null;
+        Transport transport = null;
+        DiscoveryAgent agent = null;
         Raft raft = null;
         try {
-            stable = FileStableStore.open(s.dataDir().resolve("raft").resolve("stable"));
-            snapshots = FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED);
+            snapshots = cloud.snapshots() == null
+                    ? FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED)
+                    : StorageProviders.forUri(cloud.snapshots(), "--snapshots").snapshotStore(cloud.snapshots(), context);
+            if (cloud.stable() == null) {
+                stable = FileStableStore.open(s.dataDir().resolve("raft").resolve("stable"));
+            } else {
+                stable = StorageProviders.forUri(cloud.stable(), "--stable").stableStore(cloud.stable(), context);
+                boolean localState = logs.lastIndex() > 0 || (cloud.snapshots() == null && !snapshots.list().isEmpty());
+                AmnesiaGuard.check(stable, s.dataDir(), s.id(), localState);
+            }
             HttpTransportConfig tc = HttpTransportConfig.defaults(s.raftBind().toString())
                     .withAdvertiseAddress(s.raftAdvertise().toString());
             if (s.clusterSecret() != null) {
                 tc = tc.withSecret(ClusterSecret.of(s.clusterSecret()));
             }
             transport = new HttpTransport(tc);
+            if (cloud.discovery() != null) {
+                AddressBookTransport routed = new AddressBookTransport(transport);
+                transport = routed;
+                Discovery table = "file".equals(cloud.discovery().getScheme())
+                        ? FileDiscovery.open(cloud.discovery())
+                        : StorageProviders.forUri(cloud.discovery(), "--discovery").discovery(cloud.discovery(), context);
+                Member me = new Member(s.id(), s.raftAdvertise().toString(), s.apiAdvertise().toString(), Instant.now());
+                agent = new DiscoveryAgent(table, me, routed, cloud.discoveryInterval());
+                agent.registerAndRefresh();
+            }
+            // A snapshot store shared by the cluster (s3://) holds other nodes' snapshots: only
+            // what is this node's own (log, term) says whether it has state.
+            boolean hasState = cloud.snapshots() == null
+                    ? Raft.hasExistingState(logs, stable, snapshots)
+                    : logs.lastIndex() > 0 || stable.getLong(StableStore.CURRENT_TERM, 0) > 0;
+            boolean restored = false;
+            if (cloud.restoreFrom() != null) {
+                if (hasState) {
+                    log.info("--restore-from ignored: node {} already has Raft state (a restore never overwrites data)", s.id());
+                } else if (agent == null || agent.shouldBootstrap()) {
+                    restore(s, context, logs, stable, snapshots);
+                    restored = true;
+                } else {
+                    log.info("--restore-from: another node holds the discovery bootstrap lock and restores; {} joins it", s.id());
+                }
+            }
             KvStateMachine kv = new KvStateMachine();
             raft = Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                     new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout());
-            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api);
+            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent);
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {
                     node.stopped.completeExceptionally(f.cause());
                 }
             });
-            node.formCluster(Raft.hasExistingState(logs, stable, snapshots));
-            log.info("node started id={} api={} raft={} dataDir={}", s.id(), s.apiAdvertise(), s.raftAdvertise(), s.dataDir());
+            if (agent != null) {
+                agent.start(raft);
+            }
+            node.formCluster(hasState || restored);
+            log.info("node started id={} api={} raft={} dataDir={} cluster={}{}", s.id(), s.apiAdvertise(), s.raftAdvertise(),
+                    s.dataDir(), cloud.cluster(), cloud.discovery() == null ? "" : " discovery=" + cloud.discovery());
             return node;
         } catch (IOException | RuntimeException e) {
+            if (agent != null) {
+                agent.close(true);
+            }
             if (raft != null) {
                 raft.shutdown().join();
             } else if (transport != null) {
@@ -104,12 +170,53 @@ final class SkiffNode implements AutoCloseable {
             }
             closeQuietly(logs);
             closeQuietly(stable);
+            closeQuietly(snapshots);
             throw e;
         }
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
+    /**
+     * Seeds the empty stores from the {@code --restore-from} snapshot: this node becomes the
+     * single voter of a new cluster holding that state (the others join it).
+     */
+    private static void restore(NodeSettings s, StorageContext context, SegmentedLogStore logs, StableStore stable,
+                                SnapshotStore snapshots) throws IOException {
+        URI uri = s.storage().restoreFrom();
+        Server self = new Server(s.id(), s.raftAdvertise().toString(), Suffrage.VOTER, s.apiAdvertise().toString());
+        try (SnapshotSeeder.Source source = "file".equals(uri.getScheme()) ? localSource(uri) : SnapshotSeeder.locate(uri, context)) {
+            SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(source.store(), source.snapshotId(), self, snapshots, logs, stable);
+            log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
+                    seeded.source().id(), seeded.source().index(), seeded.nextIndex());
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("--restore-from " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}. */
+    private static SnapshotSeeder.Source localSource(URI uri) throws IOException {
+        Path path = Path.of(uri.getPath());
+        if (Files.isDirectory(path)) {
+            FileSnapshotStore whole = FileSnapshotStore.open(path, Integer.MAX_VALUE);
+            if (!whole.list().isEmpty()) {
+                return new SnapshotSeeder.Source(whole, Optional.empty());
+            }
+        }
+        Path parent = path.getParent();
+        if (parent != null && Files.isDirectory(parent)) {
+            String id = path.getFileName().toString();
+            FileSnapshotStore store = FileSnapshotStore.open(parent, Integer.MAX_VALUE);
+            if (store.list().stream().anyMatch(m -> m.id().equals(id))) {
+                return new SnapshotSeeder.Source(store, Optional.of(id));
+            }
+        }
+        throw new java.io.FileNotFoundException("--restore-from " + uri + ": no snapshot there (give a snapshot directory "
+                + "for its newest snapshot, or the directory followed by /<snapshot-id>)");
+    }
+
+    private static void closeQuietly(Object o) {
+        if (o instanceof AutoCloseable c) {
             try {
                 c.close();
             } catch (Exception e) {
@@ -131,14 +238,67 @@ final class SkiffNode implements AutoCloseable {
             }
         }
         if (!settings.join().isEmpty() && !hasState) {
-            joiner = Thread.ofVirtual().name("join-" + settings.id()).start(this::joinLoop);
+            joiner = Thread.ofVirtual().name("join-" + settings.id()).start(() -> joinLoop(settings::join));
         } else if (!settings.join().isEmpty()) {
             log.info("node {} has Raft state; it rejoins its cluster without asking --join members", settings.id());
+        } else if (discovery != null && !hasState && !settings.bootstrap()) {
+            joiner = Thread.ofVirtual().name("form-" + settings.id()).start(this::formThroughDiscovery);
+        } else if (discovery != null && hasState) {
+            log.info("node {} has Raft state; it rejoins its cluster at the addresses in the discovery table", settings.id());
         }
     }
 
-    /** Asks the --join members to add this node until one of them has (API.md: retry until done). */
-    private void joinLoop() {
+    /**
+     * A node without state and without --bootstrap/--join: takes the discovery table's
+     * bootstrap lock and bootstraps a one-node cluster, or, when another node holds it, joins
+     * through the live registered members (the others add it, one at a time).
+     */
+    private void formThroughDiscovery() {
+        long backoffMillis = 200;
+        while (!closing) {
+            try {
+                if (discovery.shouldBootstrap()) {
+                    log.info("node {} holds the discovery bootstrap lock: bootstrapping a new cluster", settings.id());
+                    raft.bootstrapCluster(Configuration.of(self())).join();
+                } else {
+                    joinLoop(this::discoveredJoinUris);
+                }
+                return;
+            } catch (IOException e) {
+                log.warn("discovery table unreachable while forming the cluster (retrying in {} ms): {}", backoffMillis, e.toString());
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoffMillis = Math.min(5_000, backoffMillis * 2);
+        }
+    }
+
+    /** The api URLs of the live registered members other than this node. */
+    private List<URI> discoveredJoinUris() {
+        List<Member> members;
+        try {
+            members = discovery.refreshedMembers();
+        } catch (IOException e) {
+            log.info("discovery table unreachable; joining through the members last seen: {}", e.toString());
+            members = discovery.liveMembers();
+        }
+        List<URI> uris = new ArrayList<>();
+        for (Member m : members) {
+            if (!m.id().equals(settings.id())) {
+                uris.add(URI.create("http://" + m.apiAddress()));
+            }
+        }
+        return uris;
+    }
+
+    /**
+     * Asks members to add this node until one of them has (API.md: retry until done). The
+     * members are read again each round: the --join list, or the discovery table.
+     */
+    private void joinLoop(Supplier<List<URI>> members) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", settings.id());
@@ -154,7 +314,7 @@ final class SkiffNode implements AutoCloseable {
         long backoffMillis = 200;
         int attempt = 0;
         while (!closing) {
-            for (URI member : settings.join()) {
+            for (URI member : members.get()) {
                 if (raft.configuration().isVoter(settings.id())) {
                     log.info("joined the cluster as a voter id={}", settings.id());
                     return;
@@ -181,6 +341,10 @@ final class SkiffNode implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
+            }
+            if (raft.configuration().server(settings.id()).isPresent()) {
+                log.info("joined the cluster id={}", settings.id());
+                return;
             }
             try {
                 Thread.sleep(backoffMillis);
@@ -235,10 +399,14 @@ final class SkiffNode implements AutoCloseable {
                 log.warn("leadership transfer before stopping failed id={}: {}", settings.id(), e.toString());
             }
         }
+        if (discovery != null) {
+            discovery.close(true);
+        }
         api.close();
         raft.shutdown().join();
         closeQuietly(logs);
         closeQuietly(stable);
+        closeQuietly(snapshots);
         log.info("node stopped id={}", settings.id());
         stopped.complete(null);
     }
