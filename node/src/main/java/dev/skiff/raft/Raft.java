@@ -137,6 +137,13 @@ public interface Raft extends AutoCloseable {
      * leader. The snapshot is stored locally, restored into this FSM, and given a log index past
      * every existing entry, so followers install it as an ordinary snapshot.
      *
+     * <p>As in hashicorp/raft, the leader treats the restored index as committed before its
+     * followers have installed it, and the returned future completes only after a barrier behind
+     * it commits on a quorum. If the leader fails before that, the cluster may go on without the
+     * restore (the client saw no success) while the failed leader keeps the restored state: that
+     * server's state machine then diverges until its data directory is wiped and it rejoins.
+     * Restore during a quiet period and check the result.
+     *
      * @param meta the snapshot's metadata as it was taken; its index, term and configuration
      *             are informational (the restored state gets a new index in this cluster's log
      *             and keeps the current configuration), its size bounds the data read
