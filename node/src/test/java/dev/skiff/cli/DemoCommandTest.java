@@ -35,6 +35,12 @@ class DemoCommandTest {
         if (Runtime.version().feature() >= 24) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
+        // The production logging config (to stderr, i.e. the log file), not the test one.
+        Path mainLogback = Path.of(DemoCommandTest.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolveSibling("classes").resolve("logback.xml");
+        if (Files.exists(mainLogback)) {
+            cmd.add("-Dlogback.configurationFile=" + mainLogback);
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.skiff.cli.Main", "demo",
                 "--data-dir", dir.resolve("data").toString(), "--api-port", Integer.toString(apiPort),
                 "--raft-port", Integer.toString(raftPort)));
