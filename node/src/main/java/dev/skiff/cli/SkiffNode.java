@@ -342,8 +342,8 @@ final class SkiffNode implements AutoCloseable {
                     return;
                 }
             }
-            if (raft.configuration().server(settings.id()).isPresent()) {
-                log.info("joined the cluster id={}", settings.id());
+            if (raft.configuration().isVoter(settings.id())) {
+                log.info("joined the cluster as a voter id={}", settings.id());
                 return;
             }
             try {
