@@ -94,6 +94,7 @@ final class RaftNode implements Raft, MessageHandler {
     private boolean restoreInProgress;
     private boolean storageFailed;
     private Ready failedReady;
+    private volatile IOException lastStorageError;
     private long storageRetryAt;
     private SoftState lastSoft;
 
@@ -288,8 +289,6 @@ final class RaftNode implements Raft, MessageHandler {
             core.advance(ready);
         }
     }
-
-    private volatile IOException lastStorageError;
 
     private void send(Outbound out) {
         if (out.message() instanceof InstallSnapshot header) {
