@@ -4,6 +4,7 @@ import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftException;
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.StorageHealth;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,9 +24,10 @@ import java.util.concurrent.TimeoutException;
  * @param metrics       metrics
  * @param maxValueBytes the largest accepted value
  * @param timeout       how long a write or consistent read may wait for Raft
+ * @param health        what the storage back-ends are going through
  */
 record ApiContext(String nodeId, Raft raft, KvStateMachine kv, SnapshotStore snapshots, Forwarder forwarder,
-                  ApiMetrics metrics, int maxValueBytes, Duration timeout) {
+                  ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health) {
 
     /**
      * Waits for a Raft future (on a virtual worker thread) and turns its failure into the API's

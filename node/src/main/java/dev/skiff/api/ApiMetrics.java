@@ -38,6 +38,16 @@ public final class ApiMetrics {
         });
     }
 
+    /** Exports one gauge per storage component: 1 while healthy, 0 while failing. */
+    void watch(dev.skiff.storage.StorageHealth health) {
+        for (String component : java.util.List.of(dev.skiff.storage.StorageHealth.LOG,
+                dev.skiff.storage.StorageHealth.SNAPSHOTS, dev.skiff.storage.StorageHealth.DISCOVERY)) {
+            Gauge.builder("skiff_storage_healthy", () -> health.problem(component).isEmpty() ? 1 : 0)
+                    .description("1 while the storage component works, 0 while it is failing")
+                    .tag("component", component).register(registry);
+        }
+    }
+
     void request(String route, String method, int status, long nanos) {
         Timer.builder("skiff_http_requests").tag("route", route).tag("method", method).tag("status", Integer.toString(status))
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))

@@ -3,6 +3,7 @@ package dev.skiff.api;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.StorageHealth;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
@@ -47,7 +48,19 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout) {
-        this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes, timeout);
+        this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, new StorageHealth());
+    }
+
+    /**
+     * Starts the API, reporting {@code health} in {@code /v1/status} and {@code /metrics}.
+     *
+     * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration)
+     */
+    public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health) {
+        this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes,
+                timeout, health);
+        metrics.watch(health);
         this.kv = new KvHandler(ctx);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx);

@@ -56,6 +56,9 @@ final class ClusterHandler {
         body.put("latest_configuration_index", s.latestConfigurationIndex());
         body.put("num_peers", s.numPeers());
         body.put("last_contact", s.lastContact().map(d -> d.toMillis() + "ms").orElse("never"));
+        Map<String, Object> storage = new LinkedHashMap<>();
+        ctx.health().current().forEach((component, problem) -> storage.put(component, problem.orElse("ok")));
+        body.put("storage", storage);
         body.put("stats", s.toMap());
         Responses.json(exchange, 200, body);
     }

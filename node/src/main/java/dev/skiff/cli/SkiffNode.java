@@ -18,6 +18,7 @@ import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.Transport;
 import dev.skiff.storage.StorageContext;
+import dev.skiff.storage.StorageHealth;
 import dev.skiff.storage.SnapshotSeeder;
 import dev.skiff.storage.StorageProviders;
 import dev.skiff.transport.ClusterSecret;
@@ -144,8 +145,19 @@ final class SkiffNode implements AutoCloseable {
             }
             KvStateMachine kv = new KvStateMachine();
             raft = Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
+            StorageHealth health = new StorageHealth();
+            raft.addObserver(o -> {
+                if (o instanceof Observation.StorageHealth h) {
+                    health.record(h.component(), h.problem());
+                }
+            });
+            if (agent != null) {
+                DiscoveryAgent watched = agent;
+                health.watch(StorageHealth.DISCOVERY,
+                        () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
+            }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout());
+                    new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout(), health);
             SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent);
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {

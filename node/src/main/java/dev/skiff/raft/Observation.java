@@ -34,4 +34,15 @@ public sealed interface Observation {
      */
     record Fatal(Throwable cause) implements Observation {
     }
+
+    /**
+     * A storage back-end started or stopped failing: the log (and stable store) when a write
+     * fails — the leader then refuses writes until it recovers — or the snapshot store when a
+     * snapshot cannot be stored. Reported on each change, not on every failure.
+     *
+     * @param component {@code "log"} or {@code "snapshots"}
+     * @param problem   the failure, or empty once the component works again
+     */
+    record StorageHealth(String component, Optional<String> problem) implements Observation {
+    }
 }

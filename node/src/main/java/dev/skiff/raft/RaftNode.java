@@ -112,6 +112,7 @@ final class RaftNode implements Raft, MessageHandler {
     private volatile boolean running = true;
     private final AtomicLong lastSnapshotIndex = new AtomicLong();
     private final AtomicBoolean snapshotInProgress = new AtomicBoolean();
+    private final AtomicBoolean snapshotsFailing = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private RaftNode(RaftConfig config, Fsm fsm, RaftStorage storage, Transport transport, RaftCore core,
@@ -244,6 +245,7 @@ final class RaftNode implements Raft, MessageHandler {
                 if (storageFailed) {
                     storageFailed = false;
                     log.info("storage recovered, writes resume id={}", config.localId());
+                    notifyObservers(new Observation.StorageHealth("log", Optional.empty()));
                 }
             } catch (StableStoreFencedException e) {
                 throw new IllegalStateException("stable store fenced this server: " + e.getMessage(), e);
@@ -253,6 +255,7 @@ final class RaftNode implements Raft, MessageHandler {
                 if (!storageFailed) {
                     log.error("storage write failed; refusing writes until it recovers id={} cause={}",
                             config.localId(), e.toString());
+                    notifyObservers(new Observation.StorageHealth("log", Optional.of(e.toString())));
                 }
                 storageFailed = true;
                 storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
@@ -530,10 +533,16 @@ final class RaftNode implements Raft, MessageHandler {
             log.info("snapshot taken id={} index={} term={} bytes={} millis={}", meta.id(), index, term, meta.size(),
                     (System.nanoTime() - started) / 1_000_000);
             postQuietly(() -> core.snapshotSaved(meta));
+            if (snapshotsFailing.compareAndSet(true, false)) {
+                notifyObservers(new Observation.StorageHealth("snapshots", Optional.empty()));
+            }
             result.complete(new SnapshotHandle(meta, storage.snapshots()));
         } catch (IOException | RuntimeException e) {
             if (sink != null) {
                 sink.cancel();
+            }
+            if (snapshotsFailing.compareAndSet(false, true)) {
+                notifyObservers(new Observation.StorageHealth("snapshots", Optional.of(e.toString())));
             }
             result.completeExceptionally(e);
         } finally {

@@ -52,6 +52,8 @@ class RaftNodeStorageFailureTest {
         Duration t = Duration.ofSeconds(5);
         try (Raft raft = Raft.create(LocalCluster.fastConfig().withLocalId("n1"), fsm, logs, new InMemoryStableStore(),
                 new InMemorySnapshotStore(), network.transport("n1:1"))) {
+            List<Observation> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            raft.addObserver(observed::add);
             raft.bootstrapCluster(Configuration.of(Server.voter("n1", "n1:1"))).join();
             await().atMost(t).until(() -> raft.state() == RaftState.LEADER);
             long acked = raft.apply(b("before"), t).join().index();
@@ -71,12 +73,18 @@ class RaftNodeStorageFailureTest {
             });
             assertThat(logs.delegate.getLog(acked)).isPresent();
             assertThat(inFlight).isNotDone();
+            // The failure is reported once, for /v1/status and /metrics.
+            await().atMost(t).until(() -> observed.stream().anyMatch(o -> o instanceof Observation.StorageHealth h
+                    && h.component().equals("log") && h.problem().orElse("").contains("No space left on device")));
 
             logs.full = false;
             // The write that was in flight is persisted, committed and applied once space is back.
             assertThat(inFlight.get().index()).isGreaterThan(acked);
             raft.apply(b("after"), t).join();
             assertThat(fsm.applied()).containsExactly("before", "in-flight", "after");
+            await().atMost(t).until(() -> observed.getLast() instanceof Observation.StorageHealth h
+                    && h.component().equals("log") && h.problem().isEmpty()
+                    || observed.stream().anyMatch(o -> o instanceof Observation.StorageHealth h2 && h2.problem().isEmpty()));
         }
     }
 }
