@@ -348,10 +348,6 @@ public final class RaftCore {
                 return;
             }
             progress.values().forEach(pr -> pr.recentActive = false);
-            if (transferee != null) {
-                transferee = null;
-                transferAborted = true;
-            }
         }
         if (transferee != null && ++transferElapsed >= config.electionTicks()) {
             transferee = null;

@@ -236,6 +236,27 @@ class RaftThesisTest {
     }
 
     @Test
+    void transferIsNotAbortedEarlyByTheCheckQuorumRound() {
+        // Reference: thesis section 3.10 — the transfer gets a whole election timeout. A
+        // regression: the check-quorum round also cancelled any transfer in progress, so one
+        // started just before that round "failed" at once. Start it at every phase of the round.
+        for (int offset = 0; offset < ELECTION; offset++) {
+            CoreNode n = settledLeader(3, false);
+            for (int i = 0; i < offset; i++) {
+                n.core.tick();
+                n.process();
+            }
+            n.core.transferLeadership("2");
+            boolean aborted = false;
+            for (int i = 0; i < ELECTION - 1; i++) {
+                n.core.tick();
+                aborted |= n.process().stream().anyMatch(Ready::transferAborted);
+            }
+            assertThat(aborted).as("transfer started %d ticks into the leader's term", offset).isFalse();
+        }
+    }
+
+    @Test
     void timeoutNowStartsARealElectionThatLeaseHoldingVotersGrant() {
         // Reference: thesis section 3.10 — "the target server ... starts a new election" at
         // once (no pre-vote); its RequestVote is marked so voters that still hear from the old
