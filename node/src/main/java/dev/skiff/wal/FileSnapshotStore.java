@@ -8,6 +8,7 @@ import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.VerifyingSnapshotStream;
 import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
@@ -152,7 +153,8 @@ public final class FileSnapshotStore implements SnapshotStore {
         } catch (NoSuchFileException e) {
             throw Corruption.in(data, "snapshot " + id + " has metadata but no data file");
         }
-        return new OpenSnapshot(meta, new VerifyingInputStream(in, data, meta.size(), meta.checksum()));
+        return new OpenSnapshot(meta, new VerifyingSnapshotStream(in, meta.size(), meta.checksum(), "metadata",
+                (offset, problem) -> Corruption.at(data, offset, problem)));
     }
 
     private static SnapshotMeta readMeta(Path snapshotDir) throws IOException {
@@ -314,65 +316,6 @@ public final class FileSnapshotStore implements SnapshotStore {
             } catch (IOException e) {
                 LOG.warn("Could not remove unfinished snapshot {}: {} (removed at the next start)", tmp, e.toString());
             }
-        }
-    }
-
-    /** The data of an opened snapshot, checked against its size and checksum as it is read. */
-    private static final class VerifyingInputStream extends InputStream {
-        private final InputStream in;
-        private final Path file;
-        private final long size;
-        private final String expected;
-        private final CRC32C crc = new CRC32C();
-        private long read;
-
-        VerifyingInputStream(InputStream in, Path file, long size, String expected) {
-            this.in = in;
-            this.file = file;
-            this.size = size;
-            this.expected = expected;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            int n = in.read(b, off, len);
-            if (n < 0) {
-                if (read != size) {
-                    throw Corruption.at(file, read, "snapshot data ends after " + read + " bytes, its metadata says " + size);
-                }
-                if (size == 0 && !checksum(crc).equals(expected)) {
-                    throw Corruption.at(file, 0, "snapshot data checksum mismatch (" + checksum(crc) + ", metadata says "
-                            + expected + ")");
-                }
-                return -1;
-            }
-            crc.update(b, off, n);
-            read += n;
-            if (read > size) {
-                throw Corruption.at(file, size, "snapshot data is longer than the " + size + " bytes its metadata says");
-            }
-            // Check before handing out the last bytes: a reader that stops at `size` bytes
-            // without reading end-of-stream is still protected.
-            if (read == size && !checksum(crc).equals(expected)) {
-                throw Corruption.at(file, 0, "snapshot data checksum mismatch (" + checksum(crc) + ", metadata says "
-                        + expected + ")");
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
         }
     }
 }
