@@ -22,9 +22,11 @@ import java.util.stream.Stream;
  *
  * <p>The emulators are not in {@code lib/} (DynamoDB Local and its dependencies would double
  * the distribution's size for a demo): they come from a directory of jars ({@code --emulators},
- * built by {@code mvn -pl emulators package} into {@code emulators/target/emulators}) or from
- * the class path, and are reached by reflection so that the node has no compile-time
- * dependency on them. Data lives under the demo's data dir, so a second run finds the state
+ * built by {@code mvn -pl emulators package} into {@code emulators/target/emulators}, with
+ * S3Proxy's self-contained jar in its {@code s3proxy/} subdirectory) or from the class path,
+ * and are reached by reflection so that the node has no compile-time dependency on them.
+ * S3Proxy gets a class loader of its own whose parent is the platform loader: its jar carries
+ * its own Jackson, Logback and HTTP client, which must not shadow the node's. Data lives under the demo's data dir, so a second run finds the state
  * of the first.
  *
  * <p>Not thread-safe; one per demo.
@@ -109,14 +111,24 @@ final class CloudEmulators implements AutoCloseable {
         System.setProperty("aws.endpointUrlDynamoDb", dynamo.toString());
         URI s3 = null;
         Object proxy = null;
-        if (s3Available(loader)) {
+        ClassLoader s3Loader = s3ProxyLoader(emulatorsDir, loader);
+        if (s3Available(s3Loader)) {
             int s3Port = freePort();
             s3 = URI.create("http://127.0.0.1:" + s3Port);
+            Thread current = Thread.currentThread();
+            ClassLoader previous = current.getContextClassLoader();
+            current.setContextClassLoader(s3Loader);
+            // S3Proxy's own Logback (in its loader) reads these: warnings only, no status dump.
+            System.setProperty("LOG_LEVEL", System.getProperty("LOG_LEVEL", "warn"));
+            System.setProperty("logback.statusListenerClass", System.getProperty("logback.statusListenerClass",
+                    "ch.qos.logback.core.status.NopStatusListener"));
             try {
-                proxy = startS3Proxy(loader, Files.createDirectories(dataDir.resolve("s3proxy")), s3);
+                proxy = startS3Proxy(s3Loader, Files.createDirectories(dataDir.resolve("s3proxy")), s3);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 stopQuietly(server);
                 throw new IOException("S3Proxy did not start on " + s3 + ": " + rootCause(e), e);
+            } finally {
+                current.setContextClassLoader(previous);
             }
             // S3Proxy mishandles the SDK's default trailing checksums (ENVIRONMENT.md).
             System.setProperty("aws.endpointUrlS3", s3.toString());
@@ -174,6 +186,16 @@ final class CloudEmulators implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--emulators " + dir + " is not a directory (build it with 'mvn -q -pl emulators package')");
         }
+        return jarLoader(dir, parent);
+    }
+
+    /** S3Proxy's own loader over {@code <emulators>/s3proxy}, or {@code fallback} when there is no such directory. */
+    private static ClassLoader s3ProxyLoader(Path emulatorsDir, ClassLoader fallback) throws IOException {
+        Path dir = emulatorsDir == null ? null : emulatorsDir.resolve("s3proxy");
+        return dir != null && Files.isDirectory(dir) ? jarLoader(dir, ClassLoader.getPlatformClassLoader()) : fallback;
+    }
+
+    private static ClassLoader jarLoader(Path dir, ClassLoader parent) throws IOException {
         List<URL> jars = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {

@@ -117,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  DynamoDB Local " + e.dynamoEndpoint + ": tables " + CloudEmulators.STABLE_TABLE + " (term and vote), "
                 + CloudEmulators.DISCOVERY_TABLE + " (registrations, bootstrap lock)");
         out.println(e.s3Endpoint == null
-                ? "  snapshots on local disk (S3 needs the storage-s3 module and S3Proxy in --emulators)"
+                ? "  snapshots on local disk (S3 needs the storage-s3 module and S3Proxy in --emulators/s3proxy)"
                 : "  S3Proxy " + e.s3Endpoint + ": snapshots in s3://" + CloudEmulators.BUCKET + "/snapshots");
         out.println("  See the discovery table (any credentials work):");
         out.println("    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo aws dynamodb query --region us-east-1 --endpoint-url "

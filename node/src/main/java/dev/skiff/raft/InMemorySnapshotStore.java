@@ -12,7 +12,8 @@ import java.util.zip.CRC32C;
 
 /**
  * A {@link SnapshotStore} in memory, for tests and simulations. Keeps the {@code retain}
- * newest snapshots. Thread-safe.
+ * newest snapshots. One instance given to several servers models a store shared by the
+ * cluster ({@link #sharedByCluster(int)}). Thread-safe.
  */
 public final class InMemorySnapshotStore implements SnapshotStore {
 
@@ -24,15 +25,36 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     }
 
     private final int retain;
+    private final boolean shared;
     private final List<Stored> snapshots = new ArrayList<>();
     private final AtomicLong sequence = new AtomicLong();
 
     /** @param retain how many snapshots to keep (at least 1) */
     public InMemorySnapshotStore(int retain) {
+        this(retain, false);
+    }
+
+    private InMemorySnapshotStore(int retain, boolean shared) {
         if (retain < 1) {
             throw new IllegalArgumentException("retain must be >= 1, got " + retain);
         }
         this.retain = retain;
+        this.shared = shared;
+    }
+
+    /**
+     * A store to give to every server of a cluster, as they would share one S3 prefix:
+     * {@link #sharedByCluster()} is true.
+     *
+     * @param retain how many snapshots to keep, of all the servers' (at least 1)
+     */
+    public static InMemorySnapshotStore sharedByCluster(int retain) {
+        return new InMemorySnapshotStore(retain, true);
+    }
+
+    @Override
+    public boolean sharedByCluster() {
+        return shared;
     }
 
     /** A store that keeps the two newest snapshots. */

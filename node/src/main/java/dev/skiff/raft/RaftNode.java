@@ -9,6 +9,7 @@ import dev.skiff.raft.core.Ready;
 import dev.skiff.raft.core.SoftState;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -17,8 +18,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -113,6 +116,8 @@ final class RaftNode implements Raft, MessageHandler {
     private final AtomicLong lastSnapshotIndex = new AtomicLong();
     private final AtomicBoolean snapshotInProgress = new AtomicBoolean();
     private final AtomicBoolean snapshotsFailing = new AtomicBoolean();
+    /** Peers that could not read a snapshot from the shared store: they get the bytes. */
+    private final Set<String> peersNeedingSnapshotBytes = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private RaftNode(RaftConfig config, Fsm fsm, RaftStorage storage, Transport transport, RaftCore core,
@@ -295,23 +300,47 @@ final class RaftNode implements Raft, MessageHandler {
 
     private void send(Outbound out) {
         if (out.message() instanceof InstallSnapshot header) {
-            String peer = header.to();
-            try {
-                OpenSnapshot open = storage.snapshots().open(header.meta().id());
-                log.info("sending snapshot id={} index={} to={}", header.meta().id(), header.meta().index(), peer);
-                transport.sendSnapshot(out.address(), header, open).whenComplete((ok, err) -> {
-                    if (err != null) {
-                        log.warn("snapshot transfer to {} failed: {}", peer, err.toString());
-                        postQuietly(() -> core.snapshotSendFailed(peer));
-                    }
-                });
-            } catch (IOException e) {
-                log.warn("cannot open snapshot {} for {}: {}", header.meta().id(), peer, e.toString());
-                core.snapshotSendFailed(peer);
-            }
+            sendSnapshot(out.address(), header);
             return;
         }
         transport.send(out.address(), out.message());
+    }
+
+    /**
+     * With a store the whole cluster reads (S3), only the header goes out and the follower
+     * fetches the snapshot itself, sparing the leader the download and the upload; a peer that
+     * could not find it there gets the bytes streamed on the next attempt.
+     */
+    private void sendSnapshot(String address, InstallSnapshot header) {
+        String peer = header.to();
+        SnapshotMeta meta = header.meta();
+        boolean byReference = storage.snapshots().sharedByCluster() && !peersNeedingSnapshotBytes.contains(peer);
+        OpenSnapshot open;
+        try {
+            open = byReference
+                    ? new OpenSnapshot(meta, InputStream.nullInputStream())
+                    : storage.snapshots().open(meta.id());
+        } catch (IOException e) {
+            log.warn("cannot open snapshot {} for {}: {}", meta.id(), peer, e.toString());
+            core.snapshotSendFailed(peer);
+            return;
+        }
+        log.info("sending snapshot id={} index={} to={}{}", meta.id(), meta.index(), peer,
+                byReference ? " by reference (the follower reads it from the shared snapshot store)" : "");
+        transport.sendSnapshot(address, byReference ? header.byReference() : header, open).whenComplete((ok, err) -> {
+            if (err == null) {
+                peersNeedingSnapshotBytes.remove(peer);
+                return;
+            }
+            if (byReference) {
+                peersNeedingSnapshotBytes.add(peer);
+                log.warn("{} could not read snapshot {} from the shared store ({}); streaming it next time", peer, meta.id(),
+                        err.toString());
+            } else {
+                log.warn("snapshot transfer to {} failed: {}", peer, err.toString());
+            }
+            postQuietly(() -> core.snapshotSendFailed(peer));
+        });
     }
 
     private void postQuietly(Runnable task) {
@@ -484,10 +513,12 @@ final class RaftNode implements Raft, MessageHandler {
     // ---------------------------------------------------------------- snapshots
 
     private void maybeSnapshotPeriodically() {
-        if (running && appliedIndex - lastSnapshotIndex.get() >= config.snapshotThreshold()) {
+        // A slow upload (S3 retrying through an outage) outlasts many intervals: no pile-up, no log spam.
+        if (running && !snapshotInProgress.get() && appliedIndex - lastSnapshotIndex.get() >= config.snapshotThreshold()) {
             snapshot().whenComplete((h, err) -> {
-                if (err != null && !(err.getCause() instanceof IllegalStateException)) {
-                    log.warn("periodic snapshot failed id={}: {}", config.localId(), err.toString());
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                if (cause != null && !(cause instanceof IllegalStateException)) {
+                    log.warn("periodic snapshot failed id={}: {}", config.localId(), cause.toString());
                 }
             });
         }
@@ -560,6 +591,13 @@ final class RaftNode implements Raft, MessageHandler {
 
     @Override
     public void onSnapshot(InstallSnapshot header, InputStream data) throws IOException {
+        if (header.inSharedStore()) {
+            SnapshotMeta local = findInSharedStore(header);
+            log.info("snapshot index={} term={} from={} is in the shared snapshot store; installing it from there",
+                    local.index(), local.term(), header.from());
+            postQuietly(() -> core.snapshotReceived(header, local));
+            return;
+        }
         SnapshotMeta meta = header.meta();
         SnapshotSink sink = storage.snapshots().create(meta.index(), meta.term(), meta.configuration(), meta.configurationIndex());
         try {
@@ -571,6 +609,21 @@ final class RaftNode implements Raft, MessageHandler {
             sink.cancel();
             throw e;
         }
+    }
+
+    /** The snapshot a by-reference InstallSnapshot names, as listed in this server's store. */
+    private SnapshotMeta findInSharedStore(InstallSnapshot header) throws IOException {
+        String id = header.meta().id();
+        if (!storage.snapshots().sharedByCluster()) {
+            throw new FileNotFoundException("snapshot " + id + " is in the leader's shared snapshot store, but this server's "
+                    + "snapshot store is not shared: give every server the same snapshot store (--snapshots)");
+        }
+        for (SnapshotMeta m : storage.snapshots().list()) {
+            if (m.id().equals(id)) {
+                return m;
+            }
+        }
+        throw new FileNotFoundException("snapshot " + id + " is not (or no longer) in this server's snapshot store");
     }
 
     // ---------------------------------------------------------------- operations

@@ -40,4 +40,17 @@ public interface SnapshotStore {
      * @throws CorruptLogException           if its metadata is damaged
      */
     OpenSnapshot open(String id) throws IOException;
+
+    /**
+     * Whether every server of the cluster reads this same store (one S3 prefix for all nodes,
+     * the "shared state store" above). When true, a leader sends InstallSnapshot without the
+     * bytes ({@link dev.skiff.raft.message.InstallSnapshot#inSharedStore()}) and the follower
+     * opens the snapshot here by id; if the follower cannot find it there (another store, or
+     * retention deleted it), the leader streams the bytes on its next attempt.
+     *
+     * @return false unless the implementation is shared; the default
+     */
+    default boolean sharedByCluster() {
+        return false;
+    }
 }

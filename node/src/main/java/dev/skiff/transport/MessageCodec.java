@@ -35,7 +35,8 @@ import java.util.List;
  * kind 4  RequestVoteResponse     u8 flags (bit 0 granted, bit 1 preVote)
  * kind 5  InstallSnapshot         str id, i64 index, i64 term, i64 configurationIndex,
  *                                 i64 size, str checksum, i32 length, length bytes of
- *                                 {@link ConfigurationCodec} (the snapshot's data is not here)
+ *                                 {@link ConfigurationCodec} (the snapshot's data is not here),
+ *                                 u8 flags (bit 0 inSharedStore: no data follows)
  * kind 6  InstallSnapshotResponse u8 success, i64 lastLogIndex
  * kind 7  TimeoutNow              (no body)
  * </pre>
@@ -134,6 +135,7 @@ public final class MessageCodec {
                 byte[] configuration = ConfigurationCodec.encode(meta.configuration());
                 out.putInt(configuration.length);
                 out.put(configuration);
+                out.put(bool(m.inSharedStore()));
             }
             case InstallSnapshotResponse m -> {
                 out.put(bool(m.success()));
@@ -163,7 +165,7 @@ public final class MessageCodec {
             // InstallSnapshot is rare and its configuration small: encoding it twice is simpler
             // than a second sizing routine that must agree with ConfigurationCodec.
             case InstallSnapshot m -> stringSize(m.meta().id()) + 8 * 4 + stringSize(m.meta().checksum())
-                    + 4 + ConfigurationCodec.encode(m.meta().configuration()).length;
+                    + 4 + ConfigurationCodec.encode(m.meta().configuration()).length + 1;
             case InstallSnapshotResponse m -> 1 + 8;
             case TimeoutNow m -> 0;
         };
@@ -293,7 +295,8 @@ public final class MessageCodec {
                 int flags = in.flags("RequestVoteResponse flags");
                 yield new RequestVoteResponse(term, from, fromAddress, to, (flags & 1) != 0, (flags & 2) != 0);
             }
-            case KIND_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, fromAddress, to, readMeta(in));
+            case KIND_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, fromAddress, to, readMeta(in),
+                    in.bool("inSharedStore"));
             case KIND_INSTALL_SNAPSHOT_RESPONSE -> new InstallSnapshotResponse(term, from, fromAddress, to,
                     in.bool("success"), in.i64());
             case KIND_TIMEOUT_NOW -> new TimeoutNow(term, from, fromAddress, to);

@@ -150,7 +150,7 @@ final class RaftRpcHandler implements HttpHandler {
             exchange.endExchange();
             return;
         }
-        long size = header.meta().size();
+        long size = header.dataBytes();
         InputStream data = size >= 0 ? new ExactLengthInputStream(body, size) : body;
         try {
             handler.onSnapshot(header, data);

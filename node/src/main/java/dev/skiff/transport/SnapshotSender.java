@@ -102,7 +102,7 @@ final class SnapshotSender implements AutoCloseable {
                 var preamble = new DataOutputStream(out);
                 preamble.writeInt(encoded.length);
                 preamble.write(encoded);
-                long expected = header.meta().size();
+                long expected = header.dataBytes();
                 long sent = copy(data, out, expected);
                 if (expected >= 0 && sent != expected) {
                     // Abort instead of closing the body: a close would end it cleanly, and the

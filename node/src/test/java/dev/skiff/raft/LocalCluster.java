@@ -23,13 +23,14 @@ final class LocalCluster implements AutoCloseable {
         final String address;
         final InMemoryLogStore logs = new InMemoryLogStore();
         final InMemoryStableStore stable = new InMemoryStableStore();
-        final InMemorySnapshotStore snapshots = new InMemorySnapshotStore(2);
+        final InMemorySnapshotStore snapshots;
         ListFsm fsm;
         Raft raft;
 
-        Member(String id) {
+        Member(String id, InMemorySnapshotStore snapshots) {
             this.id = id;
             this.address = id + ".local:9000";
+            this.snapshots = snapshots;
         }
     }
 
@@ -53,10 +54,19 @@ final class LocalCluster implements AutoCloseable {
     }
 
     static LocalCluster start(int n, RaftConfig config) {
+        return start(n, config, null);
+    }
+
+    /** Starts {@code n} servers that all use one snapshot store, as they would one S3 prefix. */
+    static LocalCluster startSharingSnapshots(int n, InMemorySnapshotStore shared) {
+        return start(n, fastConfig(), shared);
+    }
+
+    private static LocalCluster start(int n, RaftConfig config, InMemorySnapshotStore shared) {
         LocalCluster c = new LocalCluster(config);
         List<Server> servers = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            Member m = new Member("n" + i);
+            Member m = new Member("n" + i, shared != null ? shared : new InMemorySnapshotStore(2));
             c.members.put(m.id, m);
             servers.add(Server.voter(m.id, m.address));
         }
@@ -70,7 +80,12 @@ final class LocalCluster implements AutoCloseable {
 
     /** Adds a server that is running but not yet in the configuration. */
     Member addIdle(String id) {
-        Member m = new Member(id);
+        return addIdle(id, new InMemorySnapshotStore(2));
+    }
+
+    /** Adds a server with the given snapshot store that is running but not yet in the configuration. */
+    Member addIdle(String id, InMemorySnapshotStore snapshots) {
+        Member m = new Member(id, snapshots);
         members.put(id, m);
         launch(m);
         return m;

@@ -95,6 +95,47 @@ class RaftNodeTest {
     }
 
     @Test
+    void when_snapshotsAreSharedByTheCluster_then_aLaggingFollowerInstallsFromTheStore_withoutACopy() throws Exception {
+        InMemorySnapshotStore shared = InMemorySnapshotStore.sharedByCluster(5);
+        try (LocalCluster c = LocalCluster.startSharingSnapshots(3, shared)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            LocalCluster.Member lagging = c.follower();
+            c.isolate(lagging);
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                leader.raft.apply(b("s" + i), T).join();
+                written.add("s" + i);
+            }
+            SnapshotMeta snap = leader.raft.snapshot().join().meta();
+            await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+            c.heal();
+            c.awaitConverged(written);
+            assertThat(lagging.raft.stats().toMap()).containsEntry("last_snapshot_index", Long.toString(snap.index()));
+            // Streaming would have stored a second copy of the snapshot in the shared store.
+            assertThat(shared.list()).extracting(SnapshotMeta::index).containsOnlyOnce(snap.index());
+        }
+    }
+
+    @Test
+    void when_aServersStoreIsNotTheSharedOne_then_theLeaderFallsBackToStreamingTheBytes() throws Exception {
+        InMemorySnapshotStore shared = InMemorySnapshotStore.sharedByCluster(5);
+        try (LocalCluster c = LocalCluster.startSharingSnapshots(3, shared)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                leader.raft.apply(b("s" + i), T).join();
+                written.add("s" + i);
+            }
+            SnapshotMeta snap = leader.raft.snapshot().join().meta();
+            await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+            LocalCluster.Member own = c.addIdle("n4", new InMemorySnapshotStore(2));
+            leader.raft.addNonvoter("n4", own.address, "", 0, T).join();
+            await().atMost(T).until(() -> own.fsm.applied().equals(written));
+            assertThat(own.snapshots.list()).extracting(SnapshotMeta::index).containsExactly(snap.index());
+        }
+    }
+
+    @Test
     void when_serverIsAddedThenRemoved_then_configurationFollows() {
         try (LocalCluster c = LocalCluster.start(3)) {
             LocalCluster.Member leader = c.awaitLeader();

@@ -47,7 +47,7 @@ final class RandomMessages {
             case 2 -> new RequestVote(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(),
                     random.nextBoolean());
             case 3 -> new RequestVoteResponse(term, from, fromAddress, to, random.nextBoolean(), random.nextBoolean());
-            case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta());
+            case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta(), random.nextBoolean());
             case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong());
             case 6 -> new TimeoutNow(term, from, fromAddress, to);
             default -> throw new IllegalArgumentException("kind " + kind);

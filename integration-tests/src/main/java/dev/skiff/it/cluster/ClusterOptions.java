@@ -3,7 +3,9 @@ package dev.skiff.it.cluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,33 +18,44 @@ import java.util.Objects;
  *                      {@code --cluster-secret-file}), or null for none
  * @param clientTimeout how long a {@link NodeClient} request may take; above the node's own
  *                      10 s request timeout by default, so that tests see the node's answer
+ * @param environment   extra environment variables for every node process (e.g. the AWS
+ *                      endpoint overrides that point a node at the emulators)
  */
-public record ClusterOptions(List<String> nodeFlags, String clusterSecret, Duration clientTimeout) {
+public record ClusterOptions(List<String> nodeFlags, String clusterSecret, Duration clientTimeout,
+                             Map<String, String> environment) {
 
     public ClusterOptions {
         nodeFlags = List.copyOf(nodeFlags);
         Objects.requireNonNull(clientTimeout, "clientTimeout");
+        environment = Map.copyOf(environment);
     }
 
-    /** No extra flags, no secret, a 20 s client timeout. */
+    /** No extra flags, no secret, a 20 s client timeout, no extra environment. */
     public static ClusterOptions defaults() {
-        return new ClusterOptions(List.of(), null, Duration.ofSeconds(20));
+        return new ClusterOptions(List.of(), null, Duration.ofSeconds(20), Map.of());
     }
 
     /** These options plus {@code flags} for every node. */
     public ClusterOptions withFlags(String... flags) {
         List<String> all = new ArrayList<>(nodeFlags);
         all.addAll(Arrays.asList(flags));
-        return new ClusterOptions(all, clusterSecret, clientTimeout);
+        return new ClusterOptions(all, clusterSecret, clientTimeout, environment);
     }
 
     /** These options with the cluster secret {@code secret} (null for none). */
     public ClusterOptions withSecret(String secret) {
-        return new ClusterOptions(nodeFlags, secret, clientTimeout);
+        return new ClusterOptions(nodeFlags, secret, clientTimeout, environment);
     }
 
     /** These options with another client timeout. */
     public ClusterOptions withClientTimeout(Duration timeout) {
-        return new ClusterOptions(nodeFlags, clusterSecret, timeout);
+        return new ClusterOptions(nodeFlags, clusterSecret, timeout, environment);
+    }
+
+    /** These options plus the environment variables {@code variables} for every node. */
+    public ClusterOptions withEnvironment(Map<String, String> variables) {
+        Map<String, String> all = new HashMap<>(environment);
+        all.putAll(variables);
+        return new ClusterOptions(nodeFlags, clusterSecret, clientTimeout, all);
     }
 }

@@ -44,7 +44,9 @@ public final class NodeProcess {
     private final int raftPort;
     private final Path dataDir;
     private final Path logFile;
+    private final List<String> extraArgs;
     private final List<String> arguments;
+    private final Map<String, String> environment;
     private final NodeClient client;
     private Process process;
     private boolean paused;
@@ -56,11 +58,12 @@ public final class NodeProcess {
      * @param dataDir   its data directory
      * @param logFile   where its output goes (appended)
      * @param extraArgs flags after {@code --id/--api-addr/--raft-addr/--data-dir}
+     * @param environment extra environment variables of the process
      * @param http      the HTTP client for {@link #client()}
      * @param timeout   the client's request timeout
      */
     NodeProcess(String id, int apiPort, int raftPort, Path dataDir, Path logFile, List<String> extraArgs,
-                HttpClient http, Duration timeout) {
+                Map<String, String> environment, HttpClient http, Duration timeout) {
         this.id = id;
         this.apiPort = apiPort;
         this.raftPort = raftPort;
@@ -69,8 +72,15 @@ public final class NodeProcess {
         List<String> args = new ArrayList<>(List.of("node", "--id", id, "--api-addr", "127.0.0.1:" + apiPort,
                 "--raft-addr", "127.0.0.1:" + raftPort, "--data-dir", dataDir.toString()));
         args.addAll(extraArgs);
+        this.extraArgs = List.copyOf(extraArgs);
         this.arguments = List.copyOf(args);
+        this.environment = Map.copyOf(environment);
         this.client = new NodeClient(http, "http://127.0.0.1:" + apiPort, timeout);
+    }
+
+    /** The same node (id, data directory, log file, flags, environment) on two new free ports; not started. */
+    NodeProcess onNewPorts(HttpClient http, Duration timeout) {
+        return new NodeProcess(id, FreePorts.next(), FreePorts.next(), dataDir, logFile, extraArgs, environment, http, timeout);
     }
 
     /**
@@ -107,7 +117,9 @@ public final class NodeProcess {
             Files.createDirectories(logFile.getParent());
             Files.writeString(logFile, "==== starting " + id + ": " + String.join(" ", arguments) + "\n",
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            process = skiff(arguments)
+            ProcessBuilder builder = skiff(arguments);
+            builder.environment().putAll(environment);
+            process = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();

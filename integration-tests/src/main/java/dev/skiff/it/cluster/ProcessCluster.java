@@ -100,7 +100,8 @@ public final class ProcessCluster implements AutoCloseable {
             flags.add(secretFile(nodeOptions.clusterSecret()).toString());
         }
         NodeProcess node = new NodeProcess(id, FreePorts.next(), FreePorts.next(), baseDir.resolve(id),
-                baseDir.resolve("logs").resolve(id + ".log"), flags, http, nodeOptions.clientTimeout());
+                baseDir.resolve("logs").resolve(id + ".log"), flags, nodeOptions.environment(), http,
+                nodeOptions.clientTimeout());
         nodes.add(node);
         return node;
     }
@@ -235,6 +236,22 @@ public final class ProcessCluster implements AutoCloseable {
     /** Starts a stopped (killed or exited) node again with the same flags. */
     public void restart(NodeProcess node) {
         node.start();
+    }
+
+    /**
+     * Replaces a stopped node by the same node (id, data directory, flags) on two new ports,
+     * and starts it: a machine that came back with new addresses.
+     *
+     * @throws IllegalStateException if the node is still running
+     */
+    public NodeProcess relocate(NodeProcess node) {
+        if (node.isRunning()) {
+            throw new IllegalStateException(node.id() + " must be stopped before it moves to new ports");
+        }
+        NodeProcess moved = node.onNewPorts(http, options.clientTimeout());
+        nodes.set(nodes.indexOf(node), moved);
+        moved.start();
+        return moved;
     }
 
     /** SIGKILLs every node that runs (paused ones too); the data directories stay. */

@@ -12,7 +12,25 @@ import dev.skiff.raft.SnapshotMeta;
  * @param fromAddress leader's transport address
  * @param to          receiver's id
  * @param meta        the snapshot: last included index and term, configuration, size, checksum
+ * @param inSharedStore true when no bytes follow: the snapshot is in a store every server of
+ *                    the cluster reads ({@link dev.skiff.raft.SnapshotStore#sharedByCluster()},
+ *                    one S3 prefix), and the receiver opens it there by {@code meta.id()}
  */
 public record InstallSnapshot(long term, String from, String fromAddress, String to,
-                              SnapshotMeta meta) implements RaftMessage {
+                              SnapshotMeta meta, boolean inSharedStore) implements RaftMessage {
+
+    /** A header whose snapshot bytes the transport streams alongside it. */
+    public InstallSnapshot(long term, String from, String fromAddress, String to, SnapshotMeta meta) {
+        this(term, from, fromAddress, to, meta, false);
+    }
+
+    /** How many bytes of snapshot data follow this header: none by reference, else the size (-1 if unknown). */
+    public long dataBytes() {
+        return inSharedStore ? 0 : meta.size();
+    }
+
+    /** This header, saying that the receiver fetches the snapshot from the shared store itself. */
+    public InstallSnapshot byReference() {
+        return new InstallSnapshot(term, from, fromAddress, to, meta, true);
+    }
 }

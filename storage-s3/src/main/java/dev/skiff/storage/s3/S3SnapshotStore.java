@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -59,8 +60,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p><b>Failures.</b> Requests are retried by the client ({@link S3ClientFactory}); when they
  * finally fail, methods throw {@link IOException}s naming the bucket and key.
  *
- * <p><b>Sharing.</b> Several processes may use one prefix (ids carry a random suffix so they
- * never collide), but retention then keeps the {@code retain} newest of all of them.
+ * <p><b>Sharing.</b> The servers of a cluster share one prefix ({@link #sharedByCluster()}):
+ * a leader sends InstallSnapshot by reference and the follower or new server downloads the
+ * snapshot itself. Ids carry a random suffix so they never collide; retention keeps the
+ * {@code retain} newest of all the servers' snapshots.
  *
  * <p>Thread-safe: snapshots are written and read concurrently; retention passes of this
  * process are serialised.
@@ -146,6 +149,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             try {
                 s3.createBucket(b -> b.bucket(location.bucket()));
                 LOG.info("Created S3 bucket {}", where);
+            } catch (BucketAlreadyOwnedByYouException raced) {
+                // Nodes started together with --create-tables: another one created it first.
+                LOG.info("S3 bucket {} was created meanwhile by another process of this account", where);
             } catch (SdkException created) {
                 throw S3Errors.io("create bucket", where, created);
             }
@@ -171,6 +177,12 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     private synchronized long uniqueMillis() {
         lastIdMillis = Math.max(System.currentTimeMillis(), lastIdMillis + 1);
         return lastIdMillis;
+    }
+
+    /** True: every server given the same {@code s3://bucket/prefix} reads the same snapshots. */
+    @Override
+    public boolean sharedByCluster() {
+        return true;
     }
 
     @Override

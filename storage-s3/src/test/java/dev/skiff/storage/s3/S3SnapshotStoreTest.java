@@ -14,8 +14,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -256,6 +261,26 @@ class S3SnapshotStoreTest {
         S3SnapshotStore store = S3SnapshotStore.open(s3, created, 2, true);
         SnapshotMeta meta = write(store, 10, bytes(100, 1));
         assertThat(store.list()).containsExactly(meta);
+    }
+
+    @Test
+    void when_nodesCreateTheMissingBucketAtOnce_then_everyOneOpens() throws Exception {
+        // Found by CloudClusterIT: three nodes started together with --create-tables, one lost
+        // the race with 409 BucketAlreadyOwnedByYou and exited.
+        S3Location racing = new S3Location("skiff-raced-bucket", "r", true, "", "", S3Location.MIN_PART_SIZE);
+        CyclicBarrier together = new CyclicBarrier(8);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<S3SnapshotStore>> opened = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                opened.add(pool.submit(() -> {
+                    together.await();
+                    return S3SnapshotStore.open(s3, racing, 2, true);
+                }));
+            }
+            for (Future<S3SnapshotStore> f : opened) {
+                assertThat(f.get().list()).isEmpty();
+            }
+        }
     }
 
     @Test
