@@ -125,7 +125,8 @@ class CloudClusterIT {
         System.out.printf("cloud restore: %d keys x %d B; snapshot to S3 %.1f s (%d bytes); --restore-from to every key "
                         + "readable on a new 3-node cluster %.1f s%n", keys, VALUE_BYTES, uploadSeconds,
                 snapshot.json().path("size").asLong(), restoreSeconds);
-        assertThat(logs(restored)).contains("from s3://" + BUCKET + "/dr-old (snapshot ");
+        assertThat(logs(restored)).contains("from s3://" + BUCKET + "/dr-old (snapshot ")
+                .as("every node reads snapshots from the shared prefix; none is streamed").doesNotContain("received snapshot index=");
 
         List<NodeProcess> before = List.copyOf(restored.nodes());
         for (NodeProcess node : before) {
@@ -137,6 +138,26 @@ class CloudClusterIT {
         assertThat(Writes.readUntilDefinite(restored, "after-restore", Duration.ofSeconds(30)).text()).isEqualTo("x");
         System.out.println("cloud restore: the restored cluster re-formed through the discovery table after every node"
                 + " moved to new ports");
+    }
+
+    @Test
+    void when_aFollowerFallsBehindTheCompactedLog_then_itReadsTheSnapshotFromS3Itself() throws Exception {
+        ProcessCluster cluster = clusters.create(cloud("catch-up", "--snapshot-interval", "200ms", "--snapshot-threshold", "50",
+                "--trailing-logs", "10"));
+        startThree(cluster);
+        NodeProcess leader = cluster.awaitLeader();
+        NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        cluster.pause(follower);
+        long behind = writeKeys(cluster, 300);
+        await("the leader's log compacted past the paused follower").atMost(Duration.ofSeconds(30))
+                .until(() -> leader.client().status().path("last_snapshot_index").asLong() >= behind - 50);
+        long logBefore = follower.logSize();
+        cluster.resume(follower);
+        cluster.awaitCaughtUp(follower);
+        assertThat(follower.logSince(logBefore)).contains("is in the shared snapshot store; installing it from there")
+                .doesNotContain("received snapshot index=");
+        assertThat(leader.logSince(0)).contains("by reference (the follower reads it from the shared snapshot store)");
+        System.out.println("cloud catch-up: a follower paused across a log compaction installed the snapshot from S3 itself");
     }
 
     @Test
