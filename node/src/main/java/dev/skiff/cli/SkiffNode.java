@@ -17,9 +17,11 @@ import dev.skiff.raft.SnapshotStore;
 import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.Transport;
+import dev.skiff.storage.ReachabilityCheck;
+import dev.skiff.storage.SnapshotSeeder;
 import dev.skiff.storage.StorageContext;
 import dev.skiff.storage.StorageHealth;
-import dev.skiff.storage.SnapshotSeeder;
+import dev.skiff.storage.StorageProber;
 import dev.skiff.storage.StorageProviders;
 import dev.skiff.transport.ClusterSecret;
 import dev.skiff.transport.HttpTransport;
@@ -57,6 +59,8 @@ final class SkiffNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkiffNode.class);
     /** How many snapshots each node keeps on local disk. */
     static final int SNAPSHOTS_RETAINED = 3;
+    /** How often a remote snapshot store (S3) is checked, so that an outage shows while it is idle. */
+    static final Duration STORAGE_PROBE_INTERVAL = Duration.ofSeconds(5);
 
     final NodeSettings settings;
     private final SegmentedLogStore logs;
@@ -68,15 +72,19 @@ final class SkiffNode implements AutoCloseable {
     private final ApiServer api;
     /** The discovery heartbeat, or null without --discovery. */
     private final DiscoveryAgent discovery;
+    /** Checks a remote snapshot store (S3) in the background, or null. */
+    private final StorageProber snapshotProber;
     /** Completes when the node stops; exceptionally if it stopped because of a fatal error. */
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closing;
     private Thread joiner;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
-                      Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery) {
+                      Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
+                      StorageProber snapshotProber) {
         this.settings = settings;
         this.discovery = discovery;
+        this.snapshotProber = snapshotProber;
         this.logs = logs;
         this.stable = stable;
         this.snapshots = snapshots;
@@ -158,7 +166,10 @@ final class SkiffNode implements AutoCloseable {
             }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                     new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout(), health);
-            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent);
+            StorageProber prober = snapshots instanceof ReachabilityCheck remote
+                    ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
+                    : null;
+            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent, prober);
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {
                     node.stopped.completeExceptionally(f.cause());
@@ -413,6 +424,9 @@ final class SkiffNode implements AutoCloseable {
         }
         if (discovery != null) {
             discovery.close(true);
+        }
+        if (snapshotProber != null) {
+            snapshotProber.close();
         }
         api.close();
         raft.shutdown().join();

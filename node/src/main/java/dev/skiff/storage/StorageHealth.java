@@ -29,7 +29,11 @@ public final class StorageHealth {
         problems.put(component, problem.orElse(""));
     }
 
-    /** Asks {@code probe} for {@code component}'s problem whenever health is read. */
+    /**
+     * Asks {@code probe} for {@code component}'s problem whenever health is read (it must
+     * answer at once). A problem the probe reports wins over a recorded one; a recorded one
+     * stands while the probe reports none (the store answers, but the last snapshot still failed).
+     */
     public void watch(String component, Supplier<Optional<String>> probe) {
         probes.put(component, probe);
     }
@@ -38,7 +42,12 @@ public final class StorageHealth {
     public Map<String, Optional<String>> current() {
         Map<String, Optional<String>> out = new TreeMap<>();
         problems.forEach((c, p) -> out.put(c, p.isEmpty() ? Optional.empty() : Optional.of(p)));
-        probes.forEach((c, probe) -> out.put(c, probe.get()));
+        probes.forEach((c, probe) -> {
+            Optional<String> probed = probe.get();
+            if (probed.isPresent() || !out.containsKey(c)) {
+                out.put(c, probed);
+            }
+        });
         return out;
     }
 

@@ -7,6 +7,7 @@ import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.ReachabilityCheck;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Duration;
@@ -68,10 +69,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>Thread-safe: snapshots are written and read concurrently; retention passes of this
  * process are serialised.
  */
-public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
+public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, AutoCloseable {
 
     /** A data object without a manifest older than this is an orphan of a crash, deleted by retention. */
     public static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+    /** How long {@link #checkReachable()} waits for S3 before it reports the bucket unreachable. */
+    public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     static final String DATA = "data";
     static final String MANIFEST = "manifest";
     /** term-index-millis-random: unique across the processes that share a prefix. */
@@ -92,7 +95,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     private final Object reapLock = new Object();
     private long lastIdMillis;
 
-    private S3SnapshotStore(S3Client s3, boolean ownsClient, S3Location location, int retain) {
+    /** Without the bucket check of {@code open}: for tests of a store whose S3 went away. */
+    S3SnapshotStore(S3Client s3, boolean ownsClient, S3Location location, int retain) {
         this.s3 = s3;
         this.ownsClient = ownsClient;
         this.location = location;
@@ -162,6 +166,17 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     /** Where this store keeps its snapshots. */
     public S3Location location() {
         return location;
+    }
+
+    /** Heads the bucket once, giving up after {@link #PROBE_TIMEOUT} (the client's retries included). */
+    @Override
+    public Optional<String> checkReachable() {
+        try {
+            s3.headBucket(b -> b.bucket(location.bucket()).overrideConfiguration(o -> o.apiCallTimeout(PROBE_TIMEOUT)));
+            return Optional.empty();
+        } catch (SdkException e) {
+            return Optional.of(S3Errors.io("check bucket", "s3://" + location.bucket(), e).getMessage());
+        }
     }
 
     @Override

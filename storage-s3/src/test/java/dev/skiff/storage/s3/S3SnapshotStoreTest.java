@@ -9,6 +9,7 @@ import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.Server;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
+import dev.skiff.storage.s3.S3ClientFactory.Retries;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -290,14 +292,41 @@ class S3SnapshotStoreTest {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             deadPort = socket.getLocalPort();
         }
-        S3Client dead = S3ClientFactory.create(store.location(), name -> null,
-                name -> name.equals("aws.endpointUrlS3") ? "http://127.0.0.1:" + deadPort : System.getProperty(name),
-                () -> software.amazon.awssdk.regions.Region.US_EAST_1,
-                new S3ClientFactory.Retries(3, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(50)));
+        S3Client dead = clientAt(store.location(), deadPort,
+                new Retries(3, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(50)));
         assertThatThrownBy(() -> S3SnapshotStore.open(dead, store.location(), 2, false))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("s3://" + S3ProxyServer.BUCKET + " failed (after the client's retries)");
         dead.close();
+    }
+
+    @Test
+    void when_s3IsDownOrHangs_then_theReachabilityCheckSaysSoWithinItsTimeout() throws IOException {
+        S3SnapshotStore live = newStore("probe", 2);
+        assertThat(live.checkReachable()).isEmpty();
+
+        Retries quick = new Retries(3, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(50));
+        int deadPort;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            deadPort = closed.getLocalPort();
+        }
+        try (S3Client down = clientAt(live.location(), deadPort, quick)) {
+            assertThat(new S3SnapshotStore(down, false, live.location(), 2).checkReachable()).get(InstanceOfAssertFactories.STRING)
+                    .contains("s3://" + S3ProxyServer.BUCKET).contains("Connect");
+        }
+        // Accepts connections (the kernel's backlog) and never answers: a hung S3.
+        try (java.net.ServerSocket hung = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             S3Client client = clientAt(live.location(), hung.getLocalPort(), quick)) {
+            long started = System.nanoTime();
+            assertThat(new S3SnapshotStore(client, false, live.location(), 2).checkReachable()).isPresent();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(S3SnapshotStore.PROBE_TIMEOUT.multipliedBy(3));
+        }
+    }
+
+    private static S3Client clientAt(S3Location location, int port, Retries retries) {
+        return S3ClientFactory.create(location, name -> null,
+                name -> name.equals("aws.endpointUrlS3") ? "http://127.0.0.1:" + port : System.getProperty(name),
+                () -> software.amazon.awssdk.regions.Region.US_EAST_1, retries);
     }
 
     @Test
