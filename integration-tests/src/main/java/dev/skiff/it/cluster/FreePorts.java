@@ -44,6 +44,24 @@ public final class FreePorts {
         throw new IllegalStateException("no free port found on 127.0.0.1 below " + high);
     }
 
+    /** The first of {@code n} consecutive ports handed out like {@link #next()} (for {@code skiff demo}). */
+    public static synchronized int nextRange(int n) {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int base = next();
+            boolean free = true;
+            for (int p = base + 1; p < base + n && free; p++) {
+                free = !handedOut.contains(p) && bindable(p);
+            }
+            if (free) {
+                for (int p = base + 1; p < base + n; p++) {
+                    handedOut.add(p);
+                }
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + n + " consecutive free ports found on 127.0.0.1");
+    }
+
     private static boolean bindable(int port) {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
