@@ -80,14 +80,8 @@ class RaftNodeTest {
             LocalCluster.Member lagging = c.follower();
             c.crash(lagging);
             List<String> written = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                leader.raft.apply(b("s" + i), T).join();
-                written.add("s" + i);
-            }
-            SnapshotHandle snap = leader.raft.snapshot().join();
-            assertThat(snap.meta().index()).isGreaterThan(40);
-            // The log is compacted on the loop right after the snapshot is stored.
-            await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+            SnapshotMeta snap = writeAndCompact(leader, written);
+            assertThat(snap.index()).isGreaterThan(40);
             c.restart(lagging);
             c.awaitConverged(written);
             assertThat(lagging.snapshots.list()).isNotEmpty();
@@ -102,12 +96,7 @@ class RaftNodeTest {
             LocalCluster.Member lagging = c.follower();
             c.isolate(lagging);
             List<String> written = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                leader.raft.apply(b("s" + i), T).join();
-                written.add("s" + i);
-            }
-            SnapshotMeta snap = leader.raft.snapshot().join().meta();
-            await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+            SnapshotMeta snap = writeAndCompact(leader, written);
             c.heal();
             c.awaitConverged(written);
             assertThat(lagging.raft.stats().toMap()).containsEntry("last_snapshot_index", Long.toString(snap.index()));
@@ -122,17 +111,24 @@ class RaftNodeTest {
         try (LocalCluster c = LocalCluster.startSharingSnapshots(3, shared)) {
             LocalCluster.Member leader = c.awaitLeader();
             List<String> written = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                leader.raft.apply(b("s" + i), T).join();
-                written.add("s" + i);
-            }
-            SnapshotMeta snap = leader.raft.snapshot().join().meta();
-            await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+            SnapshotMeta snap = writeAndCompact(leader, written);
             LocalCluster.Member own = c.addIdle("n4", new InMemorySnapshotStore(2));
             leader.raft.addNonvoter("n4", own.address, "", 0, T).join();
             await().atMost(T).until(() -> own.fsm.applied().equals(written));
             assertThat(own.snapshots.list()).extracting(SnapshotMeta::index).containsExactly(snap.index());
         }
+    }
+
+    /** Applies 50 commands (appended to {@code written}), snapshots, and waits until the leader's log is compacted. */
+    private static SnapshotMeta writeAndCompact(LocalCluster.Member leader, List<String> written) {
+        for (int i = 0; i < 50; i++) {
+            leader.raft.apply(b("s" + i), T).join();
+            written.add("s" + i);
+        }
+        SnapshotMeta snap = leader.raft.snapshot().join().meta();
+        // The log is compacted on the loop right after the snapshot is stored.
+        await().atMost(T).until(() -> leader.logs.firstIndex() > 2);
+        return snap;
     }
 
     @Test
