@@ -121,8 +121,8 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
 
     /**
      * Opens the store on a caller's client, which stays the caller's to close. Checks that the
-     * bucket exists and is reachable, so that a wrong name or missing permission shows at
-     * start-up rather than at the first snapshot.
+     * bucket exists and that the prefix can be listed, so that a wrong name or missing
+     * permission shows at start-up rather than at the first snapshot.
      *
      * @param retain       how many snapshots to keep (at least 1)
      * @param createBucket create the bucket if it is missing (development and tests only)
@@ -141,7 +141,7 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
         }
         String where = "s3://" + location.bucket();
         try {
-            s3.headBucket(b -> b.bucket(location.bucket()));
+            listOne(s3, location, null);
         } catch (SdkException e) {
             if (!S3Errors.isNotFound(e)) {
                 throw S3Errors.io("check bucket", where, e);
@@ -168,11 +168,25 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
         return location;
     }
 
-    /** Heads the bucket once, giving up after {@link #PROBE_TIMEOUT} (the client's retries included). */
+    /**
+     * Lists one key under the prefix: the cheapest request that a least-privilege policy allows
+     * (HeadBucket needs {@code s3:ListBucket} without an {@code s3:prefix} condition, which the
+     * Terraform module's policy, scoped to the prefix, does not grant).
+     */
+    private static void listOne(S3Client s3, S3Location location, Duration timeout) {
+        s3.listObjectsV2(b -> {
+            b.bucket(location.bucket()).prefix(location.listPrefix()).maxKeys(1);
+            if (timeout != null) {
+                b.overrideConfiguration(o -> o.apiCallTimeout(timeout));
+            }
+        });
+    }
+
+    /** Lists one key under the prefix, giving up after {@link #PROBE_TIMEOUT} (the client's retries included). */
     @Override
     public Optional<String> checkReachable() {
         try {
-            s3.headBucket(b -> b.bucket(location.bucket()).overrideConfiguration(o -> o.apiCallTimeout(PROBE_TIMEOUT)));
+            listOne(s3, location, PROBE_TIMEOUT);
             return Optional.empty();
         } catch (SdkException e) {
             return Optional.of(S3Errors.io("check bucket", "s3://" + location.bucket(), e).getMessage());
