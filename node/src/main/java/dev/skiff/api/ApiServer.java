@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The client HTTP API of API.md §2–3 on Undertow. The I/O threads only route: every request
  * is dispatched to a virtual thread, which may wait on Raft futures and forward to the leader
- * without tying up an I/O thread.
+ * without tying up an I/O thread; except an ordinary put on the leader, which never waits and
+ * is answered on its I/O thread ({@link NonBlockingPut}).
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -31,6 +32,7 @@ public final class ApiServer implements AutoCloseable {
     private final KvHandler kv;
     private final ClusterHandler cluster;
     private final OpsHandler ops;
+    private final NonBlockingPut nonBlockingPut;
     private final String boundAddress;
 
     /**
@@ -64,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
         this.kv = new KvHandler(ctx);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx);
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
         this.server = Undertow.builder()
                 .addHttpListener(port, bindHost)
                 .setIoThreads(2)
@@ -87,7 +90,27 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void dispatch(HttpServerExchange exchange) {
+        if (nonBlockingPut.tryStart(exchange)) {
+            return;
+        }
         exchange.dispatch(workers, () -> handle(exchange));
+    }
+
+    /** The worker path's end of a {@link NonBlockingPut} that leadership moved under. */
+    private void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body, long started) {
+        try {
+            kv.writeFailed(exchange, e, body);
+        } catch (ApiException failed) {
+            fail(exchange, failed);
+        } catch (RuntimeException failed) {
+            log.error("request failed method=PUT path={}", exchange.getRequestPath(), failed);
+            fail(exchange, new ApiException(500, "internal", "internal error: " + failed));
+        } finally {
+            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+                exchange.endExchange();
+            }
+            ctx.metrics().request("kv", "PUT", exchange.getStatusCode(), System.nanoTime() - started);
+        }
     }
 
     private void handle(HttpServerExchange exchange) {
