@@ -7,9 +7,12 @@ import dev.skiff.raft.RaftState;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.xnio.XnioIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,7 @@ final class NonBlockingPut {
     private final KvHandler kv;
     private final Executor workers;
     private final Fallback fallback;
+    private final Map<XnioIoThread, IoThreadQueue> ioThreadQueues = new ConcurrentHashMap<>();
 
     NonBlockingPut(ApiContext ctx, KvHandler kv, Executor workers, Fallback fallback) {
         this.ctx = ctx;
@@ -96,9 +100,10 @@ final class NonBlockingPut {
     private void propose(HttpServerExchange exchange, KvCommand.Put command, byte[] value, long started) {
         long proposed = System.nanoTime();
         try {
+            // Raft fails the future itself once the timeout has passed (outcome unknown).
+            IoThreadQueue answers = ioThreadQueues.computeIfAbsent(exchange.getIoThread(), IoThreadQueue::new);
             ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout())
-                    .orTimeout(ctx.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
-                    .whenComplete((applied, error) -> exchange.getIoThread().execute(
+                    .whenComplete((applied, error) -> answers.execute(
                             () -> applied(exchange, applied, error, value, started, proposed)));
         } catch (RuntimeException e) {
             internal(exchange, e, started);
@@ -111,9 +116,7 @@ final class NonBlockingPut {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                ApiException e = cause instanceof TimeoutException
-                        ? ApiException.outcomeUnknown("timed out waiting for the cluster; the write may or may not be applied")
-                        : (ApiException) ApiContext.translate(cause, true);
+                ApiException e = (ApiException) ApiContext.translate(cause, true);
                 if (kv.wouldForward(exchange, e)) {
                     workers.execute(() -> fallback.writeFailed(exchange, e, value, started));
                 } else {
@@ -148,5 +151,36 @@ final class NonBlockingPut {
             Responses.error(exchange, e);
         }
         ctx.metrics().request("kv", "PUT", e.status, System.nanoTime() - started);
+    }
+
+    /**
+     * Runs tasks on one I/O thread, waking it once per burst instead of once per task: the FSM
+     * thread completes a whole batch of writes at a time, and each wake-up is a system call.
+     */
+    private static final class IoThreadQueue {
+        private final XnioIoThread thread;
+        private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+
+        IoThreadQueue(XnioIoThread thread) {
+            this.thread = thread;
+        }
+
+        void execute(Runnable task) {
+            tasks.add(task);
+            if (scheduled.compareAndSet(false, true)) {
+                thread.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            // Cleared first: a task added from here on schedules another drain, which may find
+            // the queue already emptied by this one, never a task left behind.
+            scheduled.set(false);
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+        }
     }
 }

@@ -25,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -125,7 +127,10 @@ final class RaftNode implements Raft, MessageHandler {
         this.tickNanos = config.tickInterval().toNanos();
         String id = config.localId();
         this.fsmThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-fsm-" + id).daemon().factory());
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timer = timerPool;
         this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-notify-" + id).daemon().factory());
         if (startSnapshot != null) {
             appliedIndex = startSnapshot.index();
@@ -604,7 +609,7 @@ final class RaftNode implements Raft, MessageHandler {
             }
             long index = core.propose(type, data);
             pendingByIndex.put(index, new Pending(f, core.term(), type));
-            scheduleTimeout(f, timeout, "apply at index " + index, true);
+            scheduleTimeout(f, timeout, "apply at index ", index);
         });
     }
 
@@ -623,14 +628,21 @@ final class RaftNode implements Raft, MessageHandler {
         }
     }
 
-    private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, boolean unknownOutcome) {
+    /**
+     * Fails {@code future} with an outcome-unknown timeout unless it completes in time. The
+     * timer task is cancelled (and, by the timer's policy, removed) when the future completes:
+     * otherwise every write would leave a task in the timer's queue for the whole timeout,
+     * hundreds of thousands under load, each holding its future until then.
+     */
+    private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, long index) {
         if (timeout == null || timeout.isZero() || timeout.isNegative() || future.isDone()) {
             return;
         }
-        timer.schedule(() -> {
-            future.completeExceptionally(new RaftTimeoutException(what + " timed out after " + timeout.toMillis() + " ms",
-                    unknownOutcome));
+        ScheduledFuture<?> task = timer.schedule(() -> {
+            future.completeExceptionally(new RaftTimeoutException(what + index + " timed out after " + timeout.toMillis() + " ms",
+                    true));
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        future.whenComplete((result, error) -> task.cancel(false));
     }
 
     @Override
@@ -708,7 +720,7 @@ final class RaftNode implements Raft, MessageHandler {
             log.info("membership change proposed id={} change={} {} index={}", config.localId(), change.kind(), change.id(), index);
             pendingByIndex.put(index, new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, core.term(),
                     LogType.CONFIGURATION));
-            scheduleTimeout(future, timeout, "membership change at index " + index, true);
+            scheduleTimeout(future, timeout, "membership change at index ", index);
         });
         return future;
     }
