@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -25,7 +26,9 @@ import java.util.Optional;
  * closes the connection.
  *
  * <p>An idle connection older than {@link #MAX_IDLE_NANOS} is replaced before use: the server
- * closes idle connections after two minutes, and a request must not race that close.
+ * closes idle connections after two minutes, and a request must not race that close. A kept
+ * connection that turns out closed (the server may close after an answer without announcing
+ * it) is replaced and the request sent once more.
  *
  * <p>Not thread-safe: owned by one sender at a time. {@link #close} may be called from any
  * thread to abort a request in progress.
@@ -77,24 +80,46 @@ final class PeerConnection implements AutoCloseable {
         if (closed) {
             throw new IOException("raft connection to " + target + " is closed");
         }
-        long now = System.nanoTime();
-        if (socket != null && now - lastUsedNanos > MAX_IDLE_NANOS) {
+        if (socket != null && System.nanoTime() - lastUsedNanos > MAX_IDLE_NANOS) {
             disconnect();
         }
-        if (socket == null) {
+        byte[] request = request(body);
+        boolean reused = socket != null;
+        if (!reused) {
             connect();
         }
         try {
-            byte[] length = Integer.toString(body.length).getBytes(StandardCharsets.US_ASCII);
-            byte[] request = new byte[requestHead.length + length.length + 4 + body.length];
-            System.arraycopy(requestHead, 0, request, 0, requestHead.length);
-            System.arraycopy(length, 0, request, requestHead.length, length.length);
-            int at = requestHead.length + length.length;
-            request[at++] = '\r';
-            request[at++] = '\n';
-            request[at++] = '\r';
-            request[at++] = '\n';
-            System.arraycopy(body, 0, request, at, body.length);
+            return exchange(request);
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            if (!reused || closed) {
+                throw e;
+            }
+            // The server closed the kept-alive connection (it need not say so in its last
+            // answer): try once on a fresh one. Should the first copy have arrived after all,
+            // the peer gets the messages twice, which Raft tolerates.
+            connect();
+            return exchange(request);
+        }
+    }
+
+    private byte[] request(byte[] body) {
+        byte[] length = Integer.toString(body.length).getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[requestHead.length + length.length + 4 + body.length];
+        System.arraycopy(requestHead, 0, request, 0, requestHead.length);
+        System.arraycopy(length, 0, request, requestHead.length, length.length);
+        int at = requestHead.length + length.length;
+        request[at++] = '\r';
+        request[at++] = '\n';
+        request[at++] = '\r';
+        request[at++] = '\n';
+        System.arraycopy(body, 0, request, at, body.length);
+        return request;
+    }
+
+    private int exchange(byte[] request) throws IOException {
+        try {
             out.write(request);
             out.flush();
             int status = readResponse();
