@@ -8,6 +8,7 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -18,12 +19,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The client HTTP API of API.md §2–3 on Undertow. The I/O threads only route: every request
  * is dispatched to a virtual thread, which may wait on Raft futures and forward to the leader
- * without tying up an I/O thread.
+ * without tying up an I/O thread; except what never waits, which is answered on its I/O thread:
+ * an ordinary put on the leader ({@link NonBlockingPut}) and a {@code stale} read of one key.
  */
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final Logger access = LoggerFactory.getLogger("dev.skiff.access");
+    private static final String KV_PREFIX = "/v1/kv/";
+    private static final String STALE_QUERY = "consistency=stale";
 
     private final Undertow server;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -31,6 +35,7 @@ public final class ApiServer implements AutoCloseable {
     private final KvHandler kv;
     private final ClusterHandler cluster;
     private final OpsHandler ops;
+    private final NonBlockingPut nonBlockingPut;
     private final String boundAddress;
 
     /**
@@ -64,6 +69,7 @@ public final class ApiServer implements AutoCloseable {
         this.kv = new KvHandler(ctx);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx);
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
         this.server = Undertow.builder()
                 .addHttpListener(port, bindHost)
                 .setIoThreads(2)
@@ -87,7 +93,40 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void dispatch(HttpServerExchange exchange) {
+        if (nonBlockingPut.tryStart(exchange)) {
+            return;
+        }
+        if (isStaleKeyRead(exchange)) {
+            // A local read that never waits: answered here, on the I/O thread, which saves two
+            // thread hand-offs and the read-listener spin NonBlockingPut describes.
+            handle(exchange);
+            return;
+        }
         exchange.dispatch(workers, () -> handle(exchange));
+    }
+
+    /** {@code GET /v1/kv/{key}?consistency=stale}, exactly (anything else takes the worker path). */
+    private static boolean isStaleKeyRead(HttpServerExchange exchange) {
+        String path = exchange.getRequestPath();
+        return path.length() > KV_PREFIX.length() && path.startsWith(KV_PREFIX)
+                && Methods.GET.equals(exchange.getRequestMethod()) && STALE_QUERY.equals(exchange.getQueryString());
+    }
+
+    /** The worker path's end of a {@link NonBlockingPut} that leadership moved under. */
+    private void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body, long started) {
+        try {
+            kv.writeFailed(exchange, e, body);
+        } catch (ApiException failed) {
+            fail(exchange, failed);
+        } catch (RuntimeException failed) {
+            log.error("request failed method=PUT path={}", exchange.getRequestPath(), failed);
+            fail(exchange, new ApiException(500, "internal", "internal error: " + failed));
+        } finally {
+            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+                exchange.endExchange();
+            }
+            ctx.metrics().request("kv", "PUT", exchange.getStatusCode(), System.nanoTime() - started);
+        }
     }
 
     private void handle(HttpServerExchange exchange) {

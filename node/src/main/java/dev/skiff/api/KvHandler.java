@@ -103,26 +103,57 @@ final class KvHandler {
         try {
             applied = ctx.await(ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout()), true);
         } catch (ApiException e) {
-            if (e.status == 503 && ctx.raft().state() != RaftState.LEADER && ctx.raft().leader().isPresent()
-                    && !Forwarder.wasForwarded(exchange)) {
-                // Leadership moved before the entry was appended: nothing was applied, so the
-                // new leader can take it.
-                ctx.forwarder().forward(exchange, ctx.raft().leader().get(),
-                        body == null ? null : () -> new ByteArrayInputStream(body), true);
-                return;
-            }
-            throw e;
+            writeFailed(exchange, e, body);
+            return;
         }
         ctx.metrics().apply(System.nanoTime() - started);
+        respondWritten(exchange, applied);
+    }
+
+    /**
+     * A write the cluster did not apply: forwards it if leadership moved before the entry was
+     * appended (nothing was applied, so the new leader can take it), else throws {@code e}.
+     * Blocks while forwarding: call on a worker thread.
+     */
+    void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body) {
+        if (wouldForward(exchange, e)) {
+            ctx.forwarder().forward(exchange, ctx.raft().leader().get(),
+                    body == null ? null : () -> new ByteArrayInputStream(body), true);
+            return;
+        }
+        throw e;
+    }
+
+    /** True if {@link #writeFailed} would forward rather than throw. */
+    boolean wouldForward(HttpServerExchange exchange, ApiException e) {
+        return e.status == 503 && ctx.raft().state() != RaftState.LEADER && ctx.raft().leader().isPresent()
+                && !Forwarder.wasForwarded(exchange);
+    }
+
+    /** Answers an applied write; throws ApiException for a failed compare-and-set or a rejection. Never blocks. */
+    void respondWritten(HttpServerExchange exchange, ApplyResult applied) {
         leaderHeader(exchange);
         switch ((KvResult) applied.response()) {
-            case KvResult.Written w -> Responses.json(exchange, 200, Map.of("index", w.index()));
+            case KvResult.Written w -> Responses.index(exchange, w.index());
             case KvResult.Deleted d -> Responses.json(exchange, 200, Map.of("index", d.index(), "deleted", d.existed()));
             case KvResult.CasFailed f -> throw new ApiException(412, "cas_mismatch",
                     "compare-and-set failed: the key's modifyIndex is " + f.currentModifyIndex(),
                     Map.of("modifyIndex", f.currentModifyIndex()));
             case KvResult.Rejected r -> throw new ApiException(500, "internal", "the state machine rejected the command: " + r.reason());
         }
+    }
+
+    /**
+     * The command of a {@code PUT /v1/kv/{rawKey}} with {@code value}, if the request is valid
+     * in every part but its body's size (which the caller checks); throws ApiException otherwise.
+     */
+    KvCommand.Put putCommand(HttpServerExchange exchange, String rawKey, byte[] value) {
+        String key = RequestParts.decodePath(rawKey);
+        if (key.isEmpty()) {
+            throw ApiException.badRequest("the key must not be empty: PUT /v1/kv/{key} with a key of 1..1024 bytes");
+        }
+        requireValidKey(key);
+        return new KvCommand.Put(key, value, cas(RequestParts.ofQuery(exchange.getQueryString()).allowOnly(Set.of("cas"))));
     }
 
     private byte[] readBody(HttpServerExchange exchange) {
@@ -142,7 +173,7 @@ final class KvHandler {
         }
     }
 
-    private ApiException tooLarge(long declared) {
+    ApiException tooLarge(long declared) {
         return new ApiException(413, "value_too_large", "the value is "
                 + (declared >= 0 ? declared + " bytes, " : "") + "over the limit of " + ctx.maxValueBytes() + " bytes (--max-value-bytes)");
     }

@@ -13,6 +13,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * proposals that arrived meanwhile go into one Ready and one fsync), catches up the logical
  * clock with System.nanoTime (so a paused process does not believe in a stale lease), then
  * carries out Readies in the order Ready documents: persist, send, hand to the FSM thread.
+ * A leader's Readies are the exception (thesis §10.2.1): it sends first and hands the entries
+ * to the log writer thread (LogWriter), so the loop keeps proposing, replicating and committing
+ * while the disk works; proposals that arrive meanwhile go into the next write. The core counts
+ * the leader's own log toward a quorum only when the loop collects the finished write and calls
+ * advance. Every other Ready that persists something (hard state, a follower's entries, a
+ * reset) is persisted on the loop after the writer has finished what it was given, so the store
+ * sees one writer, in order; a Ready with nothing to persist (a commit, heartbeats) never waits.
  * The FSM thread applies committed entries, restores and captures snapshots; snapshot data is
  * written by a third, virtual thread, so neither the loop nor applies wait for snapshot I/O.
  * A timer thread only posts ticks-due and timeouts back to the loop.
@@ -51,11 +61,13 @@ import org.slf4j.LoggerFactory;
  * or by request id (reads). The FSM thread completes index-keyed futures as it applies; the
  * loop fails them when leadership is lost (outcome unknown) or on shutdown.
  *
- * Storage failures. If persisting a Ready fails (disk full, I/O error), nothing of that Ready
- * is sent and the core is not advanced: the unpersisted entries stay in the core's memory and
- * are persisted again by the next Ready. Meanwhile new applies fail fast with
- * StorageFailureException (nothing appended) and the loop retries with backoff; a leader that
- * cannot write sends nothing, so the cluster elects another. Other errors are fatal.
+ * Storage failures. If persisting a Ready fails (disk full, I/O error), nothing more of that
+ * Ready is sent and the core is not advanced: the unpersisted entries stay in the core's memory
+ * and the loop writes them again. A leader write that fails on the log writer, and the writes
+ * queued after it, are written again by the loop, in order, before anything else. Meanwhile new
+ * applies fail fast with StorageFailureException (nothing appended) and the loop retries with
+ * backoff; a leader that cannot write appends nothing new, so entries it sent before the failure
+ * commit only if followers store them, and the cluster elects another. Other errors are fatal.
  */
 
 /**
@@ -68,6 +80,8 @@ final class RaftNode implements Raft, MessageHandler {
     /** Most queued items the loop takes before carrying out a Ready: bounds the latency of one batch. */
     private static final int MAX_DRAIN = 4096;
     private static final long STORAGE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Wakes the loop so that it collects what the log writer finished. */
+    private static final Runnable NOTHING = () -> { };
 
     private record Pending(CompletableFuture<Object> future, long term, LogType type) {
     }
@@ -80,6 +94,7 @@ final class RaftNode implements Raft, MessageHandler {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Thread loopThread;
     private final ExecutorService fsmThread;
+    private final LogWriter logWriter;
     private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timer;
     private final ExecutorService notifier;
@@ -97,6 +112,8 @@ final class RaftNode implements Raft, MessageHandler {
     private boolean restoreInProgress;
     private boolean storageFailed;
     private Ready failedReady;
+    /** Leader writes that failed on the log writer (and those after them), to write again in order. */
+    private final ArrayDeque<Ready> retryWrites = new ArrayDeque<>();
     private volatile IOException lastStorageError;
     private long storageRetryAt;
     private SoftState lastSoft;
@@ -129,8 +146,12 @@ final class RaftNode implements Raft, MessageHandler {
         this.core = core;
         this.tickNanos = config.tickInterval().toNanos();
         String id = config.localId();
+        this.logWriter = new LogWriter(storage, "raft-log-writer-" + id, () -> postQuietly(NOTHING));
         this.fsmThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-fsm-" + id).daemon().factory());
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timer = timerPool;
         this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-notify-" + id).daemon().factory());
         if (startSnapshot != null) {
             appliedIndex = startSnapshot.index();
@@ -228,45 +249,47 @@ final class RaftNode implements Raft, MessageHandler {
     }
 
     private void processReadies() {
+        collectWrites();
         if (storageFailed && System.nanoTime() < storageRetryAt) {
+            return;
+        }
+        if (!retryWrites.isEmpty() && !retryFailedWrites()) {
             return;
         }
         while (failedReady != null || core.hasReady()) {
             // A Ready whose persistence failed is retried as it is: core.ready() has already
             // handed out its hard state and committed entries, and will not produce them again.
             Ready ready = failedReady != null ? failedReady : core.ready();
-            // Thesis §10.2.1: a leader may write its log in parallel with replicating it; it
-            // counts itself toward a quorum only once its own write is done (the core does so
-            // on advance). Anything else (votes, a changed term) is sent only after persisting.
+            // Thesis §10.2.1: a leader writes its log in parallel with replicating it, on the
+            // log writer's thread; it counts itself toward a quorum only once its own write is
+            // done (core.advance, called when the write completes). Anything else (votes, a
+            // changed term, a follower's answers) is sent only after persisting, on this thread.
             boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
+            boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
             if (sendFirst) {
                 for (Outbound out : ready.messages()) {
                     send(out);
                 }
             }
-            try {
-                storage.persist(ready);
-                failedReady = null;
-                if (storageFailed) {
-                    storageFailed = false;
-                    log.info("storage recovered, writes resume id={}", config.localId());
-                    notifyObservers(new Observation.StorageHealth("log", Optional.empty()));
+            if (writeAsync) {
+                logWriter.submit(ready);
+            } else if (ready.hardState() != null || ready.resetLogTo() > 0 || !ready.entries().isEmpty()) {
+                // The log store takes writes from one thread at a time, in order: the writer's
+                // first. If one of them failed, it is retried before this Ready.
+                awaitWriter();
+                if (!retryWrites.isEmpty()) {
+                    failedReady = ready;
+                    return;
                 }
-            } catch (StableStoreFencedException e) {
-                throw new IllegalStateException("stable store fenced this server: " + e.getMessage(), e);
-            } catch (CorruptLogException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            } catch (IOException e) {
-                if (!storageFailed) {
-                    log.error("storage write failed; refusing writes until it recovers id={} cause={}",
-                            config.localId(), e.toString());
-                    notifyObservers(new Observation.StorageHealth("log", Optional.of(e.toString())));
+                try {
+                    storage.persist(ready);
+                    failedReady = null;
+                    storageRecovered();
+                } catch (IOException e) {
+                    storageWriteFailed(e);
+                    failedReady = ready;
+                    return;
                 }
-                storageFailed = true;
-                storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
-                lastStorageError = e;
-                failedReady = ready;
-                return;
             }
             if (!sendFirst) {
                 for (Outbound out : ready.messages()) {
@@ -278,10 +301,16 @@ final class RaftNode implements Raft, MessageHandler {
                 List<LogEntry> committed = ready.committed();
                 fsmThread.execute(() -> applyOnFsmThread(restore, committed));
             }
-            try {
-                storage.compact(ready);
-            } catch (IOException e) {
-                log.warn("log compaction failed (will retry at the next snapshot) id={} cause={}", config.localId(), e.toString());
+            if (ready.compactBefore() > 0) {
+                if (logWriter.idle()) {
+                    try {
+                        storage.compact(ready);
+                    } catch (IOException e) {
+                        log.warn("log compaction failed (will retry at the next snapshot) id={} cause={}", config.localId(), e.toString());
+                    }
+                } else {
+                    logWriter.submitCompaction(ready);
+                }
             }
             for (ReadState rs : ready.readStates()) {
                 confirmRead(rs);
@@ -294,7 +323,89 @@ final class RaftNode implements Raft, MessageHandler {
                         "the target did not take over leadership within an election timeout"));
                 pendingTransfer = null;
             }
-            core.advance(ready);
+            if (!writeAsync) {
+                core.advance(ready);
+            }
+        }
+    }
+
+    /**
+     * Takes the log writer's finished writes, in order: a durable one advances the core; a
+     * failed one, and every one after it, waits in {@code retryWrites} for this thread to
+     * write it again.
+     */
+    private void collectWrites() {
+        LogWriter.Completed done;
+        while ((done = logWriter.takeCompleted()) != null) {
+            Exception failure = done.failure();
+            if (failure == null && !done.skipped() && retryWrites.isEmpty()) {
+                core.advance(done.ready());
+                continue;
+            }
+            if (failure instanceof IOException io) {
+                storageWriteFailed(io);
+            } else if (failure != null) {
+                throw new IllegalStateException("log writer failed: " + failure, failure);
+            }
+            retryWrites.add(done.ready());
+        }
+    }
+
+    /** Writes again, on this thread, what the log writer could not; false if the store still fails. */
+    private boolean retryFailedWrites() {
+        awaitWriter();
+        while (!retryWrites.isEmpty()) {
+            Ready r = retryWrites.peekFirst();
+            try {
+                storage.persist(r);
+            } catch (IOException e) {
+                storageWriteFailed(e);
+                return false;
+            }
+            retryWrites.pollFirst();
+            core.advance(r);
+        }
+        logWriter.resume();
+        storageRecovered();
+        return true;
+    }
+
+    /** Waits until the log writer has nothing queued, then collects its outcomes. */
+    private void awaitWriter() {
+        if (!logWriter.idle()) {
+            try {
+                logWriter.awaitIdle();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the log writer", e);
+            }
+        }
+        collectWrites();
+    }
+
+    /** A log or stable store write failed: refuse writes and retry with backoff, or stop if it cannot recover. */
+    private void storageWriteFailed(IOException e) {
+        if (e instanceof StableStoreFencedException) {
+            throw new IllegalStateException("stable store fenced this server: " + e.getMessage(), e);
+        }
+        if (e instanceof CorruptLogException) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        if (!storageFailed) {
+            log.error("storage write failed; refusing writes until it recovers id={} cause={}",
+                    config.localId(), e.toString());
+            notifyObservers(new Observation.StorageHealth("log", Optional.of(e.toString())));
+        }
+        storageFailed = true;
+        storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
+        lastStorageError = e;
+    }
+
+    private void storageRecovered() {
+        if (storageFailed) {
+            storageFailed = false;
+            log.info("storage recovered, writes resume id={}", config.localId());
+            notifyObservers(new Observation.StorageHealth("log", Optional.empty()));
         }
     }
 
@@ -657,7 +768,7 @@ final class RaftNode implements Raft, MessageHandler {
             }
             long index = core.propose(type, data);
             pendingByIndex.put(index, new Pending(f, core.term(), type));
-            scheduleTimeout(f, timeout, "apply at index " + index, true);
+            scheduleTimeout(f, timeout, "apply at index ", index);
         });
     }
 
@@ -676,14 +787,21 @@ final class RaftNode implements Raft, MessageHandler {
         }
     }
 
-    private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, boolean unknownOutcome) {
+    /**
+     * Fails {@code future} with an outcome-unknown timeout unless it completes in time. The
+     * timer task is cancelled (and, by the timer's policy, removed) when the future completes:
+     * otherwise every write would leave a task in the timer's queue for the whole timeout,
+     * hundreds of thousands under load, each holding its future until then.
+     */
+    private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, long index) {
         if (timeout == null || timeout.isZero() || timeout.isNegative() || future.isDone()) {
             return;
         }
-        timer.schedule(() -> {
-            future.completeExceptionally(new RaftTimeoutException(what + " timed out after " + timeout.toMillis() + " ms",
-                    unknownOutcome));
+        ScheduledFuture<?> task = timer.schedule(() -> {
+            future.completeExceptionally(new RaftTimeoutException(what + index + " timed out after " + timeout.toMillis() + " ms",
+                    true));
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        future.whenComplete((result, error) -> task.cancel(false));
     }
 
     @Override
@@ -761,7 +879,7 @@ final class RaftNode implements Raft, MessageHandler {
             log.info("membership change proposed id={} change={} {} index={}", config.localId(), change.kind(), change.id(), index);
             pendingByIndex.put(index, new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, core.term(),
                     LogType.CONFIGURATION));
-            scheduleTimeout(future, timeout, "membership change at index " + index, true);
+            scheduleTimeout(future, timeout, "membership change at index ", index);
         });
         return future;
     }
@@ -917,6 +1035,7 @@ final class RaftNode implements Raft, MessageHandler {
         }
         return terminated.thenRun(() -> {
             transport.close();
+            logWriter.close();
             fsmThread.shutdown();
             timer.shutdownNow();
             snapshotWriter.shutdown();

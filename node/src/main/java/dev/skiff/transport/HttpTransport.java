@@ -10,14 +10,11 @@ import io.undertow.UndertowOptions;
 import org.xnio.Options;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Sending.</b> {@link #send} hands the message to the target's {@link PeerChannel}
  * (created on first use): bounded per-peer lanes, so heartbeats and votes never queue behind
- * large appends; several requests in flight per peer over keep-alive connections (the JDK's
- * asynchronous {@link HttpClient}); drop-and-count when a queue is full or the peer is down;
- * reconnection with exponential backoff and jitter. {@link #sendSnapshot} streams on a thread
+ * large appends; several requests in flight per peer, each on a sender thread with a keep-alive
+ * connection of its own ({@link PeerConnection}); drop-and-count when a queue is full or the
+ * peer is down; reconnection with exponential backoff and jitter. {@link #sendSnapshot} streams on a thread
  * of its own ({@link SnapshotSender}).
  *
  * <p><b>Receiving.</b> Undertow I/O threads read message bodies without blocking, decode them
@@ -61,8 +58,6 @@ public final class HttpTransport implements Transport {
     private final Set<String> badAddresses = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ExecutorService clientExecutor;
-    private final HttpClient client;
     private final SnapshotSender snapshots;
     private volatile Undertow server;
     private volatile RaftRpcHandler rpcHandler;
@@ -77,16 +72,6 @@ public final class HttpTransport implements Transport {
         this.config = config.validate();
         this.bind = HostPort.parse(config.bindAddress(), "bindAddress");
         this.localAddress = config.advertiseAddress().orElse(config.bindAddress());
-        // Virtual threads run the client's completions: they only update counters and start
-        // the next request, and never hold a platform thread while idle.
-        this.clientExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-raft-client-", 0).factory());
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
-                .executor(clientExecutor)
-                .build();
         this.snapshots = new SnapshotSender(config);
     }
 
@@ -119,8 +104,8 @@ public final class HttpTransport implements Transport {
                 .setWorkerOption(Options.WORKER_NAME, "skiff-raft-" + bind.port())
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, false)
                 .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
-                // Longer than the JDK client's idle keep-alive (30 s), so the client, not the
-                // server, closes an idle connection, and never posts on one being closed.
+                // Longer than a sender's idle keep-alive (PeerConnection, 30 s), so the client, not
+                // the server, closes an idle connection, and never posts on one being closed.
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_CONNECTION_TIMEOUT_MILLIS)
                 // A peer that opens a request and stalls in its headers loses the connection.
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, REQUEST_PARSE_TIMEOUT_MILLIS)
@@ -205,8 +190,6 @@ public final class HttpTransport implements Transport {
             undertow.stop();
         }
         snapshots.close();
-        client.shutdownNow();
-        clientExecutor.shutdownNow();
         log.info("raft transport on {} closed", localAddress);
     }
 
@@ -224,7 +207,7 @@ public final class HttpTransport implements Transport {
             }
             return null;
         }
-        return peers.computeIfAbsent(targetAddress, a -> new PeerChannel(a, target, client, clientExecutor, config, counters));
+        return peers.computeIfAbsent(targetAddress, a -> new PeerChannel(a, target, config, counters));
     }
 
     private static void closeQuietly(OpenSnapshot snapshot) {

@@ -2,17 +2,16 @@ package dev.skiff.transport;
 
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.RaftMessage;
+import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +22,22 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lanes.</b> AppendEntries that carry entries go on the <em>entries</em> lane; everything
  * else (heartbeats, votes, responses, TimeoutNow) on the <em>control</em> lane. Each lane has
  * its own queue and its own in-flight limit, and each in-flight request holds a connection of
- * its own from the HTTP client's keep-alive pool, so a heartbeat never waits behind a large
- * append or a slow peer's disk. Within a lane messages leave in order; with several in flight
- * they may arrive reordered, which Raft tolerates.
+ * its own, so a heartbeat never waits behind a large append or a slow peer's disk. Within a
+ * lane messages leave in order; with several in flight they may arrive reordered, which Raft
+ * tolerates.
+ *
+ * <p><b>Senders.</b> A request runs on a {@link Sender}: a platform thread with one
+ * keep-alive {@link PeerConnection}, which writes the request and blocks reading the answer
+ * (the peer answers as soon as it has queued the messages). A lane starts senders lazily, up to
+ * its in-flight limit, and keeps them: an idle sender waits for its next batch, so handing a
+ * batch over costs one wake-up, and the kernel wakes the sender directly when the answer
+ * arrives.
  *
  * <p><b>Batching.</b> A request carries every message waiting in its lane when it starts (up
  * to {@link #MAX_BATCH_MESSAGES} messages and {@link #MAX_BATCH_BYTES} of payload), so under load
- * one HTTP round trip carries many heartbeats, answers or appends instead of one each.
+ * one HTTP round trip carries many heartbeats, answers or appends instead of one each. The
+ * batch is taken on the thread that queues or finishes, so which messages travel together does
+ * not depend on thread scheduling.
  *
  * <p><b>Bounds.</b> A full queue drops the new message and counts it. Queues only hold what
  * the in-flight limit holds back, so they stay short while the peer keeps up.
@@ -44,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * attempt per backoff and never a spin. Each transition is logged once at INFO; an HTTP error
  * status (say 401 from a wrong secret) is logged at WARN once per change of status.
  *
- * <p>Thread-safe: one lock per peer guards the queues and health; HTTP work runs outside it.
+ * <p>Thread-safe: one lock per peer guards the queues, the senders' hand-over and health;
+ * network work runs outside it.
  */
 final class PeerChannel {
 
@@ -55,9 +64,7 @@ final class PeerChannel {
     static final long MAX_BATCH_BYTES = 4L << 20;
 
     private final String address;
-    private final URI batchUri;
-    private final HttpClient client;
-    private final Executor executor;
+    private final HostPort target;
     private final HttpTransportConfig config;
     private final Counters counters;
     private final Lane control;
@@ -78,16 +85,13 @@ final class PeerChannel {
         }
     }
 
-    PeerChannel(String address, HostPort target, HttpClient client, Executor executor, HttpTransportConfig config,
-                Counters counters) {
+    PeerChannel(String address, HostPort target, HttpTransportConfig config, Counters counters) {
         this.address = address;
-        this.batchUri = URI.create("http://" + target + RaftRpcHandler.BATCH_PATH);
-        this.client = client;
-        this.executor = executor;
+        this.target = target;
         this.config = config;
         this.counters = counters;
-        this.control = new Lane(config.maxInflightControl());
-        this.entries = new Lane(config.maxInflightEntries());
+        this.control = new Lane("control", config.maxInflightControl());
+        this.entries = new Lane("entries", config.maxInflightEntries());
     }
 
     /** Queues {@code message}, or drops and counts it; never blocks, never throws. */
@@ -99,51 +103,66 @@ final class PeerChannel {
                 return;
             }
             lane.queue.add(message);
+            pump(lane);
         }
-        pump(lane);
     }
 
-    /** Drops everything queued; later sends are dropped. In-flight requests finish or fail alone. */
+    /** Drops everything queued; later sends are dropped. Requests in progress are aborted. */
     void close() {
+        List<Sender> senders = new ArrayList<>();
         synchronized (this) {
             closed = true;
             dropQueued();
+            senders.addAll(control.senders);
+            senders.addAll(entries.senders);
+        }
+        for (Sender s : senders) {
+            s.connection.close();
+            LockSupport.unpark(s.thread);
         }
     }
 
+    // Guarded by this.
     private boolean inBackoff() {
         return !reachable && (probeInFlight || System.nanoTime() - retryAtNanos < 0);
     }
 
-    /** Starts as many queued requests as the lane's in-flight limit (or a lone probe) allows. */
+    /** Hands queued messages to senders as far as the lane's in-flight limit (or a lone probe) allows. */
+    // Guarded by this.
     private void pump(Lane lane) {
-        while (true) {
-            java.util.List<RaftMessage> batch;
+        while (!closed && !lane.queue.isEmpty() && lane.inflight < lane.maxInflight) {
             boolean probe = false;
-            synchronized (this) {
-                if (closed || lane.queue.isEmpty() || lane.inflight >= lane.maxInflight) {
+            if (!reachable) {
+                if (inBackoff()) {
                     return;
                 }
-                if (!reachable) {
-                    if (inBackoff()) {
-                        return;
-                    }
-                    probe = true;
-                    probeInFlight = true;
-                }
-                batch = new java.util.ArrayList<>(Math.min(lane.queue.size(), MAX_BATCH_MESSAGES));
-                long bytes = 0;
-                while (!lane.queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES
-                        && (batch.isEmpty() || bytes + payloadBytes(lane.queue.peek()) <= MAX_BATCH_BYTES)) {
-                    RaftMessage next = lane.queue.poll();
-                    bytes += payloadBytes(next);
-                    batch.add(next);
-                }
-                lane.inflight++;
+                probe = true;
+                probeInFlight = true;
             }
-            post(lane, batch, probe);
+            List<RaftMessage> batch = new ArrayList<>(Math.min(lane.queue.size(), MAX_BATCH_MESSAGES));
+            long bytes = 0;
+            while (!lane.queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES
+                    && (batch.isEmpty() || bytes + payloadBytes(lane.queue.peek()) <= MAX_BATCH_BYTES)) {
+                RaftMessage next = lane.queue.poll();
+                bytes += payloadBytes(next);
+                batch.add(next);
+            }
+            lane.inflight++;
+            Sender sender = lane.idle.pollLast();
+            if (sender == null) {
+                sender = new Sender(lane);
+                lane.senders.add(sender);
+                sender.batch = batch;
+                sender.probe = probe;
+                sender.thread.start();
+            } else {
+                sender.batch = batch;
+                sender.probe = probe;
+                LockSupport.unpark(sender.thread);
+            }
         }
     }
+
 
     private static long payloadBytes(RaftMessage m) {
         if (m instanceof AppendEntries a) {
@@ -156,38 +175,62 @@ final class PeerChannel {
         return 64;
     }
 
-    private void post(Lane lane, java.util.List<RaftMessage> batch, boolean probe) {
+    /** One sender's life: wait for a batch, post it, report, repeat until the channel closes. */
+    private void runSender(Sender sender) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(batchUri)
-                    .timeout(config.requestTimeout())
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(MessageCodec.encodeBatch(batch)));
-            config.secret().ifPresent(s -> request.header(ClusterSecret.HEADER, s.headerValue()));
-            client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
-                    .whenCompleteAsync((response, error) -> finished(lane, probe, batch.size(), response, error), executor);
-        } catch (RuntimeException e) {
-            // An encode failure or a client already shut down: these messages are lost, not the peer.
-            finished(lane, probe, batch.size(), null, e);
+            while (true) {
+                List<RaftMessage> batch;
+                boolean probe;
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    batch = sender.batch;
+                    probe = sender.probe;
+                    sender.batch = null;
+                }
+                if (batch == null) {
+                    LockSupport.park(this);
+                } else {
+                    post(sender, batch, probe);
+                }
+            }
+        } finally {
+            sender.connection.close();
         }
     }
 
-    private void finished(Lane lane, boolean probe, int messages, HttpResponse<Void> response, Throwable error) {
-        boolean delivered = error == null && response.statusCode() / 100 == 2;
+    private void post(Sender sender, List<RaftMessage> batch, boolean probe) {
+        int status = 0;
+        Throwable error = null;
+        try {
+            status = sender.connection.post(MessageCodec.encodeBatch(batch));
+        } catch (IOException | RuntimeException e) {
+            // A RuntimeException is an encode failure: these messages are lost, not the peer.
+            error = e;
+        }
+        finished(sender, probe, batch.size(), status, error);
+    }
+
+    private void finished(Sender sender, boolean probe, int messages, int status, Throwable error) {
+        boolean delivered = error == null && status / 100 == 2;
         (delivered ? counters.delivered() : counters.failed()).addAndGet(messages);
         synchronized (this) {
+            Lane lane = sender.lane;
             lane.inflight--;
+            lane.idle.addLast(sender);
             if (probe) {
                 probeInFlight = false;
             }
             if (error == null) {
                 becameReachable();
-                noteStatus(response.statusCode());
+                noteStatus(status);
             } else if (probe || (reachable && meansPeerDown(error))) {
                 becameUnreachable(error);
             }
+            pump(control);
+            pump(entries);
         }
-        pump(control);
-        pump(entries);
     }
 
     // Guarded by this.
@@ -251,31 +294,52 @@ final class PeerChannel {
 
     /**
      * True for failures that say the peer is down or hung (refused, unresolvable, timed out).
-     * Not for a reset or closed connection: that also happens to one stale pooled connection of
-     * a healthy peer, and the next request, on a fresh connection, tells the truth.
+     * Not for a reset or closed connection: that also happens to one stale kept-alive connection
+     * of a healthy peer, and the next request, on a fresh connection, tells the truth.
      */
     private static boolean meansPeerDown(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause instanceof ConnectException || cause instanceof HttpTimeoutException
-                || cause instanceof UnresolvedAddressException;
+        return error instanceof ConnectException || error instanceof SocketTimeoutException
+                || error instanceof UnknownHostException || error instanceof NoRouteToHostException;
     }
 
-    private static String describe(Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    private static String describe(Throwable e) {
         if (e.getMessage() != null) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
         return e.getClass().getSimpleName() + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
     }
 
-    /** One queue with its in-flight count; guarded by the owning PeerChannel's lock. */
+    /** One queue with its in-flight count and senders; guarded by the owning PeerChannel's lock. */
     private static final class Lane {
+        final String name;
         final ArrayDeque<RaftMessage> queue = new ArrayDeque<>();
         final int maxInflight;
+        /** Senders waiting for a batch, most recently used last (their connections are the warmest). */
+        final ArrayDeque<Sender> idle = new ArrayDeque<>();
+        final List<Sender> senders = new ArrayList<>();
         int inflight;
 
-        Lane(int maxInflight) {
+        Lane(String name, int maxInflight) {
+            this.name = name;
             this.maxInflight = maxInflight;
+        }
+    }
+
+    /** A thread with its connection; {@code batch} is handed over under the channel's lock, then the thread unparked. */
+    private final class Sender {
+        final Lane lane;
+        final PeerConnection connection;
+        final Thread thread;
+        // Guarded by PeerChannel.this.
+        List<RaftMessage> batch;
+        boolean probe;
+
+        Sender(Lane lane) {
+            this.lane = lane;
+            this.connection = new PeerConnection(target, RaftRpcHandler.BATCH_PATH, config.secret(),
+                    (int) config.connectTimeout().toMillis(), (int) config.requestTimeout().toMillis());
+            this.thread = Thread.ofPlatform().daemon().name("skiff-raft-send-" + address + "-" + lane.name + "-"
+                    + lane.senders.size()).unstarted(() -> runSender(this));
         }
     }
 }

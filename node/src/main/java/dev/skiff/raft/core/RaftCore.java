@@ -637,7 +637,7 @@ public final class RaftCore {
 
     /** True if {@link #ready()} has something to do. */
     public boolean hasReady() {
-        return hardStateDirty || resetLogTo > 0 || log.lastIndex() > persistedIndex() || !outbox.isEmpty()
+        return hardStateDirty || resetLogTo > 0 || log.lastIndex() > log.inProgressLastIndex() || !outbox.isEmpty()
                 || commitIndex > applyCursor || restorePending != null || compactBefore > 0 || !readStates.isEmpty()
                 || transferAborted || !softState().equals(reportedSoftState)
                 || (role == Role.LEADER && (readRoundNeeded || replicationNeeded || commitChanged));
@@ -667,7 +667,7 @@ public final class RaftCore {
         Ready ready = new Ready(
                 hardStateDirty ? new HardState(term, votedFor) : null,
                 resetLogTo,
-                log.unstableEntries(),
+                log.takeEntriesToPersist(),
                 List.copyOf(outbox),
                 restorePending,
                 committed,
@@ -686,7 +686,13 @@ public final class RaftCore {
         return ready;
     }
 
-    /** The driver has carried out {@code ready}: its entries are durable. */
+    /**
+     * The driver has carried out {@code ready}: its entries are durable. A driver that writes
+     * entries on another thread (a leader, thesis §10.2.1) calls this when the write has
+     * completed, possibly after later Readies were handed out; the entries of successive
+     * Readies must reach the disk in the order the Readies were handed out. Until then the
+     * leader does not count itself toward their quorum.
+     */
     public void advance(Ready ready) {
         if (!ready.entries().isEmpty()) {
             LogEntry last = ready.entries().get(ready.entries().size() - 1);

@@ -34,6 +34,12 @@ final class RaftLog {
     private long stableLast;
     private final ArrayList<LogEntry> unstable = new ArrayList<>();
     private long unstableOffset;
+    /**
+     * Last index handed to the driver to persist (≥ {@code stableLast}): entries up to it are
+     * being written, possibly on another thread, and are not handed out again; they stay
+     * unstable (read from memory, not counted as durable) until {@link #stableTo}.
+     */
+    private long inProgressLast;
 
     RaftLog(LogStore storage, long snapshotIndex, long snapshotTerm) {
         this.storage = storage;
@@ -48,6 +54,7 @@ final class RaftLog {
             throw new UncheckedIOException(e);
         }
         this.unstableOffset = stableLast + 1;
+        this.inProgressLast = stableLast;
     }
 
     long snapshotIndex() {
@@ -182,6 +189,9 @@ final class RaftLog {
             unstableOffset = index + 1;
             stableLast = index;
         }
+        // Replaced entries are handed out again; the driver writes them after the ones in
+        // progress, truncating those first.
+        inProgressLast = Math.min(inProgressLast, index);
     }
 
     /** The last index that is durable (before the unstable tail). */
@@ -189,9 +199,23 @@ final class RaftLog {
         return unstable.isEmpty() ? lastIndex() : unstableOffset - 1;
     }
 
-    /** The entries to persist (all unstable ones), oldest first. */
-    List<LogEntry> unstableEntries() {
-        return List.copyOf(unstable);
+    /** The last index handed to the driver to persist, durable or not yet. */
+    long inProgressLastIndex() {
+        return inProgressLast;
+    }
+
+    /**
+     * The entries to persist that were not handed out before, oldest first; from now on they
+     * count as in progress.
+     */
+    List<LogEntry> takeEntriesToPersist() {
+        int from = (int) Math.max(0, inProgressLast + 1 - unstableOffset);
+        if (from >= unstable.size()) {
+            return List.of();
+        }
+        List<LogEntry> out = List.copyOf(unstable.subList(from, unstable.size()));
+        inProgressLast = lastIndex();
+        return out;
     }
 
     /** The driver persisted entries up to {@code index} with {@code term}. */
@@ -230,6 +254,7 @@ final class RaftLog {
         unstable.clear();
         unstableOffset = index + 1;
         stableLast = index;
+        inProgressLast = index;
         firstAvailable = index + 1;
         return true;
     }

@@ -29,13 +29,49 @@ class RaftLogTest {
         assertThat(log.lastIndex()).isEqualTo(4);
         assertThat(log.lastTerm()).isEqualTo(2);
         assertThat(log.stableLastIndex()).isEqualTo(2);
-        assertThat(log.unstableEntries()).extracting(LogEntry::index).containsExactly(3L, 4L);
+        List<LogEntry> toPersist = log.takeEntriesToPersist();
+        assertThat(toPersist).extracting(LogEntry::index).containsExactly(3L, 4L);
 
-        s.storeLogs(log.unstableEntries());
+        s.storeLogs(toPersist);
         log.stableTo(4, 2);
-        assertThat(log.unstableEntries()).isEmpty();
+        assertThat(log.takeEntriesToPersist()).isEmpty();
         assertThat(log.stableLastIndex()).isEqualTo(4);
         assertThat(log.term(4)).isEqualTo(2);
+    }
+
+    @Test
+    void entriesBeingWrittenAreHandedOutOnceAndStayUnstableUntilTheWriteCompletes() {
+        // A leader writes its log on another thread (thesis section 10.2.1): later Readies must
+        // carry only newer entries, and the ones in flight count as durable only when confirmed.
+        InMemoryLogStore s = store(1);
+        RaftLog log = new RaftLog(s, 0, 0);
+        log.append(List.of(command(2, 1), command(3, 1)));
+        assertThat(log.takeEntriesToPersist()).extracting(LogEntry::index).containsExactly(2L, 3L);
+        log.append(List.of(command(4, 1)));
+        assertThat(log.takeEntriesToPersist()).extracting(LogEntry::index).containsExactly(4L);
+        assertThat(log.takeEntriesToPersist()).isEmpty();
+        assertThat(log.inProgressLastIndex()).isEqualTo(4);
+        assertThat(log.stableLastIndex()).isEqualTo(1);
+        assertThat(log.entries(2, 4, Long.MAX_VALUE)).extracting(LogEntry::index).containsExactly(2L, 3L, 4L);
+
+        log.stableTo(3, 1);
+        assertThat(log.stableLastIndex()).isEqualTo(3);
+        assertThat(log.takeEntriesToPersist()).isEmpty();
+    }
+
+    @Test
+    void entriesReplacedWhileBeingWrittenAreHandedOutAgain() {
+        RaftLog log = new RaftLog(store(1), 0, 0);
+        log.append(List.of(command(2, 1), command(3, 1)));
+        log.takeEntriesToPersist();
+        log.truncateAfter(2);
+        log.append(List.of(command(3, 2)));
+        assertThat(log.inProgressLastIndex()).isEqualTo(2);
+        assertThat(log.takeEntriesToPersist()).extracting(LogEntry::term).containsExactly(2L);
+        log.stableTo(3, 1);
+        assertThat(log.stableLastIndex()).as("the write of the replaced entry does not count").isEqualTo(1);
+        log.stableTo(3, 2);
+        assertThat(log.stableLastIndex()).isEqualTo(3);
     }
 
     @Test
@@ -82,7 +118,7 @@ class RaftLogTest {
         assertThat(log.term(5)).isEqualTo(RaftLog.UNAVAILABLE);
         assertThat(log.entry(4)).get().extracting(LogEntry::term).isEqualTo(2L);
         assertThat(log.entries(2, 5, Long.MAX_VALUE)).extracting(LogEntry::term).containsExactly(1L, 1L, 2L);
-        assertThat(log.unstableEntries()).extracting(LogEntry::index).containsExactly(4L);
+        assertThat(log.takeEntriesToPersist()).extracting(LogEntry::index).containsExactly(4L);
     }
 
     @Test
@@ -93,9 +129,10 @@ class RaftLogTest {
         log.truncateAfter(1);
         log.append(List.of(command(2, 2)));
         log.stableTo(3, 1);
-        assertThat(log.unstableEntries()).extracting(LogEntry::index).containsExactly(2L);
+        assertThat(log.stableLastIndex()).isEqualTo(1);
         log.stableTo(2, 1);
-        assertThat(log.unstableEntries()).as("term differs: not the entry that was persisted").hasSize(1);
+        assertThat(log.stableLastIndex()).as("term differs: not the entry that was persisted").isEqualTo(1);
+        assertThat(log.takeEntriesToPersist()).extracting(LogEntry::index).containsExactly(2L);
     }
 
     @Test

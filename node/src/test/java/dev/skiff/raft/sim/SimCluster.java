@@ -65,6 +65,10 @@ final class SimCluster {
     final boolean verbose;
     final int snapshotThreshold;
     private final SplittableRandom random;
+    /** Disk timings and crashes in mid-write: a generator of their own, so they do not shift the rest of a seed. */
+    private final SplittableRandom diskRandom;
+    /** Per leader and term, the commit index whose durability was last checked. */
+    private final Map<String, Long> checkedCommit = new HashMap<>();
     private final RaftConfig config;
     private final PriorityQueue<Event> queue = new PriorityQueue<>(
             (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
@@ -99,6 +103,7 @@ final class SimCluster {
         this.seed = seed;
         this.verbose = verbose;
         this.random = new SplittableRandom(seed);
+        this.diskRandom = new SplittableRandom(~seed ^ 0xD15C);
         this.snapshotThreshold = 20 + random.nextInt(60);
         this.config = RaftConfig.defaults("sim")
                 .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(100))
@@ -224,6 +229,30 @@ final class SimCluster {
         for (int i = 0; i < copies; i++) {
             RaftMessage m = out.message();
             schedule(delay(), () -> deliver(target, m));
+        }
+    }
+
+    /**
+     * Schedules the completion of the job just queued on {@code n}'s disk: one at a time, in
+     * order, each taking mostly a fraction of a millisecond and sometimes much longer (a slow
+     * fsync), so that followers often acknowledge entries before the leader has them durably.
+     */
+    void scheduleDiskWrite(SimNode n) {
+        long took = diskRandom.nextInt(8) == 0 ? diskRandom.nextLong(2_000, 30_000) : diskRandom.nextLong(100, 2_000);
+        long done = Math.max(now, n.diskBusyUntil) + took;
+        n.diskBusyUntil = done;
+        int incarnation = n.incarnation;
+        schedule(done - now, () -> n.diskWriteDone(this, incarnation));
+        if (faultsOn && diskRandom.nextInt(50) == 0) {
+            // Crash in the middle of the write: random crashes rarely hit the short window in
+            // which a leader's entries are acknowledged by followers but not yet durable locally.
+            schedule(diskRandom.nextLong(done - now), () -> {
+                if (n.up && n.incarnation == incarnation) {
+                    trace("nemesis: crash " + n.id + " while its disk writes (" + n.disk.size() + " queued)");
+                    n.crash(diskRandom.nextInt(n.disk.size() + 1));
+                    schedule(random.nextLong(50_000, 2_000_000), () -> restart(n));
+                }
+            });
         }
     }
 
@@ -384,7 +413,7 @@ final class SimCluster {
                 SimNode victim = random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values());
                 if (victim.up) {
                     trace("nemesis: crash " + victim.id);
-                    victim.crash();
+                    victim.crash(diskRandom.nextInt(victim.disk.size() + 1));
                     schedule(random.nextLong(50_000, 2_000_000), () -> restart(victim));
                 }
             }
@@ -476,6 +505,44 @@ final class SimCluster {
         }
         if (n.core.commitIndex() > n.core.lastIndex()) {
             fail(n.id + " commit index " + n.core.commitIndex() + " beyond its last index " + n.core.lastIndex());
+        }
+        if (n.core.state() == RaftState.LEADER) {
+            checkCommittedIsDurable(n);
+        }
+    }
+
+    /**
+     * Durable before committed: when a leader's commit index moves, a majority of the voters
+     * hold that entry in their stores (or in a snapshot). Checked on the stores, not on what the
+     * cores believe, so a leader that counted its own entries before they were written (the
+     * log writer's thread, thesis §10.2.1) fails here at once, not only in the rare history in
+     * which a crash then loses a committed entry.
+     */
+    private void checkCommittedIsDurable(SimNode leader) {
+        long c = leader.core.commitIndex();
+        String leadership = leader.id + "@" + leader.core.term();
+        // A new leader starts from a commit index it learned, decided under an older configuration.
+        Long checked = checkedCommit.putIfAbsent(leadership, c);
+        if (checked == null || c <= checked || c <= leader.core.snapshotIndex()) {
+            return;
+        }
+        checkedCommit.put(leadership, c);
+        var entry = leader.core.entry(c);
+        if (entry.isEmpty()) {
+            return;
+        }
+        long term = entry.get().term();
+        List<Server> voters = leader.core.configuration().voters();
+        int durable = 0;
+        for (Server s : voters) {
+            SimNode v = nodes.get(s.id());
+            if (v.lastSnapshotIndex >= c || v.logs.getLog(c).map(e -> e.term() == term).orElse(false)) {
+                durable++;
+            }
+        }
+        if (durable * 2 <= voters.size()) {
+            fail("durability: " + leader.id + " committed " + entry.get() + " but only " + durable + " of " + voters.size()
+                    + " voters have it durably");
         }
     }
 

@@ -9,6 +9,7 @@ import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.RaftState;
 import dev.skiff.raft.RaftStorage;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
@@ -18,6 +19,7 @@ import dev.skiff.raft.core.ReadState;
 import dev.skiff.raft.core.Ready;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -26,6 +28,15 @@ import java.util.SplittableRandom;
  * One simulated server: a {@link RaftCore} driven exactly as {@code RaftNode} drives it
  * (persist through {@link RaftStorage}, then send, then apply), over in-memory stores that
  * survive a crash. Everything not persisted (the core, the FSM) is lost on a crash.
+ *
+ * <p>A leader's Readies are driven as {@code RaftNode} drives them with its log writer: the
+ * messages go out first and the entries join a simulated disk queue, written in order, each
+ * write completing after a random delay; only then does the core hear of it
+ * ({@code advance}), so a leader counts its own log toward a quorum only once it is durable.
+ * Any other Ready that persists something first waits for the queue to empty (the store has
+ * one writer, in order); one with nothing to persist (a commit, heartbeats) does not wait. A
+ * crash keeps a random prefix of the queued writes (written, not yet acknowledged) and loses
+ * the rest.
  */
 final class SimNode {
 
@@ -46,6 +57,15 @@ final class SimNode {
     long lastSnapshotIndex;
     /** Reads confirmed by the core but waiting for the FSM to catch up: {requestId, index}. */
     final List<ReadState> waitingReads = new ArrayList<>();
+    /** Leader writes (Readies) and compactions (Compaction) queued on the simulated disk, oldest first. */
+    final ArrayDeque<Object> disk = new ArrayDeque<>();
+    /** Changes on every start and crash, so a disk completion scheduled before a crash is ignored. */
+    int incarnation;
+    /** When the simulated disk finishes its last queued write. */
+    long diskBusyUntil;
+
+    private record Compaction(Ready ready) {
+    }
 
     SimNode(String id) {
         this.id = id;
@@ -68,17 +88,64 @@ final class SimNode {
             core = new RaftCore(config.withLocalId(id), address, logs, storage.loadHardState(), snapshot,
                     new SplittableRandom(seed));
             waitingReads.clear();
+            disk.clear();
+            incarnation++;
             up = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    void crash() {
+    /** Stops the server; of its queued disk writes, the first {@code durable} reached the disk, the rest are lost. */
+    void crash(int durable) {
+        try {
+            for (int i = 0; i < durable && !disk.isEmpty(); i++) {
+                Object job = disk.poll();
+                if (job instanceof Ready r) {
+                    storage.persist(r);
+                } else {
+                    storage.compact(((Compaction) job).ready());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        disk.clear();
+        incarnation++;
         up = false;
         core = null;
         fsm = null;
         waitingReads.clear();
+    }
+
+    /** The simulated disk finished its oldest queued job (if a flush has not already done it). */
+    void diskWriteDone(SimCluster cluster, int scheduledIncarnation) {
+        if (!up || scheduledIncarnation != incarnation || disk.isEmpty()) {
+            return;
+        }
+        completeDiskJob(disk.poll());
+        cluster.checkInvariants(this);
+        process(cluster);
+    }
+
+    private void completeDiskJob(Object job) {
+        try {
+            if (job instanceof Ready r) {
+                storage.persist(r);
+                core.advance(r);
+            } else {
+                storage.compact(((Compaction) job).ready());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for the disk queue to empty, as the loop waits for its log writer. */
+    private void flushDisk() {
+        while (!disk.isEmpty()) {
+            completeDiskJob(disk.poll());
+        }
     }
 
     private void restoreFsm(SnapshotMeta meta) throws IOException {
@@ -100,10 +167,25 @@ final class SimNode {
                 throw new SimulationFailure(id + ": ready loop does not settle");
             }
             Ready ready = core.ready();
+            boolean sendFirst = ready.hardState() == null && core.state() == RaftState.LEADER;
+            boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty();
             try {
-                storage.persist(ready);
-                for (Outbound out : ready.messages()) {
-                    cluster.send(this, out);
+                if (sendFirst) {
+                    for (Outbound out : ready.messages()) {
+                        cluster.send(this, out);
+                    }
+                }
+                if (writeAsync) {
+                    disk.add(ready);
+                    cluster.scheduleDiskWrite(this);
+                } else if (ready.hardState() != null || ready.resetLogTo() > 0 || !ready.entries().isEmpty()) {
+                    flushDisk();
+                    storage.persist(ready);
+                }
+                if (!sendFirst) {
+                    for (Outbound out : ready.messages()) {
+                        cluster.send(this, out);
+                    }
                 }
                 if (ready.restore() != null) {
                     restoreFsm(ready.restore());
@@ -111,7 +193,14 @@ final class SimNode {
                 for (LogEntry e : ready.committed()) {
                     apply(cluster, e);
                 }
-                storage.compact(ready);
+                if (ready.compactBefore() > 0) {
+                    if (disk.isEmpty()) {
+                        storage.compact(ready);
+                    } else {
+                        disk.add(new Compaction(ready));
+                        cluster.scheduleDiskWrite(this);
+                    }
+                }
                 waitingReads.addAll(ready.readStates());
                 if (ready.softState() != null) {
                     cluster.trace(id + " is " + ready.softState().state() + " in term " + ready.softState().term()
@@ -122,7 +211,9 @@ final class SimNode {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            core.advance(ready);
+            if (!writeAsync) {
+                core.advance(ready);
+            }
             cluster.serveReads(this);
             cluster.checkInvariants(this);
         }
