@@ -30,11 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code meta.size()} (the body is then aborted, never ended cleanly) or the transfer outlasts
  * {@code snapshotTimeout}.
  *
- * <p>Why {@link HttpURLConnection} and not the asynchronous client used for messages: the
- * asynchronous client pulls a streamed body from whichever thread asks for more, possibly its
- * selector thread, and a snapshot read may block on disk or S3 and stall every peer's
- * messages. A dedicated blocking thread keeps that wait away from everything else; snapshots
- * are rare, so a thread per transfer costs nothing.
+ * <p>Why a thread and a connection of its own, not the message lanes ({@link PeerConnection}):
+ * a snapshot read may block on disk or S3 for a long time, and a message lane held by it would
+ * stall that peer's appends and heartbeats. Snapshots are rare, so a thread per transfer costs
+ * nothing; {@link HttpURLConnection} streams the chunked body from it.
  *
  * <p>Thread-safe. {@link #close()} aborts transfers in progress.
  */
