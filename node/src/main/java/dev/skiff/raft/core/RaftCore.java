@@ -580,8 +580,9 @@ public final class RaftCore {
         }
         heardFromLeader(header.from(), header.fromAddress());
         if (local.index() <= commitIndex) {
-            // We already have this state (a duplicate or a slow retry).
-            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, log.lastIndex()));
+            // We already have this state (a duplicate or a slow retry). Only the committed
+            // prefix is known to match the leader's log: a suffix past it may not.
+            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, commitIndex));
             return;
         }
         boolean discarded = log.restore(local.index(), local.term());
@@ -1115,7 +1116,9 @@ public final class RaftCore {
             return;
         }
         if (m.success()) {
-            pr.maybeUpdate(pr.pendingSnapshotIndex);
+            // What the follower says it has, not the snapshot we are sending now: the answer
+            // may be a late one for an earlier transfer we gave up on.
+            pr.maybeUpdate(m.lastLogIndex());
             maybeCommit();
             if (role != Role.LEADER) {
                 return;

@@ -8,7 +8,9 @@ package dev.skiff.raft.message;
  * @param fromAddress  receiver's transport address
  * @param to           leader's id
  * @param success      true if the receiver installed the snapshot (or already had its state)
- * @param lastLogIndex the receiver's last log index afterwards
+ * @param lastLogIndex on success, the last index known to match the leader's log (the
+ *                     installed snapshot's index, or the receiver's commit index when it had the
+ *                     state already); on failure, the receiver's last log index
  */
 public record InstallSnapshotResponse(long term, String from, String fromAddress, String to,
                                       boolean success, long lastLogIndex) implements RaftMessage {

@@ -551,4 +551,42 @@ class RaftPaperTest {
             assertThat(s.meta()).isEqualTo(meta);
         });
     }
+
+    @Test
+    void leaderCreditsAFollowerOnlyWithTheSnapshotItSaysItInstalled() {
+        // Found by the simulation (seed 2010560): a transfer given up on, a newer snapshot sent
+        // instead, then the first transfer's late success arrived and the leader took it for the
+        // newer snapshot: matchIndex past the follower's log, and a probe loop it never left.
+        RaftConfig config = config(false, false).withSnapshots(Duration.ofSeconds(1), 1, 0);
+        CoreNode n = node("1", config, 1, log(voters(3), 1));
+        campaign(n);
+        n.core.step(voteResponse("2", "1", 2, true));
+        n.drainMessages();
+        ackAll(n, "2");
+        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
+        n.drainMessages();
+        ackAll(n, "2");
+        SnapshotMeta first = n.takeSnapshot();
+        n.drainMessages();
+        n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0));
+        assertThat(only(InstallSnapshot.class, n.drainMessages())).singleElement()
+                .satisfies(s -> assertThat(s.meta()).isEqualTo(first));
+
+        n.core.snapshotSendFailed("3");
+        n.core.propose(LogType.COMMAND, "y".getBytes(StandardCharsets.UTF_8));
+        n.drainMessages();
+        ackAll(n, "2");
+        SnapshotMeta second = n.takeSnapshot();
+        n.drainMessages();
+        assertThat(second.index()).isGreaterThan(first.index());
+        List<InstallSnapshot> retried = List.of();
+        for (int t = 0; t < config.electionTicks() && retried.isEmpty(); t++) {
+            n.core.tick(); // the abandoned transfer's retry delay runs out
+            retried = only(InstallSnapshot.class, n.drainMessages());
+        }
+        assertThat(retried).singleElement().satisfies(s -> assertThat(s.meta()).isEqualTo(second));
+
+        n.core.step(new InstallSnapshotResponse(2, "3", "3:7000", "1", true, first.index()));
+        assertThat(n.core.progressView().get("3")).contains("match=" + first.index() + " ");
+    }
 }

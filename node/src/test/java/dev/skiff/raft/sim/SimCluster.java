@@ -75,6 +75,8 @@ final class SimCluster {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final Map<String, Long> tickPeriod = new HashMap<>();
     private final Deque<String> trace = new ArrayDeque<>();
+    /** A run takes ~8,000 events; this many is a livelock, which would otherwise run forever. */
+    private static final long MAX_EVENTS = 2_000_000;
     private long now;
     private long seq;
     private long events;
@@ -168,7 +170,9 @@ final class SimCluster {
         while (!queue.isEmpty() && queue.peek().time <= time) {
             Event e = queue.poll();
             now = e.time;
-            events++;
+            if (++events > MAX_EVENTS) {
+                fail("livelock: more than " + MAX_EVENTS + " events in one run (a message storm or a zero-delay loop)");
+            }
             e.action.run();
             if (events % 512 == 0) {
                 checkLogMatching();
