@@ -14,7 +14,7 @@ import re
 import sys
 
 # Numbered pools and virtual threads fold into one root frame each.
-NUMBERED = re.compile(r"[-#]?\d+$")
+NUMBERED = re.compile(r"[-#]\d+$")
 
 
 def frame(f):
