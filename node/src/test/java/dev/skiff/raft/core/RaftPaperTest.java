@@ -529,18 +529,9 @@ class RaftPaperTest {
         // Reference: section 7 — "the leader must occasionally send snapshots to followers that
         // lag behind ... when the leader has already discarded the next log entry that it needs
         // to send to a follower."
-        RaftConfig config = config(false, false).withSnapshots(Duration.ofSeconds(1), 1, 0);
-        CoreNode n = node("1", config, 1, log(voters(3), 1));
-        campaign(n);
-        n.core.step(voteResponse("2", "1", 2, true));
-        n.drainMessages();
-        ackAll(n, "2");
-        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
-        n.drainMessages();
-        ackAll(n, "2");
+        CoreNode n = leaderOfThreeWithFollower2(config(false, false).withSnapshots(Duration.ofSeconds(1), 1, 0));
+        SnapshotMeta meta = commitAndSnapshot(n, "x");
         assertThat(n.appliedIndex).isEqualTo(3);
-        SnapshotMeta meta = n.takeSnapshot();
-        n.drainMessages();
         assertThat(n.logs.firstIndex()).as("compacted, trailingLogs = 0").isZero();
 
         // Follower 3 has an empty log and rejects the first probe (prev 1).
@@ -558,26 +549,14 @@ class RaftPaperTest {
         // instead, then the first transfer's late success arrived and the leader took it for the
         // newer snapshot: matchIndex past the follower's log, and a probe loop it never left.
         RaftConfig config = config(false, false).withSnapshots(Duration.ofSeconds(1), 1, 0);
-        CoreNode n = node("1", config, 1, log(voters(3), 1));
-        campaign(n);
-        n.core.step(voteResponse("2", "1", 2, true));
-        n.drainMessages();
-        ackAll(n, "2");
-        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
-        n.drainMessages();
-        ackAll(n, "2");
-        SnapshotMeta first = n.takeSnapshot();
-        n.drainMessages();
+        CoreNode n = leaderOfThreeWithFollower2(config);
+        SnapshotMeta first = commitAndSnapshot(n, "x");
         n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0));
         assertThat(only(InstallSnapshot.class, n.drainMessages())).singleElement()
                 .satisfies(s -> assertThat(s.meta()).isEqualTo(first));
 
         n.core.snapshotSendFailed("3");
-        n.core.propose(LogType.COMMAND, "y".getBytes(StandardCharsets.UTF_8));
-        n.drainMessages();
-        ackAll(n, "2");
-        SnapshotMeta second = n.takeSnapshot();
-        n.drainMessages();
+        SnapshotMeta second = commitAndSnapshot(n, "y");
         assertThat(second.index()).isGreaterThan(first.index());
         List<InstallSnapshot> retried = List.of();
         for (int t = 0; t < config.electionTicks() && retried.isEmpty(); t++) {
@@ -588,5 +567,25 @@ class RaftPaperTest {
 
         n.core.step(new InstallSnapshotResponse(2, "3", "3:7000", "1", true, first.index()));
         assertThat(n.core.progressView().get("3")).contains("match=" + first.index() + " ");
+    }
+
+    /** Node 1 of three, elected in term 2 with node 2's vote, its no-op committed with node 2; node 3 silent. */
+    private static CoreNode leaderOfThreeWithFollower2(RaftConfig config) {
+        CoreNode n = node("1", config, 1, log(voters(3), 1));
+        campaign(n);
+        n.core.step(voteResponse("2", "1", 2, true));
+        n.drainMessages();
+        ackAll(n, "2");
+        return n;
+    }
+
+    /** Proposes {@code command}, commits it with node 2, and snapshots (compacting the log). */
+    private static SnapshotMeta commitAndSnapshot(CoreNode n, String command) {
+        n.core.propose(LogType.COMMAND, command.getBytes(StandardCharsets.UTF_8));
+        n.drainMessages();
+        ackAll(n, "2");
+        SnapshotMeta meta = n.takeSnapshot();
+        n.drainMessages();
+        return meta;
     }
 }
