@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.storage.StorageProviders;
+import dev.skiff.storage.StorageUris;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -170,7 +171,7 @@ final class NodeCommand implements Callable<Integer> {
         String name = cluster;
         String flag = "--cluster";
         if (name == null && discoveryUri != null) {
-            name = queryParameter(discoveryUri, "cluster");
+            name = StorageUris.parameter(discoveryUri, "cluster");
             flag = "--discovery ...?cluster=";
         }
         if (name == null) {
@@ -180,22 +181,6 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(flag + " must be 1..100 of A-Z a-z 0-9 . _ -, got '" + name + "'");
         }
         return name;
-    }
-
-    /** The value of {@code name} in the URI's query string, or null. */
-    static String queryParameter(URI uri, String name) {
-        String query = uri.getRawQuery();
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            if (key.equals(name)) {
-                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 
     private static URI parseUri(String value, String flag) {

@@ -1,13 +1,13 @@
 package dev.skiff.wal;
 
 import dev.skiff.raft.Configuration;
-import dev.skiff.raft.ConfigurationCodec;
 import dev.skiff.raft.CorruptLogException;
 import dev.skiff.raft.InMemorySnapshotStore;
 import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.SnapshotMetaText;
 import dev.skiff.storage.VerifyingSnapshotStream;
 import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
@@ -23,11 +23,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -159,52 +156,10 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     private static SnapshotMeta readMeta(Path snapshotDir) throws IOException {
         Path file = snapshotDir.resolve(META_FILE);
-        byte[] bytes = Files.readAllBytes(file);
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        int lastLine = text.lastIndexOf("crc32c=");
-        if (lastLine < 0 || !text.endsWith("\n")) {
-            throw Corruption.at(file, bytes.length, "snapshot metadata has no checksum line");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(text.substring(0, lastLine).getBytes(StandardCharsets.UTF_8));
-        String stored = text.substring(lastLine + "crc32c=".length(), text.length() - 1);
-        if (!stored.equals(Long.toHexString(crc.getValue()))) {
-            throw Corruption.at(file, lastLine, "snapshot metadata checksum mismatch");
-        }
-        Map<String, String> fields = new HashMap<>();
-        for (String line : text.substring(0, lastLine).split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                fields.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        if (!text.startsWith(FORMAT_LINE + "\n")) {
-            throw Corruption.at(file, 0, "unknown snapshot metadata format");
-        }
-        try {
-            return new SnapshotMeta(fields.get("id"), Long.parseLong(fields.get("index")),
-                    Long.parseLong(fields.get("term")),
-                    ConfigurationCodec.decode(Base64.getDecoder().decode(fields.get("configuration"))),
-                    Long.parseLong(fields.get("configurationIndex")), Long.parseLong(fields.get("size")),
-                    fields.get("checksum"));
-        } catch (RuntimeException e) {
-            throw Corruption.at(file, 0, "snapshot metadata is incomplete or malformed: " + e);
-        }
+        return SnapshotMetaText.decode(Files.readAllBytes(file), FORMAT_LINE, "snapshot metadata",
+                (offset, problem) -> Corruption.at(file, offset, problem));
     }
 
-    private static byte[] encodeMeta(SnapshotMeta m) {
-        String body = FORMAT_LINE + "\n"
-                + "id=" + m.id() + "\n"
-                + "index=" + m.index() + "\n"
-                + "term=" + m.term() + "\n"
-                + "configurationIndex=" + m.configurationIndex() + "\n"
-                + "configuration=" + Base64.getEncoder().encodeToString(ConfigurationCodec.encode(m.configuration())) + "\n"
-                + "size=" + m.size() + "\n"
-                + "checksum=" + m.checksum() + "\n";
-        CRC32C crc = new CRC32C();
-        crc.update(body.getBytes(StandardCharsets.UTF_8));
-        return (body + "crc32c=" + Long.toHexString(crc.getValue()) + "\n").getBytes(StandardCharsets.UTF_8);
-    }
 
     /** Deletes snapshots beyond the {@code retain} newest. */
     private synchronized void reap() throws IOException {
@@ -289,7 +244,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 SnapshotMeta finished = meta.withData(size, checksum(crc));
                 Path metaFile = tmp.resolve(META_FILE);
                 try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    SegmentWriter.writeFully(ch, java.nio.ByteBuffer.wrap(encodeMeta(finished)), 0);
+                    SegmentWriter.writeFully(ch, java.nio.ByteBuffer.wrap(SnapshotMetaText.encode(FORMAT_LINE, finished)), 0);
                     ch.force(true);
                 }
                 Durable.syncDirectory(tmp);

@@ -1,5 +1,6 @@
 package dev.skiff.storage.dynamo;
 
+import dev.skiff.storage.StorageUris;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class DynamoClients {
     /** The client for {@code uri}, honouring the environment given. */
     static DynamoDbClient forUri(URI uri, Map<String, String> env) {
         DynamoDbClientBuilder builder = DynamoDbClient.builder().overrideConfiguration(overrides());
-        String endpoint = DynamoUris.parameter(uri, "endpoint");
+        String endpoint = StorageUris.parameter(uri, "endpoint");
         if (endpoint == null) {
             endpoint = firstNonBlank(env.get("AWS_ENDPOINT_URL_DYNAMODB"), System.getProperty("aws.endpointUrlDynamoDb"),
                     env.get("AWS_ENDPOINT_URL"), System.getProperty("aws.endpointUrl"));
@@ -52,7 +53,7 @@ final class DynamoClients {
                 throw new IllegalArgumentException("DynamoDB endpoint '" + endpoint + "' is not a URL (from " + uri + " or AWS_ENDPOINT_URL*)");
             }
         }
-        String region = DynamoUris.parameter(uri, "region");
+        String region = StorageUris.parameter(uri, "region");
         if (region != null) {
             builder.region(Region.of(region));
         } else {

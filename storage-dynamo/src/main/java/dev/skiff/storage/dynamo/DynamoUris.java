@@ -1,8 +1,6 @@
 package dev.skiff.storage.dynamo;
 
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 
 /** Reads {@code dynamodb://TABLE?key=value&…} URIs. */
 final class DynamoUris {
@@ -25,21 +23,5 @@ final class DynamoUris {
             throw new IllegalArgumentException(flag + " " + uri + ": a DynamoDB URI has no path (dynamodb://TABLE?cluster=NAME)");
         }
         return table;
-    }
-
-    /** The decoded value of query parameter {@code name}, or null. */
-    static String parameter(URI uri, String name) {
-        String query = uri.getRawQuery();
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            if (key.equals(name)) {
-                return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 }

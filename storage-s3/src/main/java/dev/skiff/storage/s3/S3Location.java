@@ -1,9 +1,7 @@
 package dev.skiff.storage.s3;
 
+import dev.skiff.storage.StorageUris;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -79,13 +77,13 @@ public record S3Location(String bucket, String prefix, boolean pathStyle, String
         if (bucket == null || bucket.isEmpty()) {
             throw new IllegalArgumentException("s3 URI has no bucket: " + uri + " (expected s3://bucket/prefix)");
         }
-        Map<String, String> query = query(uri);
+        Map<String, String> query = StorageUris.query(uri);
         for (String key : query.keySet()) {
             if (!OPTIONS.contains(key)) {
                 throw new IllegalArgumentException("unknown option '" + key + "' in " + uri + " (known: " + OPTIONS + ")");
             }
         }
-        boolean pathStyle = Boolean.parseBoolean(query.getOrDefault("pathStyle", "false"))
+        boolean pathStyle = flag(query.get("pathStyle"))
                 || Boolean.parseBoolean(Optional.ofNullable(env.apply(PATH_STYLE_ENV)).orElse("false"));
         int partSize = DEFAULT_PART_SIZE;
         String partSizeMiB = query.get("partSizeMiB");
@@ -138,6 +136,11 @@ public record S3Location(String bucket, String prefix, boolean pathStyle, String
         return "s3://" + bucket + "/" + prefix;
     }
 
+    /** A boolean option: absent is false, a bare {@code ?pathStyle} true. */
+    private static boolean flag(String value) {
+        return value != null && (value.isEmpty() || Boolean.parseBoolean(value));
+    }
+
     private static String stripSlashes(String s) {
         int from = 0;
         int to = s.length();
@@ -148,20 +151,5 @@ public record S3Location(String bucket, String prefix, boolean pathStyle, String
             to--;
         }
         return s.substring(from, to);
-    }
-
-    private static Map<String, String> query(URI uri) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String raw = uri.getRawQuery();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "true" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.put(key, value);
-        }
-        return out;
     }
 }
