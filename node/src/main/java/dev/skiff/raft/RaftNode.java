@@ -499,7 +499,9 @@ final class RaftNode implements Raft, MessageHandler {
                 appliedIndex, Math.max(0, core.commitIndex() - appliedIndex), core.lastIndex(), core.lastTerm(),
                 snap == null ? core.snapshotIndex() : snap.index(), snap == null ? core.snapshotTerm() : snap.term(),
                 core.configuration(), core.configurationIndex(),
-                contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)));
+                contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)),
+                core.followers().stream().map(f -> new FollowerStats(f.id(), f.voter(), f.matchIndex(), f.nextIndex(),
+                        config.tickInterval().multipliedBy(f.ticksSinceContact()))).toList());
     }
 
     private void notifyObservers(Observation o) {
@@ -1011,7 +1013,7 @@ final class RaftNode implements Raft, MessageHandler {
         RaftStats s = stats;
         return new RaftStats(s.id(), s.state(), s.term(), s.leader(), s.commitIndex(), appliedIndex,
                 Math.max(0, s.commitIndex() - appliedIndex), s.lastLogIndex(), s.lastLogTerm(), s.lastSnapshotIndex(),
-                s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact());
+                s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact(), s.followers());
     }
 
     @Override

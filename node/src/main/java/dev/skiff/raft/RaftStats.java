@@ -2,6 +2,7 @@ package dev.skiff.raft;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -24,12 +25,15 @@ import java.util.stream.Collectors;
  * @param latestConfigurationIndex index of the entry that created it
  * @param lastContact              time since the leader was last heard from (zero on the
  *                                 leader), or empty if never
+ * @param followers                on the leader, each other member's replication state
+ *                                 (configuration order); empty on any other server
  */
 public record RaftStats(String id, RaftState state, long term, Optional<Server> leader,
                         long commitIndex, long appliedIndex, long fsmPending,
                         long lastLogIndex, long lastLogTerm, long lastSnapshotIndex,
                         long lastSnapshotTerm, Configuration latestConfiguration,
-                        long latestConfigurationIndex, Optional<Duration> lastContact) {
+                        long latestConfigurationIndex, Optional<Duration> lastContact,
+                        List<FollowerStats> followers) {
 
     /** The protocol version this library speaks (hashicorp's {@code protocol_version}). */
     public static final int PROTOCOL_VERSION = 1;

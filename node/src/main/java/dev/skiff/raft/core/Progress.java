@@ -34,6 +34,8 @@ final class Progress {
     long lastProgressTick;
     /** Heard from the follower since the last check-quorum round (thesis §6.2). */
     boolean recentActive;
+    /** The leader's tick at which it last heard from the follower (or started tracking it). */
+    long lastContactTick;
     /** Highest read sequence the follower has echoed (ReadIndex and lease). */
     long ackedReadSeq;
 

@@ -292,6 +292,25 @@ public final class RaftCore {
         return log.entry(index);
     }
 
+    /**
+     * A leader's replication state per other member of the latest configuration, in
+     * configuration order; empty on any other server. {@code ticksSinceContact} counts from the
+     * last response the follower sent (or from when this leader started tracking it).
+     */
+    public List<FollowerProgress> followers() {
+        if (role != Role.LEADER) {
+            return List.of();
+        }
+        List<FollowerProgress> out = new ArrayList<>(progress.size());
+        for (Server s : configurations.latest().servers()) {
+            Progress pr = progress.get(s.id());
+            if (pr != null) {
+                out.add(new FollowerProgress(pr.id, s.isVoter(), pr.matchIndex, pr.nextIndex, ticks - pr.lastContactTick));
+            }
+        }
+        return out;
+    }
+
     /** A leader's view of each follower, for diagnostics and tests. */
     public Map<String, String> progressView() {
         Map<String, String> view = new LinkedHashMap<>();
@@ -822,6 +841,7 @@ public final class RaftCore {
         syncProgressWithConfiguration(log.lastIndex() + 1);
         for (Progress pr : progress.values()) {
             pr.recentActive = true;
+            pr.lastContactTick = ticks;
         }
         // §5.4.2 / §8: a new leader commits entries of earlier terms only by committing one of
         // its own, so it appends a no-op at once.
@@ -842,6 +862,7 @@ public final class RaftCore {
             if (pr == null) {
                 pr = new Progress(s.id(), s.address(), nextIndexForNew, config.maxInflightAppends());
                 pr.recentActive = true;
+                pr.lastContactTick = ticks;
                 progress.put(s.id(), pr);
             } else {
                 pr.address = s.address();
@@ -1023,6 +1044,7 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
+        pr.lastContactTick = ticks;
         if (m.readSeq() > pr.ackedReadSeq) {
             pr.ackedReadSeq = m.readSeq();
             releaseConfirmedReads();
@@ -1112,6 +1134,7 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
+        pr.lastContactTick = ticks;
         if (pr.mode != Progress.Mode.SNAPSHOT) {
             return;
         }
