@@ -1,5 +1,21 @@
 package dev.skiff.raft;
 
+import dev.skiff.raft.LoopEvent.Bootstrap;
+import dev.skiff.raft.LoopEvent.ChangeMembership;
+import dev.skiff.raft.LoopEvent.LogWritten;
+import dev.skiff.raft.LoopEvent.Propose;
+import dev.skiff.raft.LoopEvent.Read;
+import dev.skiff.raft.LoopEvent.Received;
+import dev.skiff.raft.LoopEvent.RestoreFailed;
+import dev.skiff.raft.LoopEvent.RestoreRequested;
+import dev.skiff.raft.LoopEvent.RestoreStored;
+import dev.skiff.raft.LoopEvent.Shutdown;
+import dev.skiff.raft.LoopEvent.SnapshotSendFailed;
+import dev.skiff.raft.LoopEvent.SnapshotStored;
+import dev.skiff.raft.LoopEvent.SnapshotTaken;
+import dev.skiff.raft.LoopEvent.TransferLeadership;
+import dev.skiff.raft.PendingOperations.PendingRead;
+import dev.skiff.raft.PendingOperations.Proposal;
 import dev.skiff.raft.core.HardState;
 import dev.skiff.raft.core.MembershipChange;
 import dev.skiff.raft.core.Outbound;
@@ -12,28 +28,19 @@ import dev.skiff.raft.message.RaftMessage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,25 +48,31 @@ import org.slf4j.LoggerFactory;
 /*
  * Implementation notes
  *
- * Threads. One loop thread owns the RaftCore: every public method and every inbound message
- * becomes an item on the loop's queue. The loop drains everything queued (group commit: all
- * proposals that arrived meanwhile go into one Ready and one fsync), catches up the logical
- * clock with System.nanoTime (so a paused process does not believe in a stale lease), then
- * carries out Readies in the order Ready documents: persist, send, hand to the FSM thread.
- * A leader's Readies are the exception (thesis §10.2.1): it sends first and hands the entries
- * to the log writer thread (LogWriter), so the loop keeps proposing, replicating and committing
- * while the disk works; proposals that arrive meanwhile go into the next write. The core counts
- * the leader's own log toward a quorum only when the loop collects the finished write and calls
- * advance. Every other Ready that persists something (hard state, a follower's entries, a
- * reset) is persisted on the loop after the writer has finished what it was given, so the store
- * sees one writer, in order; a Ready with nothing to persist (a commit, heartbeats) never waits.
- * The FSM thread applies committed entries, restores and captures snapshots; snapshot data is
- * written by a third, virtual thread, so neither the loop nor applies wait for snapshot I/O.
- * A timer thread only posts ticks-due and timeouts back to the loop.
+ * Threads. The node runs in a NodeRuntime: threads in production (ThreadedRuntime), a seeded
+ * virtual world in the simulation, which therefore checks this very code. One loop owns the
+ * RaftCore: every public method and every inbound message becomes a LoopEvent on the loop's
+ * queue. The loop takes everything queued as one batch (group commit: all proposals that arrived
+ * meanwhile go into one Ready and one fsync). Before it handles the batch it catches the core's
+ * logical clock up with the runtime's clock: a process that was paused (GC, SIGSTOP, a slow
+ * persist) must judge a lease read, or a vote request, with the time that really passed, not
+ * with the clock it had when it stopped. Then it carries out Readies in the order Ready
+ * documents: persist, send, hand to the FSM runner. A leader's Readies are the exception (thesis
+ * §10.2.1): it sends first and hands the entries to the log writer, so the loop keeps proposing,
+ * replicating and committing while the disk works. The core counts the leader's own log toward a
+ * quorum only when the loop collects the finished write and calls advance. Every other Ready that
+ * persists something (hard state, a follower's entries, a reset) is persisted on the loop after
+ * the writer has finished what it was given, so the store sees one writer, in order; a Ready
+ * with nothing to persist (a commit, heartbeats) never waits.
  *
- * Futures. Pending operations are keyed by log index (applies, barriers, membership changes)
- * or by request id (reads). The FSM thread completes index-keyed futures as it applies; the
- * loop fails them when leadership is lost (outcome unknown) or on shutdown.
+ * The FSM runner (its own serial executor) applies committed entries, installs snapshots and
+ * captures the FSM for the Snapshotter, which writes snapshot data on an I/O executor, so neither
+ * the loop nor applies wait for snapshot I/O. Snapshot store reads for sending (S3 in the shared
+ * mode) also happen on the I/O executor, never on the loop.
+ *
+ * Futures. Proposals wait in PendingOperations (loop-owned) by log index; when their entry
+ * commits they travel with it to the FSM runner, which completes them as it applies. Reads wait
+ * by request id until the core confirms them. The loop fails what is left when leadership is
+ * lost (outcome unknown) or on shutdown.
  *
  * Storage failures. If persisting a Ready fails (disk full, I/O error), nothing more of that
  * Ready is sent and the core is not advanced: the unpersisted entries stay in the core's memory
@@ -71,44 +84,33 @@ import org.slf4j.LoggerFactory;
  */
 
 /**
- * The {@link Raft} implementation: a {@link RaftCore} driven by a single loop thread. See the
- * implementation notes in the source.
+ * The {@link Raft} implementation: a {@link RaftCore} driven by one loop in a
+ * {@link NodeRuntime}. See the implementation notes in the source.
  */
-final class RaftNode implements Raft, MessageHandler {
+final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
-    /** Most queued items the loop takes before carrying out a Ready: bounds the latency of one batch. */
-    private static final int MAX_DRAIN = 4096;
     private static final long STORAGE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** Wakes the loop so that it collects what the log writer finished. */
-    private static final Runnable NOTHING = () -> { };
-
-    private record Pending(CompletableFuture<Object> future, long term, LogType type) {
-    }
 
     private final RaftConfig config;
-    private final Fsm fsm;
     private final RaftStorage storage;
     private final Transport transport;
     private final RaftCore core;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    private final Thread loopThread;
-    private final ExecutorService fsmThread;
+    private final NodeRuntime runtime;
+    private final FsmRunner fsm;
+    private final Snapshotter snapshotter;
     private final LogWriter logWriter;
-    private final ExecutorService snapshotWriter = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService timer;
-    private final ExecutorService notifier;
+    private final Executor io;
+    private final Executor notifier;
     private final List<Consumer<Observation>> observers = new CopyOnWriteArrayList<>();
     private final long tickNanos;
-    private final long startNanos = System.nanoTime();
-    private long ticksDone;
+    private final long startNanos;
+    private NodeRuntime.EventSink loop;
+    private Runnable stopPeriodicSnapshots = () -> { };
 
     // Loop-owned.
-    private final Map<Long, Pending> pendingByIndex = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<Long>> pendingReads = new java.util.HashMap<>();
-    private final Map<Long, Boolean> readWaitsForApply = new java.util.HashMap<>();
-    private long nextReadId = 1;
-    private CompletableFuture<Void> pendingTransfer;
+    private long ticksDone;
+    private final PendingOperations pending = new PendingOperations();
     private boolean restoreInProgress;
     private boolean storageFailed;
     private Ready failedReady;
@@ -118,55 +120,52 @@ final class RaftNode implements Raft, MessageHandler {
     private long storageRetryAt;
     private SoftState lastSoft;
 
-    // FSM-thread-owned.
-    private long fsmAppliedTerm;
-    private Configuration fsmConfiguration = Configuration.EMPTY;
-    private long fsmConfigurationIndex;
-    private final List<Map.Entry<Long, CompletableFuture<Long>>> waitingForApply = new ArrayList<>();
-
     // Published state for readers on any thread.
     private volatile RaftState state = RaftState.FOLLOWER;
     private volatile Server leader;
-    private volatile long appliedIndex;
     private volatile RaftStats stats;
     private volatile boolean running = true;
-    private final AtomicLong lastSnapshotIndex = new AtomicLong();
-    private final AtomicBoolean snapshotInProgress = new AtomicBoolean();
-    private final AtomicBoolean snapshotsFailing = new AtomicBoolean();
     /** Peers that could not read a snapshot from the shared store: they get the bytes. */
     private final Set<String> peersNeedingSnapshotBytes = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private RaftNode(RaftConfig config, Fsm fsm, RaftStorage storage, Transport transport, RaftCore core,
-                     SnapshotMeta startSnapshot) {
+                     SnapshotMeta startSnapshot, NodeRuntime runtime) {
         this.config = config;
-        this.fsm = fsm;
         this.storage = storage;
         this.transport = transport;
         this.core = core;
+        this.runtime = runtime;
         this.tickNanos = config.tickInterval().toNanos();
+        this.startNanos = runtime.nanoTime();
         String id = config.localId();
-        this.logWriter = new LogWriter(storage, "raft-log-writer-" + id, () -> postQuietly(NOTHING));
-        this.fsmThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-fsm-" + id).daemon().factory());
-        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().name("raft-timer-" + id).daemon().factory());
-        timerPool.setRemoveOnCancelPolicy(true);
-        this.timer = timerPool;
-        this.notifier = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("raft-notify-" + id).daemon().factory());
-        if (startSnapshot != null) {
-            appliedIndex = startSnapshot.index();
-            fsmAppliedTerm = startSnapshot.term();
-            fsmConfiguration = startSnapshot.configuration();
-            fsmConfigurationIndex = startSnapshot.configurationIndex();
-            lastSnapshotIndex.set(startSnapshot.index());
-        }
+        this.io = runtime.ioExecutor("raft-io");
+        this.notifier = runtime.serialExecutor("raft-notify");
+        this.logWriter = runtime.logWriter(storage, "raft-log-writer", () -> postQuietly(new LogWritten()));
+        this.fsm = new FsmRunner(id, fsm, storage, config.maxApplyBatch(), runtime.serialExecutor("raft-fsm"), startSnapshot,
+                failure -> {
+                    notifyObservers(new Observation.Fatal(failure));
+                    postQuietly(new Shutdown());
+                });
+        this.snapshotter = new Snapshotter(id, config.snapshotThreshold(), storage, this.fsm, io, this::postQuietly,
+                this::notifyObservers, runtime::nanoTime, startSnapshot == null ? 0 : startSnapshot.index());
         this.lastSoft = new SoftState(core.state(), core.term(), core.leaderId(), core.leaderAddress());
         publish();
-        this.loopThread = Thread.ofPlatform().name("raft-loop-" + id).daemon().unstarted(this::runLoop);
     }
 
+    /** Starts a node with threads ({@link ThreadedRuntime}). */
     static Raft start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable,
                       SnapshotStore snapshots, Transport transport) throws IOException {
+        return start(config, fsm, logs, stable, snapshots, transport, new ThreadedRuntime(config.localId()),
+                new SplittableRandom(System.nanoTime() ^ config.localId().hashCode()));
+    }
+
+    /**
+     * Starts a node in {@code runtime}: restores the FSM from the latest snapshot, reconciles the
+     * log with it, loads the hard state, then starts the transport and the loop.
+     */
+    static RaftNode start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable, SnapshotStore snapshots,
+                          Transport transport, NodeRuntime runtime, SplittableRandom random) throws IOException {
         config.validate();
         RaftStorage storage = new RaftStorage(logs, stable, snapshots);
         SnapshotMeta snapshot = storage.latestSnapshot().orElse(null);
@@ -180,68 +179,106 @@ final class RaftNode implements Raft, MessageHandler {
             log.warn("log did not continue snapshot index={}; discarded it, will catch up from the leader", snapshot.index());
         }
         HardState hs = storage.loadHardState();
-        RaftCore core = new RaftCore(config, transport.localAddress(), logs, hs, snapshot,
-                new SplittableRandom(System.nanoTime() ^ config.localId().hashCode()));
-        RaftNode node = new RaftNode(config, fsm, storage, transport, core, snapshot);
+        RaftCore core = new RaftCore(config, transport.localAddress(), logs, hs, snapshot, random);
+        RaftNode node = new RaftNode(config, fsm, storage, transport, core, snapshot, runtime);
         transport.start(node);
-        node.loopThread.start();
-        long interval = config.snapshotInterval().toMillis();
-        node.timer.scheduleWithFixedDelay(node::maybeSnapshotPeriodically, interval, interval, TimeUnit.MILLISECONDS);
+        node.loop = runtime.startLoop("raft-loop", node);
+        node.schedulePeriodicSnapshots();
         log.info("raft started id={} address={} term={} lastIndex={} commitIndex={}", config.localId(),
                 transport.localAddress(), hs.term(), core.lastIndex(), core.commitIndex());
         return node;
     }
 
+    private void schedulePeriodicSnapshots() {
+        long interval = config.snapshotInterval().toNanos();
+        stopPeriodicSnapshots = runtime.schedule(() -> {
+            if (running) {
+                snapshotter.maybeSnapshot();
+                schedulePeriodicSnapshots();
+            }
+        }, interval);
+    }
+
+    /** The core, for the simulation's invariant checks (read on the loop's thread only). */
+    RaftCore core() {
+        return core;
+    }
+
     // ---------------------------------------------------------------- loop
 
-    private void post(Runnable task) {
+    private void post(LoopEvent event) {
         if (!running) {
             throw new RaftShutdownException(false);
         }
-        queue.add(task);
+        loop.post(event);
     }
 
-    private void runLoop() {
-        List<Object> batch = new ArrayList<>(256);
-        try {
-            while (running) {
-                long nextTickAt = startNanos + (ticksDone + 1) * tickNanos;
-                long waitNanos = Math.max(0, nextTickAt - System.nanoTime());
-                Object first = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_DRAIN);
-                }
-                for (Object item : batch) {
-                    handle(item);
-                }
-                batch.clear();
-                catchUpTicks();
-                processReadies();
-                publish();
-            }
-        } catch (Throwable t) {
-            if (running) {
-                log.error("raft loop failed, shutting down id={}", config.localId(), t);
-                notifyObservers(new Observation.Fatal(t));
-                running = false;
-                failAllPending(new RaftShutdownException(true));
-            }
-        } finally {
-            terminated.complete(null);
+    private void postQuietly(LoopEvent event) {
+        if (running && loop != null) {
+            loop.post(event);
         }
     }
 
-    private void handle(Object item) {
-        switch (item) {
-            case RaftMessage m -> core.step(m);
-            case Runnable r -> r.run();
-            default -> throw new IllegalStateException("unexpected loop item " + item);
+    @Override
+    public boolean running() {
+        return running;
+    }
+
+    @Override
+    public long nextWakeNanos() {
+        return startNanos + (ticksDone + 1) * tickNanos;
+    }
+
+    @Override
+    public void runBatch(List<LoopEvent> batch) {
+        // Time first: everything in the batch arrived before now, and is judged at now.
+        catchUpTicks();
+        for (LoopEvent event : batch) {
+            handle(event);
+            if (!running) {
+                return;
+            }
+        }
+        processReadies();
+        publish();
+    }
+
+    @Override
+    public void loopFailed(Throwable t) {
+        if (running) {
+            log.error("raft loop failed, shutting down id={}", config.localId(), t);
+            notifyObservers(new Observation.Fatal(t));
+            running = false;
+            failAllPending(new RaftShutdownException(true));
+        }
+    }
+
+    @Override
+    public void loopEnded() {
+        terminated.complete(null);
+    }
+
+    private void handle(LoopEvent event) {
+        switch (event) {
+            case Received r -> core.step(r.message());
+            case SnapshotStored s -> core.snapshotReceived(s.header(), s.local());
+            case SnapshotSendFailed f -> core.snapshotSendFailed(f.peer());
+            case SnapshotTaken t -> core.snapshotSaved(t.meta());
+            case LogWritten w -> collectWrites();
+            case Propose p -> propose(p);
+            case Read r -> startRead(r);
+            case ChangeMembership c -> proposeChange(c);
+            case TransferLeadership t -> startTransfer(t);
+            case RestoreRequested r -> startRestore(r);
+            case RestoreStored r -> finishRestore(r);
+            case RestoreFailed f -> restoreInProgress = false;
+            case Bootstrap b -> bootstrap(b);
+            case Shutdown s -> shutdownOnLoop(new RaftShutdownException(true));
         }
     }
 
     private void catchUpTicks() {
-        long due = (System.nanoTime() - startNanos) / tickNanos;
+        long due = (runtime.nanoTime() - startNanos) / tickNanos;
         while (ticksDone < due) {
             ticksDone++;
             core.tick();
@@ -250,7 +287,7 @@ final class RaftNode implements Raft, MessageHandler {
 
     private void processReadies() {
         collectWrites();
-        if (storageFailed && System.nanoTime() < storageRetryAt) {
+        if (storageFailed && runtime.nanoTime() < storageRetryAt) {
             return;
         }
         if (!retryWrites.isEmpty() && !retryFailedWrites()) {
@@ -261,9 +298,9 @@ final class RaftNode implements Raft, MessageHandler {
             // handed out its hard state and committed entries, and will not produce them again.
             Ready ready = failedReady != null ? failedReady : core.ready();
             // Thesis §10.2.1: a leader writes its log in parallel with replicating it, on the
-            // log writer's thread; it counts itself toward a quorum only once its own write is
-            // done (core.advance, called when the write completes). Anything else (votes, a
-            // changed term, a follower's answers) is sent only after persisting, on this thread.
+            // log writer; it counts itself toward a quorum only once its own write is done
+            // (core.advance, called when the write completes). Anything else (votes, a changed
+            // term, a follower's answers) is sent only after persisting, on this thread.
             boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
             boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
             if (sendFirst) {
@@ -297,20 +334,13 @@ final class RaftNode implements Raft, MessageHandler {
                 }
             }
             if (ready.restore() != null || !ready.committed().isEmpty()) {
-                SnapshotMeta restore = ready.restore();
-                List<LogEntry> committed = ready.committed();
-                fsmThread.execute(() -> applyOnFsmThread(restore, committed));
+                if (ready.restore() != null) {
+                    snapshotter.installed(ready.restore().index());
+                }
+                fsm.apply(ready.restore(), ready.committed(), pending.takeProposals(ready.committed()));
             }
             if (ready.compactBefore() > 0) {
-                if (logWriter.idle()) {
-                    try {
-                        storage.compact(ready);
-                    } catch (IOException e) {
-                        log.warn("log compaction failed (will retry at the next snapshot) id={} cause={}", config.localId(), e.toString());
-                    }
-                } else {
-                    logWriter.submitCompaction(ready);
-                }
+                compact(ready);
             }
             for (ReadState rs : ready.readStates()) {
                 confirmRead(rs);
@@ -318,14 +348,28 @@ final class RaftNode implements Raft, MessageHandler {
             if (ready.softState() != null) {
                 onSoftStateChange(ready.softState());
             }
-            if (ready.transferAborted() && pendingTransfer != null) {
-                pendingTransfer.completeExceptionally(new LeadershipTransferException(
-                        "the target did not take over leadership within an election timeout"));
-                pendingTransfer = null;
+            if (ready.transferAborted()) {
+                CompletableFuture<Void> transfer = pending.takeTransfer();
+                if (transfer != null) {
+                    transfer.completeExceptionally(new LeadershipTransferException(
+                            "the target did not take over leadership within an election timeout"));
+                }
             }
             if (!writeAsync) {
                 core.advance(ready);
             }
+        }
+    }
+
+    private void compact(Ready ready) {
+        if (!logWriter.idle()) {
+            logWriter.submitCompaction(ready);
+            return;
+        }
+        try {
+            storage.compact(ready);
+        } catch (IOException e) {
+            log.warn("log compaction failed (will retry at the next snapshot) id={} cause={}", config.localId(), e.toString());
         }
     }
 
@@ -342,8 +386,8 @@ final class RaftNode implements Raft, MessageHandler {
                 core.advance(done.ready());
                 continue;
             }
-            if (failure instanceof IOException io) {
-                storageWriteFailed(io);
+            if (failure instanceof IOException ioe) {
+                storageWriteFailed(ioe);
             } else if (failure != null) {
                 throw new IllegalStateException("log writer failed: " + failure, failure);
             }
@@ -397,7 +441,7 @@ final class RaftNode implements Raft, MessageHandler {
             notifyObservers(new Observation.StorageHealth("log", Optional.of(e.toString())));
         }
         storageFailed = true;
-        storageRetryAt = System.nanoTime() + STORAGE_RETRY_NANOS;
+        storageRetryAt = runtime.nanoTime() + STORAGE_RETRY_NANOS;
         lastStorageError = e;
     }
 
@@ -411,16 +455,17 @@ final class RaftNode implements Raft, MessageHandler {
 
     private void send(Outbound out) {
         if (out.message() instanceof InstallSnapshot header) {
-            sendSnapshot(out.address(), header);
+            io.execute(() -> sendSnapshot(out.address(), header));
             return;
         }
         transport.send(out.address(), out.message());
     }
 
     /**
-     * With a store the whole cluster reads (S3), only the header goes out and the follower
-     * fetches the snapshot itself, sparing the leader the download and the upload; a peer that
-     * could not find it there gets the bytes streamed on the next attempt.
+     * Runs on the I/O executor: opening a snapshot may read S3. With a store the whole cluster
+     * reads (S3), only the header goes out and the follower fetches the snapshot itself, sparing
+     * the leader the download and the upload; a peer that could not find it there gets the bytes
+     * streamed on the next attempt.
      */
     private void sendSnapshot(String address, InstallSnapshot header) {
         String peer = header.to();
@@ -431,9 +476,9 @@ final class RaftNode implements Raft, MessageHandler {
             open = byReference
                     ? new OpenSnapshot(meta, InputStream.nullInputStream())
                     : storage.snapshots().open(meta.id());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("cannot open snapshot {} for {}: {}", meta.id(), peer, e.toString());
-            core.snapshotSendFailed(peer);
+            postQuietly(new SnapshotSendFailed(peer));
             return;
         }
         log.info("sending snapshot id={} index={} to={}{}", meta.id(), meta.index(), peer,
@@ -450,37 +495,23 @@ final class RaftNode implements Raft, MessageHandler {
             } else {
                 log.warn("snapshot transfer to {} failed: {}", peer, err.toString());
             }
-            postQuietly(() -> core.snapshotSendFailed(peer));
+            postQuietly(new SnapshotSendFailed(peer));
         });
-    }
-
-    private void postQuietly(Runnable task) {
-        if (running) {
-            queue.add(task);
-        }
     }
 
     private void onSoftStateChange(SoftState soft) {
         boolean wasLeader = lastSoft.state() == RaftState.LEADER;
-        boolean leaderChanged = !java.util.Objects.equals(lastSoft.leaderId(), soft.leaderId());
+        boolean leaderChanged = !Objects.equals(lastSoft.leaderId(), soft.leaderId());
         if (soft.state() != lastSoft.state() || soft.term() != lastSoft.term()) {
             log.info("state change id={} state={} term={} leader={}", config.localId(), soft.state(), soft.term(), soft.leaderId());
             notifyObservers(new Observation.StateChanged(soft.state(), soft.term()));
         }
         if (wasLeader && soft.state() != RaftState.LEADER) {
-            RaftException lost = new LeadershipLostException("leadership lost in term " + lastSoft.term());
-            for (Iterator<Map.Entry<Long, Pending>> it = pendingByIndex.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Long, Pending> e = it.next();
-                it.remove();
-                e.getValue().future().completeExceptionally(lost);
-            }
-            NotLeaderException notLeader = new NotLeaderException(core.leader());
-            pendingReads.values().forEach(f -> f.completeExceptionally(notLeader));
-            pendingReads.clear();
-            readWaitsForApply.clear();
-            if (pendingTransfer != null) {
-                pendingTransfer.complete(null);
-                pendingTransfer = null;
+            pending.failAll(new LeadershipLostException("leadership lost in term " + lastSoft.term()),
+                    new NotLeaderException(core.leader()));
+            CompletableFuture<Void> transfer = pending.takeTransfer();
+            if (transfer != null) {
+                transfer.complete(null);
             }
             restoreInProgress = false;
         }
@@ -495,8 +526,9 @@ final class RaftNode implements Raft, MessageHandler {
         leader = core.leader();
         long contact = core.ticksSinceLeaderContact();
         SnapshotMeta snap = core.latestSnapshot();
+        long applied = fsm.appliedIndex();
         stats = new RaftStats(config.localId(), state, core.term(), Optional.ofNullable(leader), core.commitIndex(),
-                appliedIndex, Math.max(0, core.commitIndex() - appliedIndex), core.lastIndex(), core.lastTerm(),
+                applied, Math.max(0, core.commitIndex() - applied), core.lastIndex(), core.lastTerm(),
                 snap == null ? core.snapshotIndex() : snap.index(), snap == null ? core.snapshotTerm() : snap.term(),
                 core.configuration(), core.configurationIndex(),
                 contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)),
@@ -519,187 +551,11 @@ final class RaftNode implements Raft, MessageHandler {
         });
     }
 
-    // ---------------------------------------------------------------- FSM thread
-
-    private void applyOnFsmThread(SnapshotMeta restore, List<LogEntry> committed) {
-        try {
-            if (restore != null) {
-                try (OpenSnapshot open = storage.snapshots().open(restore.id())) {
-                    fsm.restore(open.data());
-                }
-                appliedIndex = restore.index();
-                fsmAppliedTerm = restore.term();
-                fsmConfiguration = restore.configuration();
-                fsmConfigurationIndex = restore.configurationIndex();
-                lastSnapshotIndex.set(restore.index());
-                log.info("installed snapshot id={} index={} term={}", restore.id(), restore.index(), restore.term());
-            }
-            int i = 0;
-            while (i < committed.size()) {
-                LogEntry e = committed.get(i);
-                if (e.index() <= appliedIndex) {
-                    i++;
-                    continue;
-                }
-                if (e.type() == LogType.COMMAND) {
-                    int end = i;
-                    while (end < committed.size() && committed.get(end).type() == LogType.COMMAND
-                            && end - i < config.maxApplyBatch()) {
-                        end++;
-                    }
-                    List<LogEntry> commands = committed.subList(i, end);
-                    List<Object> responses = applyCommands(commands);
-                    for (int k = 0; k < commands.size(); k++) {
-                        finishApplied(commands.get(k), responses.get(k));
-                    }
-                    i = end;
-                    continue;
-                }
-                if (e.type() == LogType.CONFIGURATION) {
-                    fsmConfiguration = ConfigurationCodec.decode(e.data());
-                    fsmConfigurationIndex = e.index();
-                }
-                finishApplied(e, e.index());
-                i++;
-            }
-            releaseWaitingReads();
-        } catch (IOException | RuntimeException e) {
-            log.error("FSM apply failed; stopping id={}", config.localId(), e);
-            notifyObservers(new Observation.Fatal(e));
-            postQuietly(() -> shutdownOnLoop(new RaftShutdownException(true)));
-        }
-    }
-
-    private List<Object> applyCommands(List<LogEntry> commands) {
-        if (fsm instanceof BatchingFsm batching) {
-            List<Object> responses = batching.applyBatch(commands);
-            if (responses.size() != commands.size()) {
-                throw new IllegalStateException("BatchingFsm returned " + responses.size() + " responses for "
-                        + commands.size() + " entries");
-            }
-            return responses;
-        }
-        List<Object> responses = new ArrayList<>(commands.size());
-        for (LogEntry e : commands) {
-            responses.add(fsm.apply(e));
-        }
-        return responses;
-    }
-
-    private void finishApplied(LogEntry e, Object response) {
-        appliedIndex = e.index();
-        fsmAppliedTerm = e.term();
-        Pending p = pendingByIndex.remove(e.index());
-        if (p == null) {
-            return;
-        }
-        if (p.term() != e.term()) {
-            p.future().completeExceptionally(new LeadershipLostException(
-                    "entry " + e.index() + " was replaced by a later leader's entry"));
-            return;
-        }
-        p.future().complete(p.type() == LogType.COMMAND ? new ApplyResult(e.index(), response) : (Object) e.index());
-    }
-
-    /** Completes {@code future} with {@code index} once the FSM has applied it (FSM thread). */
-    private void whenApplied(long index, CompletableFuture<Long> future) {
-        if (appliedIndex >= index) {
-            future.complete(index);
-        } else {
-            waitingForApply.add(Map.entry(index, future));
-        }
-    }
-
-    private void releaseWaitingReads() {
-        if (waitingForApply.isEmpty()) {
-            return;
-        }
-        waitingForApply.removeIf(w -> {
-            if (w.getKey() <= appliedIndex) {
-                w.getValue().complete(w.getKey());
-                return true;
-            }
-            return false;
-        });
-    }
-
-    // ---------------------------------------------------------------- snapshots
-
-    private void maybeSnapshotPeriodically() {
-        // A slow upload (S3 retrying through an outage) outlasts many intervals: no pile-up, no log spam.
-        if (running && !snapshotInProgress.get() && appliedIndex - lastSnapshotIndex.get() >= config.snapshotThreshold()) {
-            snapshot().whenComplete((h, err) -> {
-                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (cause != null && !(cause instanceof IllegalStateException)) {
-                    log.warn("periodic snapshot failed id={}: {}", config.localId(), cause.toString());
-                }
-            });
-        }
-    }
-
-    @Override
-    public CompletableFuture<SnapshotHandle> snapshot() {
-        CompletableFuture<SnapshotHandle> result = new CompletableFuture<>();
-        if (!running) {
-            result.completeExceptionally(new RaftShutdownException(false));
-            return result;
-        }
-        if (!snapshotInProgress.compareAndSet(false, true)) {
-            result.completeExceptionally(new IllegalStateException("a snapshot is already being taken"));
-            return result;
-        }
-        fsmThread.execute(() -> {
-            long index = appliedIndex;
-            if (index == 0) {
-                snapshotInProgress.set(false);
-                result.completeExceptionally(new IllegalStateException("nothing to snapshot: no entry applied yet"));
-                return;
-            }
-            long term = fsmAppliedTerm;
-            Configuration configuration = fsmConfiguration;
-            long configurationIndex = fsmConfigurationIndex;
-            FsmSnapshot view = fsm.snapshot();
-            snapshotWriter.execute(() -> persistSnapshot(view, index, term, configuration, configurationIndex, result));
-        });
-        return result;
-    }
-
-    private void persistSnapshot(FsmSnapshot view, long index, long term, Configuration configuration,
-                                 long configurationIndex, CompletableFuture<SnapshotHandle> result) {
-        long started = System.nanoTime();
-        SnapshotSink sink = null;
-        try {
-            sink = storage.snapshots().create(index, term, configuration, configurationIndex);
-            view.persist(sink.out());
-            SnapshotMeta meta = sink.commit();
-            sink = null;
-            lastSnapshotIndex.accumulateAndGet(index, Math::max);
-            log.info("snapshot taken id={} index={} term={} bytes={} millis={}", meta.id(), index, term, meta.size(),
-                    (System.nanoTime() - started) / 1_000_000);
-            postQuietly(() -> core.snapshotSaved(meta));
-            if (snapshotsFailing.compareAndSet(true, false)) {
-                notifyObservers(new Observation.StorageHealth("snapshots", Optional.empty()));
-            }
-            result.complete(new SnapshotHandle(meta, storage.snapshots()));
-        } catch (IOException | RuntimeException e) {
-            if (sink != null) {
-                sink.cancel();
-            }
-            if (snapshotsFailing.compareAndSet(false, true)) {
-                notifyObservers(new Observation.StorageHealth("snapshots", Optional.of(e.toString())));
-            }
-            result.completeExceptionally(e);
-        } finally {
-            view.release();
-            snapshotInProgress.set(false);
-        }
-    }
+    // ---------------------------------------------------------------- inbound
 
     @Override
     public void onMessage(RaftMessage message) {
-        if (running) {
-            queue.add(message);
-        }
+        postQuietly(new Received(message));
     }
 
     @Override
@@ -708,7 +564,7 @@ final class RaftNode implements Raft, MessageHandler {
             SnapshotMeta local = findInSharedStore(header);
             log.info("snapshot index={} term={} from={} is in the shared snapshot store; installing it from there",
                     local.index(), local.term(), header.from());
-            postQuietly(() -> core.snapshotReceived(header, local));
+            postQuietly(new SnapshotStored(header, local));
             return;
         }
         SnapshotMeta meta = header.meta();
@@ -717,7 +573,7 @@ final class RaftNode implements Raft, MessageHandler {
             data.transferTo(sink.out());
             SnapshotMeta local = sink.commit();
             log.info("received snapshot index={} term={} from={} bytes={}", local.index(), local.term(), header.from(), local.size());
-            postQuietly(() -> core.snapshotReceived(header, local));
+            postQuietly(new SnapshotStored(header, local));
         } catch (IOException | RuntimeException e) {
             sink.cancel();
             throw e;
@@ -744,112 +600,112 @@ final class RaftNode implements Raft, MessageHandler {
     @Override
     public ApplyFuture apply(byte[] command, Duration timeout) {
         ApplyFuture future = new ApplyFuture();
-        propose(LogType.COMMAND, command, timeout, future);
+        submit(future, new Propose(LogType.COMMAND, command, timeout, castFuture(future)));
         return future;
     }
 
     @Override
     public CompletableFuture<Long> barrier(Duration timeout) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        propose(LogType.BARRIER, new byte[0], timeout, future);
+        submit(future, new Propose(LogType.BARRIER, new byte[0], timeout, castFuture(future)));
         return future;
     }
 
     @SuppressWarnings("unchecked")
-    private void propose(LogType type, byte[] data, Duration timeout, CompletableFuture<?> future) {
-        CompletableFuture<Object> f = (CompletableFuture<Object>) future;
-        submit(f, () -> {
+    private static CompletableFuture<Object> castFuture(CompletableFuture<?> future) {
+        return (CompletableFuture<Object>) future;
+    }
+
+    /** Posts {@code event} to the loop, or fails {@code future} if the node has stopped. */
+    private void submit(CompletableFuture<?> future, LoopEvent event) {
+        try {
+            post(event);
+        } catch (RaftShutdownException e) {
+            future.completeExceptionally(e);
+        }
+    }
+
+    /** Runs a loop-side operation; a RaftException it throws fails {@code future}. */
+    private static void failOnRaftException(CompletableFuture<?> future, Runnable action) {
+        try {
+            action.run();
+        } catch (RaftException e) {
+            future.completeExceptionally(e);
+        }
+    }
+
+    private void propose(Propose p) {
+        failOnRaftException(p.future(), () -> {
             if (storageFailed) {
                 throw new StorageFailureException("cannot write the log: " + lastStorageError, lastStorageError, false);
             }
             if (restoreInProgress) {
                 throw new LeadershipTransferInProgressException();
             }
-            if (pendingByIndex.size() >= config.maxPendingApplies()) {
-                throw new RaftTimeoutException("leader saturated: " + pendingByIndex.size() + " operations pending", false);
+            if (pending.proposalCount() >= config.maxPendingApplies()) {
+                throw new RaftTimeoutException("leader saturated: " + pending.proposalCount() + " operations pending", false);
             }
-            long index = core.propose(type, data);
-            pendingByIndex.put(index, new Pending(f, core.term(), type));
-            scheduleTimeout(f, timeout, "apply at index ", index);
+            long index = core.propose(p.type(), p.data());
+            pending.addProposal(index, new Proposal(p.future(), core.term(), p.type()));
+            scheduleTimeout(p.future(), p.timeout(), "apply at index ", index);
         });
-    }
-
-    /** Runs {@code action} on the loop; a RaftException it throws fails {@code future}. */
-    private void submit(CompletableFuture<?> future, Runnable action) {
-        try {
-            post(() -> {
-                try {
-                    action.run();
-                } catch (RaftException e) {
-                    future.completeExceptionally(e);
-                }
-            });
-        } catch (RaftShutdownException e) {
-            future.completeExceptionally(e);
-        }
     }
 
     /**
      * Fails {@code future} with an outcome-unknown timeout unless it completes in time. The
-     * timer task is cancelled (and, by the timer's policy, removed) when the future completes:
-     * otherwise every write would leave a task in the timer's queue for the whole timeout,
-     * hundreds of thousands under load, each holding its future until then.
+     * timer task is cancelled when the future completes: otherwise every write would leave a
+     * task in the timer's queue for the whole timeout, hundreds of thousands under load.
      */
     private void scheduleTimeout(CompletableFuture<?> future, Duration timeout, String what, long index) {
         if (timeout == null || timeout.isZero() || timeout.isNegative() || future.isDone()) {
             return;
         }
-        ScheduledFuture<?> task = timer.schedule(() -> {
-            future.completeExceptionally(new RaftTimeoutException(what + index + " timed out after " + timeout.toMillis() + " ms",
-                    true));
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        future.whenComplete((result, error) -> task.cancel(false));
+        Runnable cancel = runtime.schedule(() -> future.completeExceptionally(
+                new RaftTimeoutException(what + index + " timed out after " + timeout.toMillis() + " ms", true)),
+                timeout.toNanos());
+        future.whenComplete((result, error) -> cancel.run());
     }
 
     @Override
     public CompletableFuture<Void> verifyLeader() {
         CompletableFuture<Long> confirmed = new CompletableFuture<>();
-        submit(confirmed, () -> startRead(confirmed, false, false));
+        submit(confirmed, new Read(false, false, confirmed));
         return confirmed.thenApply(i -> null);
     }
 
     @Override
     public CompletableFuture<Long> readIndex() {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        submit(future, () -> startRead(future, false, true));
+        submit(future, new Read(false, true, future));
         return future;
     }
 
     @Override
     public CompletableFuture<Long> leaseRead() {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        submit(future, () -> startRead(future, true, true));
+        submit(future, new Read(true, true, future));
         return future;
     }
 
-    private void startRead(CompletableFuture<Long> future, boolean lease, boolean waitForApply) {
-        long id = nextReadId++;
-        pendingReads.put(id, future);
-        readWaitsForApply.put(id, waitForApply);
+    private void startRead(Read r) {
+        long id = pending.addRead(r.future(), r.waitForApply());
         try {
-            core.readIndex(id, lease);
+            core.readIndex(id, r.lease());
         } catch (RaftException e) {
-            pendingReads.remove(id);
-            readWaitsForApply.remove(id);
-            throw e;
+            pending.takeRead(id);
+            r.future().completeExceptionally(e);
         }
     }
 
     private void confirmRead(ReadState rs) {
-        CompletableFuture<Long> future = pendingReads.remove(rs.requestId());
-        Boolean waitForApply = readWaitsForApply.remove(rs.requestId());
-        if (future == null) {
+        PendingRead read = pending.takeRead(rs.requestId());
+        if (read == null) {
             return;
         }
-        if (Boolean.TRUE.equals(waitForApply)) {
-            fsmThread.execute(() -> whenApplied(rs.index(), future));
+        if (read.waitForApply()) {
+            fsm.whenApplied(rs.index(), read.future());
         } else {
-            future.complete(rs.index());
+            read.future().complete(rs.index());
         }
     }
 
@@ -873,17 +729,23 @@ final class RaftNode implements Raft, MessageHandler {
         return changeMembership(new MembershipChange(MembershipChange.Kind.DEMOTE, id, "-", "", prevIndex), timeout);
     }
 
-    @SuppressWarnings("unchecked")
     private CompletableFuture<Long> changeMembership(MembershipChange change, Duration timeout) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        submit(future, () -> {
-            long index = core.changeMembership(change);
-            log.info("membership change proposed id={} change={} {} index={}", config.localId(), change.kind(), change.id(), index);
-            pendingByIndex.put(index, new Pending((CompletableFuture<Object>) (CompletableFuture<?>) future, core.term(),
-                    LogType.CONFIGURATION));
-            scheduleTimeout(future, timeout, "membership change at index ", index);
-        });
+        submit(future, new ChangeMembership(change, timeout, future));
         return future;
+    }
+
+    private void proposeChange(ChangeMembership c) {
+        failOnRaftException(c.future(), () -> {
+            if (restoreInProgress) {
+                throw new ConfigurationChangeException("a snapshot restore is in progress; change the membership after it");
+            }
+            long index = core.changeMembership(c.change());
+            log.info("membership change proposed id={} change={} {} index={}", config.localId(), c.change().kind(),
+                    c.change().id(), index);
+            pending.addProposal(index, new Proposal(castFuture(c.future()), core.term(), LogType.CONFIGURATION));
+            scheduleTimeout(c.future(), c.timeout(), "membership change at index ", index);
+        });
     }
 
     @Override
@@ -898,51 +760,66 @@ final class RaftNode implements Raft, MessageHandler {
 
     private CompletableFuture<Void> transfer(String target) {
         CompletableFuture<Void> future = new CompletableFuture<>();
-        submit(future, () -> {
-            core.transferLeadership(target);
-            log.info("leadership transfer started id={} target={}", config.localId(), target == null ? "(most up-to-date)" : target);
-            pendingTransfer = future;
-        });
+        submit(future, new TransferLeadership(target, future));
         return future;
+    }
+
+    private void startTransfer(TransferLeadership t) {
+        failOnRaftException(t.future(), () -> {
+            core.transferLeadership(t.target());
+            log.info("leadership transfer started id={} target={}", config.localId(),
+                    t.target() == null ? "(most up-to-date)" : t.target());
+            pending.setTransfer(t.future());
+        });
     }
 
     @Override
     public CompletableFuture<Long> restore(SnapshotMeta meta, InputStream data, Duration timeout) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        submit(future, () -> {
+        submit(future, new RestoreRequested(meta, data, timeout, future));
+        return future;
+    }
+
+    private void startRestore(RestoreRequested r) {
+        failOnRaftException(r.future(), () -> {
             if (core.state() != RaftState.LEADER) {
                 throw new NotLeaderException(core.leader());
             }
             if (restoreInProgress) {
                 throw new LeadershipTransferInProgressException();
             }
+            if (core.configurationIndex() > core.commitIndex()) {
+                throw new ConfigurationChangeException("a membership change is in progress; restore after it has committed");
+            }
             restoreInProgress = true;
             long index = core.lastIndex() + 1;
             long term = core.term();
             Configuration configuration = core.configuration();
             long configurationIndex = core.configurationIndex();
-            snapshotWriter.execute(() -> {
-                try {
-                    SnapshotSink sink = storage.snapshots().create(index, term, configuration, configurationIndex);
-                    try {
-                        long limit = meta == null || meta.size() < 0 ? Long.MAX_VALUE : meta.size();
-                        copyAtMost(data, sink.out(), limit);
-                        SnapshotMeta local = sink.commit();
-                        postQuietly(() -> finishRestore(local, timeout, future));
-                    } catch (IOException | RuntimeException e) {
-                        sink.cancel();
-                        throw e;
-                    }
-                } catch (IOException | RuntimeException e) {
-                    postQuietly(() -> restoreInProgress = false);
-                    future.completeExceptionally(e);
-                }
-            });
+            io.execute(() -> storeUserSnapshot(r, index, term, configuration, configurationIndex));
         });
-        return future;
     }
 
-    private static void copyAtMost(InputStream in, java.io.OutputStream out, long limit) throws IOException {
+    /** On the I/O executor: writes the uploaded snapshot to the store. */
+    private void storeUserSnapshot(RestoreRequested r, long index, long term, Configuration configuration,
+                                   long configurationIndex) {
+        try {
+            SnapshotSink sink = storage.snapshots().create(index, term, configuration, configurationIndex);
+            try {
+                long limit = r.meta() == null || r.meta().size() < 0 ? Long.MAX_VALUE : r.meta().size();
+                copyAtMost(r.data(), sink.out(), limit);
+                postQuietly(new RestoreStored(sink.commit(), r.timeout(), r.future()));
+            } catch (IOException | RuntimeException e) {
+                sink.cancel();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            r.future().completeExceptionally(e);
+            postQuietly(new RestoreFailed());
+        }
+    }
+
+    private static void copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         long left = limit;
         while (left > 0) {
@@ -955,24 +832,30 @@ final class RaftNode implements Raft, MessageHandler {
         }
     }
 
-    private void finishRestore(SnapshotMeta local, Duration timeout, CompletableFuture<Long> future) {
+    private void finishRestore(RestoreStored r) {
+        if (!restoreInProgress) {
+            // Leadership was lost while the snapshot was being stored.
+            r.future().completeExceptionally(new LeadershipLostException("leadership lost during the restore"));
+            return;
+        }
         restoreInProgress = false;
+        SnapshotMeta local = r.local();
         try {
             core.restoreUserSnapshot(local);
-        } catch (RaftException e) {
-            future.completeExceptionally(e);
+        } catch (RaftException | IllegalArgumentException e) {
+            r.future().completeExceptionally(e);
             return;
         }
         log.info("user snapshot restored id={} index={}", local.id(), local.index());
         // Like hashicorp: wait for a barrier after the restore, which commits only once a
         // quorum has installed the restored state.
         CompletableFuture<Long> barrier = new CompletableFuture<>();
-        propose(LogType.BARRIER, new byte[0], timeout, barrier);
+        propose(new Propose(LogType.BARRIER, new byte[0], r.timeout(), castFuture(barrier)));
         barrier.whenComplete((i, err) -> {
             if (err != null) {
-                future.completeExceptionally(err);
+                r.future().completeExceptionally(err);
             } else {
-                future.complete(local.index());
+                r.future().complete(local.index());
             }
         });
     }
@@ -980,13 +863,27 @@ final class RaftNode implements Raft, MessageHandler {
     @Override
     public CompletableFuture<Void> bootstrapCluster(Configuration configuration) {
         CompletableFuture<Void> future = new CompletableFuture<>();
-        submit(future, () -> {
-            core.bootstrap(configuration);
-            log.info("bootstrapped new cluster id={} configuration={}", config.localId(), configuration.servers());
-            future.complete(null);
-        });
+        submit(future, new Bootstrap(configuration, future));
         return future;
     }
+
+    private void bootstrap(Bootstrap b) {
+        failOnRaftException(b.future(), () -> {
+            core.bootstrap(b.configuration());
+            log.info("bootstrapped new cluster id={} configuration={}", config.localId(), b.configuration().servers());
+            b.future().complete(null);
+        });
+    }
+
+    @Override
+    public CompletableFuture<SnapshotHandle> snapshot() {
+        if (!running) {
+            return CompletableFuture.failedFuture(new RaftShutdownException(false));
+        }
+        return snapshotter.snapshot();
+    }
+
+    // ---------------------------------------------------------------- state
 
     @Override
     public RaftState state() {
@@ -1005,14 +902,15 @@ final class RaftNode implements Raft, MessageHandler {
 
     @Override
     public long appliedIndex() {
-        return appliedIndex;
+        return fsm.appliedIndex();
     }
 
     @Override
     public RaftStats stats() {
         RaftStats s = stats;
-        return new RaftStats(s.id(), s.state(), s.term(), s.leader(), s.commitIndex(), appliedIndex,
-                Math.max(0, s.commitIndex() - appliedIndex), s.lastLogIndex(), s.lastLogTerm(), s.lastSnapshotIndex(),
+        long applied = fsm.appliedIndex();
+        return new RaftStats(s.id(), s.state(), s.term(), s.leader(), s.commitIndex(), applied,
+                Math.max(0, s.commitIndex() - applied), s.lastLogIndex(), s.lastLogTerm(), s.lastSnapshotIndex(),
                 s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact(), s.followers());
     }
 
@@ -1026,22 +924,21 @@ final class RaftNode implements Raft, MessageHandler {
         observers.remove(observer);
     }
 
+    // ---------------------------------------------------------------- shutdown
+
     @Override
     public CompletableFuture<Void> shutdown() {
         if (running) {
             try {
-                post(() -> shutdownOnLoop(new RaftShutdownException(true)));
+                post(new Shutdown());
             } catch (RaftShutdownException alreadyStopping) {
                 // Another caller got there first.
             }
         }
         return terminated.thenRun(() -> {
+            stopPeriodicSnapshots.run();
             transport.close();
-            logWriter.close();
-            fsmThread.shutdown();
-            timer.shutdownNow();
-            snapshotWriter.shutdown();
-            notifier.shutdown();
+            runtime.shutdown();
             state = RaftState.SHUTDOWN;
         });
     }
@@ -1057,24 +954,10 @@ final class RaftNode implements Raft, MessageHandler {
     }
 
     private void failAllPending(RaftShutdownException cause) {
-        pendingByIndex.values().forEach(p -> p.future().completeExceptionally(cause));
-        pendingByIndex.clear();
-        RaftShutdownException notApplied = new RaftShutdownException(false);
-        pendingReads.values().forEach(f -> f.completeExceptionally(notApplied));
-        pendingReads.clear();
-        if (pendingTransfer != null) {
-            pendingTransfer.completeExceptionally(notApplied);
-            pendingTransfer = null;
-        }
-        Object item;
-        while ((item = queue.poll()) != null) {
-            if (item instanceof Runnable r) {
-                try {
-                    r.run();
-                } catch (RuntimeException ignored) {
-                    // Commands queued behind shutdown fail through their futures.
-                }
-            }
+        pending.failAll(cause, new RaftShutdownException(false));
+        CompletableFuture<Void> transfer = pending.takeTransfer();
+        if (transfer != null) {
+            transfer.completeExceptionally(new RaftShutdownException(false));
         }
     }
 }

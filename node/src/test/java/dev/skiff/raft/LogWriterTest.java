@@ -66,7 +66,7 @@ class LogWriterTest {
     @Test
     void readiesQueuedDuringAWriteGoIntoOneWriteAndComeBackInOrder() throws Exception {
         ControlledLogStore logs = new ControlledLogStore();
-        LogWriter writer = new LogWriter(new RaftStorage(logs, new InMemoryStableStore(), new InMemorySnapshotStore()),
+        LogWriter writer = new LogWriterThread(new RaftStorage(logs, new InMemoryStableStore(), new InMemorySnapshotStore()),
                 "test-writer", () -> { });
         try {
             logs.hold = new CountDownLatch(1);
@@ -95,7 +95,7 @@ class LogWriterTest {
     @Test
     void afterAFailedWriteLaterOnesAreSkippedUntilResumed() throws Exception {
         ControlledLogStore logs = new ControlledLogStore();
-        LogWriter writer = new LogWriter(new RaftStorage(logs, new InMemoryStableStore(), new InMemorySnapshotStore()),
+        LogWriter writer = new LogWriterThread(new RaftStorage(logs, new InMemoryStableStore(), new InMemorySnapshotStore()),
                 "test-writer", () -> { });
         try {
             logs.failing = true;

@@ -1,0 +1,219 @@
+package dev.skiff.raft;
+
+import dev.skiff.raft.PendingOperations.Proposal;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of a node that runs on its FSM thread: applies committed entries (completing the
+ * proposals that travel with them), installs snapshots, releases reads once their index is
+ * applied, and captures the state machine for snapshots. Everything here runs on one serial
+ * executor, so the FSM sees one caller, in commit order.
+ */
+final class FsmRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(FsmRunner.class);
+
+    /** What a snapshot captures: a view of the FSM and the log position it reflects. */
+    record Capture(FsmSnapshot view, long index, long term, Configuration configuration, long configurationIndex) {
+    }
+
+    private final String id;
+    private final Fsm fsm;
+    private final RaftStorage storage;
+    private final int maxApplyBatch;
+    private final Executor executor;
+    private final Consumer<Throwable> fatal;
+
+    // FSM-thread-owned.
+    private long appliedTerm;
+    private Configuration configuration = Configuration.EMPTY;
+    private long configurationIndex;
+    private final List<Map.Entry<Long, CompletableFuture<Long>>> waitingForApply = new ArrayList<>();
+    private Throwable failure;
+
+    private volatile long appliedIndex;
+
+    /**
+     * @param start the snapshot the FSM was restored from at start, or null
+     * @param fatal called (on the FSM thread) when the FSM fails: the node must stop
+     */
+    FsmRunner(String id, Fsm fsm, RaftStorage storage, int maxApplyBatch, Executor executor, SnapshotMeta start,
+              Consumer<Throwable> fatal) {
+        this.id = id;
+        this.fsm = fsm;
+        this.storage = storage;
+        this.maxApplyBatch = maxApplyBatch;
+        this.executor = executor;
+        this.fatal = fatal;
+        if (start != null) {
+            appliedIndex = start.index();
+            appliedTerm = start.term();
+            configuration = start.configuration();
+            configurationIndex = start.configurationIndex();
+        }
+    }
+
+    /** Highest index applied to the FSM; readable from any thread. */
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /**
+     * Installs {@code restore} (if not null), then applies {@code committed}; {@code proposals}
+     * is aligned with {@code committed} (null where an entry has none), or null if none has one.
+     */
+    void apply(SnapshotMeta restore, List<LogEntry> committed, List<Proposal> proposals) {
+        executor.execute(() -> applyNow(restore, committed, proposals));
+    }
+
+    /** Completes {@code future} with {@code index} once the FSM has applied it. */
+    void whenApplied(long index, CompletableFuture<Long> future) {
+        executor.execute(() -> {
+            if (appliedIndex >= index) {
+                future.complete(index);
+            } else {
+                waitingForApply.add(Map.entry(index, future));
+            }
+        });
+    }
+
+    /** Captures the FSM's state and position on the FSM thread and hands it to {@code then}, or fails {@code onError}. */
+    void capture(Consumer<Capture> then, Consumer<RuntimeException> onError) {
+        executor.execute(() -> {
+            if (appliedIndex == 0) {
+                onError.accept(new IllegalStateException("nothing to snapshot: no entry applied yet"));
+                return;
+            }
+            if (failure != null) {
+                onError.accept(new RaftShutdownException(false));
+                return;
+            }
+            then.accept(new Capture(fsm.snapshot(), appliedIndex, appliedTerm, configuration, configurationIndex));
+        });
+    }
+
+    private void applyNow(SnapshotMeta restore, List<LogEntry> committed, List<Proposal> proposals) {
+        if (failure != null) {
+            failProposals(proposals, 0);
+            return;
+        }
+        int i = 0;
+        try {
+            if (restore != null) {
+                try (OpenSnapshot open = storage.snapshots().open(restore.id())) {
+                    fsm.restore(open.data());
+                }
+                appliedIndex = restore.index();
+                appliedTerm = restore.term();
+                configuration = restore.configuration();
+                configurationIndex = restore.configurationIndex();
+                log.info("installed snapshot id={} index={} term={}", restore.id(), restore.index(), restore.term());
+            }
+            while (i < committed.size()) {
+                LogEntry e = committed.get(i);
+                if (e.index() <= appliedIndex) {
+                    // Covered by the snapshot just installed: committed, but its response is lost.
+                    Proposal p = proposal(proposals, i);
+                    if (p != null) {
+                        p.future().completeExceptionally(new LeadershipLostException(
+                                "entry " + e.index() + " was applied through a snapshot; its outcome is unknown"));
+                    }
+                    i++;
+                    continue;
+                }
+                if (e.type() == LogType.COMMAND) {
+                    int end = i;
+                    while (end < committed.size() && committed.get(end).type() == LogType.COMMAND && end - i < maxApplyBatch) {
+                        end++;
+                    }
+                    List<LogEntry> commands = committed.subList(i, end);
+                    List<Object> responses = applyCommands(commands);
+                    for (int k = 0; k < commands.size(); k++) {
+                        finishApplied(commands.get(k), responses.get(k), proposal(proposals, i + k));
+                    }
+                    i = end;
+                    continue;
+                }
+                if (e.type() == LogType.CONFIGURATION) {
+                    configuration = ConfigurationCodec.decode(e.data());
+                    configurationIndex = e.index();
+                }
+                finishApplied(e, e.index(), proposal(proposals, i));
+                i++;
+            }
+            releaseWaitingReads();
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            log.error("FSM apply failed; stopping id={}", id, e);
+            failProposals(proposals, i);
+            fatal.accept(e);
+        }
+    }
+
+    private static Proposal proposal(List<Proposal> proposals, int i) {
+        return proposals == null ? null : proposals.get(i);
+    }
+
+    private void failProposals(List<Proposal> proposals, int from) {
+        if (proposals == null) {
+            return;
+        }
+        RaftShutdownException stopped = new RaftShutdownException(true);
+        for (int k = from; k < proposals.size(); k++) {
+            if (proposals.get(k) != null) {
+                proposals.get(k).future().completeExceptionally(stopped);
+            }
+        }
+    }
+
+    private List<Object> applyCommands(List<LogEntry> commands) {
+        if (fsm instanceof BatchingFsm batching) {
+            List<Object> responses = batching.applyBatch(commands);
+            if (responses.size() != commands.size()) {
+                throw new IllegalStateException("BatchingFsm returned " + responses.size() + " responses for "
+                        + commands.size() + " entries");
+            }
+            return responses;
+        }
+        List<Object> responses = new ArrayList<>(commands.size());
+        for (LogEntry e : commands) {
+            responses.add(fsm.apply(e));
+        }
+        return responses;
+    }
+
+    private void finishApplied(LogEntry e, Object response, Proposal p) {
+        appliedIndex = e.index();
+        appliedTerm = e.term();
+        if (p == null) {
+            return;
+        }
+        if (p.term() != e.term()) {
+            p.future().completeExceptionally(new LeadershipLostException(
+                    "entry " + e.index() + " was replaced by a later leader's entry"));
+            return;
+        }
+        p.future().complete(p.type() == LogType.COMMAND ? new ApplyResult(e.index(), response) : (Object) e.index());
+    }
+
+    private void releaseWaitingReads() {
+        if (waitingForApply.isEmpty()) {
+            return;
+        }
+        waitingForApply.removeIf(w -> {
+            if (w.getKey() <= appliedIndex) {
+                w.getValue().complete(w.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+}
