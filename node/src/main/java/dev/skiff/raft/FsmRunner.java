@@ -67,11 +67,12 @@ final class FsmRunner {
     }
 
     /**
-     * Installs {@code restore} (if not null), then applies {@code committed}; {@code proposals}
-     * is aligned with {@code committed} (null where an entry has none), or null if none has one.
+     * Installs {@code restore} (if not null; from {@code opened} if the snapshot is already open,
+     * else from the store), then applies {@code committed}; {@code proposals} is aligned with
+     * {@code committed} (null where an entry has none), or null if none has one.
      */
-    void apply(SnapshotMeta restore, List<LogEntry> committed, List<Proposal> proposals) {
-        executor.execute(() -> applyNow(restore, committed, proposals));
+    void apply(SnapshotMeta restore, OpenSnapshot opened, List<LogEntry> committed, List<Proposal> proposals) {
+        executor.execute(() -> applyNow(restore, opened, committed, proposals));
     }
 
     /** Completes {@code future} with {@code index} once the FSM has applied it. */
@@ -100,15 +101,22 @@ final class FsmRunner {
         });
     }
 
-    private void applyNow(SnapshotMeta restore, List<LogEntry> committed, List<Proposal> proposals) {
+    private void applyNow(SnapshotMeta restore, OpenSnapshot opened, List<LogEntry> committed, List<Proposal> proposals) {
         if (failure != null) {
+            if (opened != null) {
+                try {
+                    opened.close();
+                } catch (IOException e) {
+                    log.debug("closing snapshot failed: {}", e.toString());
+                }
+            }
             failProposals(proposals, 0);
             return;
         }
         int i = 0;
         try {
             if (restore != null) {
-                try (OpenSnapshot open = storage.snapshots().open(restore.id())) {
+                try (OpenSnapshot open = opened != null ? opened : storage.snapshots().open(restore.id())) {
                     fsm.restore(open.data());
                 }
                 appliedIndex = restore.index();

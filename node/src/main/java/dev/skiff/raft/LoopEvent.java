@@ -19,8 +19,13 @@ sealed interface LoopEvent {
     record Received(RaftMessage message) implements LoopEvent {
     }
 
-    /** A snapshot a leader sent (or named, in a shared store) is stored locally and can be installed. */
-    record SnapshotStored(InstallSnapshot header, SnapshotMeta local) implements LoopEvent {
+    /**
+     * A snapshot a leader sent (or named, in a shared store) is stored locally and can be
+     * installed. {@code opened} is the snapshot already opened for reading when it lives in a
+     * store shared by the cluster, whose retention may delete it before the FSM gets to it;
+     * null otherwise.
+     */
+    record SnapshotStored(InstallSnapshot header, SnapshotMeta local, OpenSnapshot opened) implements LoopEvent {
     }
 
     /** A snapshot could not be sent to (or read by) {@code peer}. */
@@ -29,6 +34,10 @@ sealed interface LoopEvent {
 
     /** This server finished writing a snapshot of its state machine. */
     record SnapshotTaken(SnapshotMeta meta) implements LoopEvent {
+    }
+
+    /** A snapshot store shared by the cluster holds {@code meta}, at or past the one this server knows, which is gone. */
+    record SharedSnapshotFound(SnapshotMeta meta) implements LoopEvent {
     }
 
     /** The log writer finished a write: the loop collects its outcome. */

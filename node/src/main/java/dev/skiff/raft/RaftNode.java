@@ -9,6 +9,7 @@ import dev.skiff.raft.LoopEvent.Received;
 import dev.skiff.raft.LoopEvent.RestoreFailed;
 import dev.skiff.raft.LoopEvent.RestoreRequested;
 import dev.skiff.raft.LoopEvent.RestoreStored;
+import dev.skiff.raft.LoopEvent.SharedSnapshotFound;
 import dev.skiff.raft.LoopEvent.Shutdown;
 import dev.skiff.raft.LoopEvent.SnapshotSendFailed;
 import dev.skiff.raft.LoopEvent.SnapshotStored;
@@ -31,7 +32,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -116,6 +119,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private Ready failedReady;
     /** Leader writes that failed on the log writer (and those after them), to write again in order. */
     private final ArrayDeque<Ready> retryWrites = new ArrayDeque<>();
+    /** Shared-store snapshots opened when they arrived, until the FSM installs them (or the core refuses them). */
+    private final Map<String, OpenSnapshot> openedSnapshots = new HashMap<>();
     private volatile IOException lastStorageError;
     private long storageRetryAt;
     private SoftState lastSoft;
@@ -168,13 +173,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                           Transport transport, NodeRuntime runtime, SplittableRandom random) throws IOException {
         config.validate();
         RaftStorage storage = new RaftStorage(logs, stable, snapshots);
-        SnapshotMeta snapshot = storage.latestSnapshot().orElse(null);
-        if (snapshot != null) {
-            try (OpenSnapshot open = snapshots.open(snapshot.id())) {
-                fsm.restore(open.data());
-            }
-            log.info("restored snapshot id={} index={} term={}", snapshot.id(), snapshot.index(), snapshot.term());
-        }
+        SnapshotMeta snapshot = restoreLatestSnapshot(fsm, storage);
         if (storage.reconcileLog(snapshot)) {
             log.warn("log did not continue snapshot index={}; discarded it, will catch up from the leader", snapshot.index());
         }
@@ -187,6 +186,31 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         log.info("raft started id={} address={} term={} lastIndex={} commitIndex={}", config.localId(),
                 transport.localAddress(), hs.term(), core.lastIndex(), core.commitIndex());
         return node;
+    }
+
+    /**
+     * Restores the FSM from the latest snapshot, if any. In a store shared by the cluster, other
+     * members' snapshots can push the latest out of it between listing and opening: then the new
+     * latest is taken.
+     */
+    private static SnapshotMeta restoreLatestSnapshot(Fsm fsm, RaftStorage storage) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            SnapshotMeta snapshot = storage.latestSnapshot().orElse(null);
+            if (snapshot == null) {
+                return null;
+            }
+            try (OpenSnapshot open = storage.snapshots().open(snapshot.id())) {
+                fsm.restore(open.data());
+                log.info("restored snapshot id={} index={} term={}", snapshot.id(), snapshot.index(), snapshot.term());
+                return snapshot;
+            } catch (FileNotFoundException e) {
+                if (!storage.snapshots().sharedByCluster() || attempt == 3) {
+                    throw e;
+                }
+                log.info("snapshot id={} left the shared snapshot store before it was read; taking the newest again",
+                        snapshot.id());
+            }
+        }
     }
 
     private void schedulePeriodicSnapshots() {
@@ -261,9 +285,21 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private void handle(LoopEvent event) {
         switch (event) {
             case Received r -> core.step(r.message());
-            case SnapshotStored s -> core.snapshotReceived(s.header(), s.local());
+            case SnapshotStored s -> {
+                if (s.opened() != null) {
+                    OpenSnapshot previous = openedSnapshots.put(s.local().id(), s.opened());
+                    closeQuietly(previous);
+                }
+                core.snapshotReceived(s.header(), s.local());
+            }
             case SnapshotSendFailed f -> core.snapshotSendFailed(f.peer());
             case SnapshotTaken t -> core.snapshotSaved(t.meta());
+            case SharedSnapshotFound f -> {
+                if (core.adoptSharedSnapshot(f.meta())) {
+                    log.info("adopted snapshot id={} index={} from the shared snapshot store id={}", f.meta().id(),
+                            f.meta().index(), config.localId());
+                }
+            }
             case LogWritten w -> collectWrites();
             case Propose p -> propose(p);
             case Read r -> startRead(r);
@@ -334,10 +370,12 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 }
             }
             if (ready.restore() != null || !ready.committed().isEmpty()) {
+                OpenSnapshot opened = null;
                 if (ready.restore() != null) {
                     snapshotter.installed(ready.restore().index());
+                    opened = openedSnapshots.remove(ready.restore().id());
                 }
-                fsm.apply(ready.restore(), ready.committed(), pending.takeProposals(ready.committed()));
+                fsm.apply(ready.restore(), opened, ready.committed(), pending.takeProposals(ready.committed()));
             }
             if (ready.compactBefore() > 0) {
                 compact(ready);
@@ -358,6 +396,22 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (!writeAsync) {
                 core.advance(ready);
             }
+        }
+        if (!openedSnapshots.isEmpty()) {
+            // The core refused them (stale, or state it already has).
+            openedSnapshots.values().forEach(RaftNode::closeQuietly);
+            openedSnapshots.clear();
+        }
+    }
+
+    private static void closeQuietly(OpenSnapshot open) {
+        if (open == null) {
+            return;
+        }
+        try {
+            open.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing snapshot {} failed: {}", open.meta().id(), e.toString());
         }
     }
 
@@ -478,6 +532,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                     : storage.snapshots().open(meta.id());
         } catch (IOException | RuntimeException e) {
             log.warn("cannot open snapshot {} for {}: {}", meta.id(), peer, e.toString());
+            if (e instanceof FileNotFoundException) {
+                offerNewerSharedSnapshot(meta, peer);
+            }
             postQuietly(new SnapshotSendFailed(peer));
             return;
         }
@@ -492,11 +549,38 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 peersNeedingSnapshotBytes.add(peer);
                 log.warn("{} could not read snapshot {} from the shared store ({}); streaming it next time", peer, meta.id(),
                         err.toString());
+                offerNewerSharedSnapshot(meta, peer);
             } else {
                 log.warn("snapshot transfer to {} failed: {}", peer, err.toString());
             }
             postQuietly(new SnapshotSendFailed(peer));
         });
+    }
+
+    /**
+     * The snapshot the core wants to send is gone: in a store shared by the cluster, retention
+     * keeps the newest of all members' snapshots, so another member's newer one may have
+     * replaced it. Without this, a follower that needs a snapshot would wait for this leader's
+     * next one, which an idle cluster never takes.
+     */
+    private void offerNewerSharedSnapshot(SnapshotMeta missing, String peer) {
+        if (!storage.snapshots().sharedByCluster()) {
+            return;
+        }
+        try {
+            List<SnapshotMeta> stored = storage.snapshots().list();
+            if (stored.stream().anyMatch(m -> m.id().equals(missing.id()))) {
+                return;
+            }
+            stored.stream().filter(m -> m.index() >= missing.index())
+                    .max(java.util.Comparator.comparingLong(SnapshotMeta::index))
+                    .ifPresent(newer -> {
+                        peersNeedingSnapshotBytes.remove(peer);
+                        postQuietly(new SharedSnapshotFound(newer));
+                    });
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot list the shared snapshot store: {}", e.toString());
+        }
     }
 
     private void onSoftStateChange(SoftState soft) {
@@ -564,7 +648,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             SnapshotMeta local = findInSharedStore(header);
             log.info("snapshot index={} term={} from={} is in the shared snapshot store; installing it from there",
                     local.index(), local.term(), header.from());
-            postQuietly(new SnapshotStored(header, local));
+            // Opened now: other members' snapshots may push it out of the store before the FSM reads it.
+            postQuietly(new SnapshotStored(header, local, storage.snapshots().open(local.id())));
             return;
         }
         SnapshotMeta meta = header.meta();
@@ -573,7 +658,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             data.transferTo(sink.out());
             SnapshotMeta local = sink.commit();
             log.info("received snapshot index={} term={} from={} bytes={}", local.index(), local.term(), header.from(), local.size());
-            postQuietly(new SnapshotStored(header, local));
+            // In a store shared by the cluster, other members' snapshots may push it out before the FSM reads it.
+            postQuietly(new SnapshotStored(header, local,
+                    storage.snapshots().sharedByCluster() ? storage.snapshots().open(local.id()) : null));
         } catch (IOException | RuntimeException e) {
             sink.cancel();
             throw e;

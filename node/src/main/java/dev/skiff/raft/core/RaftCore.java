@@ -586,6 +586,29 @@ public final class RaftCore {
     }
 
     /**
+     * A snapshot store shared by the cluster (S3) holds {@code meta}, at or past this server's
+     * latest snapshot, which is gone from the store: another member took it, and retention may already have deleted the older
+     * ones this server knows. Adopted as if this server had taken it (so it is what a lagging
+     * follower is sent), but only if this server has already handed every entry it covers to its
+     * state machine: compacting entries not yet applied here would lose them.
+     *
+     * @return true if adopted
+     */
+    public boolean adoptSharedSnapshot(SnapshotMeta meta) {
+        if (meta.index() > applyCursor || (latestSnapshot != null && (meta.index() < latestSnapshot.index()
+                || meta.id().equals(latestSnapshot.id())))) {
+            return false;
+        }
+        if (latestSnapshot != null && meta.index() == latestSnapshot.index()) {
+            // Another member's snapshot of the same state: it replaces ours, which is gone.
+            latestSnapshot = meta;
+            return true;
+        }
+        snapshotSaved(meta);
+        return true;
+    }
+
+    /**
      * A snapshot sent by a leader has been stored locally under {@code local} (§7
      * InstallSnapshot, receiver side).
      */

@@ -1,4 +1,4 @@
-package dev.skiff.raft.sim;
+package dev.skiff.raft;
 
 /** An invariant was violated: the message says which, with the virtual time. */
 final class SimulationFailure extends RuntimeException {
@@ -7,5 +7,9 @@ final class SimulationFailure extends RuntimeException {
 
     SimulationFailure(String message) {
         super(message);
+    }
+
+    SimulationFailure(String message, Throwable cause) {
+        super(message, cause);
     }
 }

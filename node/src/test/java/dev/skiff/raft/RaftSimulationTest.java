@@ -1,13 +1,17 @@
-package dev.skiff.raft.sim;
+package dev.skiff.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Seeded simulation of the Raft core under faults (see {@link SimCluster}).
+ * Seeded simulation of real Raft nodes under faults (see {@link SimCluster}).
  *
  * <p>By default runs 1,000 seeds. System properties:
  * <ul>
@@ -24,6 +28,26 @@ class RaftSimulationTest {
     private static final int DEFAULT_SEEDS = 1000;
     private static final long VIRTUAL_MILLIS = 8_000;
 
+    private static final Logger RAFT_LOG = (Logger) org.slf4j.LoggerFactory.getLogger("dev.skiff.raft");
+    private static Level savedLevel;
+
+    /**
+     * The nodes log as in production; thousands of simulated runs would drown the test output,
+     * so their logs show only when one seed is replayed.
+     */
+    @BeforeAll
+    static void quietNodes() {
+        savedLevel = RAFT_LOG.getLevel();
+        if (System.getProperty("skiff.sim.seed", "").isBlank()) {
+            RAFT_LOG.setLevel(Level.OFF);
+        }
+    }
+
+    @AfterAll
+    static void restoreLogging() {
+        RAFT_LOG.setLevel(savedLevel);
+    }
+
     @Test
     void manySeedsKeepEveryInvariant() {
         String one = System.getProperty("skiff.sim.seed", "");
@@ -38,15 +62,17 @@ class RaftSimulationTest {
         long events = 0;
         long acks = 0;
         long reads = 0;
+        long stalls = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             SimCluster c = runSeed(seed, false);
             events += c.events();
             acks += c.acks;
             reads += c.readsServed;
+            stalls += c.stalls;
         }
         double secs = (System.nanoTime() - started) / 1e9;
-        System.out.printf("simulation: %d seeds run (%d..%d), %d events, %d acknowledged writes, %d linearizable reads checked, %.1f s%n",
-                seeds, first, first + seeds - 1, events, acks, reads, secs);
+        System.out.printf("simulation: %d seeds run (%d..%d), %d events, %d acknowledged writes, %d linearizable reads checked, "
+                + "%d process stalls, %.1f s%n", seeds, first, first + seeds - 1, events, acks, reads, stalls, secs);
         assertThat(acks).as("the workload made progress").isPositive();
     }
 

@@ -1,0 +1,741 @@
+package dev.skiff.raft;
+
+import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.InstallSnapshot;
+import dev.skiff.raft.message.RaftMessage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A seeded, single-threaded simulation of a cluster of real {@link RaftNode}s on a virtual clock
+ * (microseconds): each node runs its production driver in a {@link SimRuntime}.
+ *
+ * <p>The network drops, delays, duplicates and reorders messages and can be partitioned; a
+ * nemesis crashes and restarts servers (keeping only their stores, and of a write in progress a
+ * random prefix), stalls whole processes, partitions the network, changes membership and
+ * transfers leadership; clients send commands and reads ({@code consistent} and lease) to the
+ * leader and to random servers through the {@link Raft} API. A third of the runs share one
+ * snapshot store across the cluster (the S3 mode). After every loop run of a node the
+ * invariants are checked: election safety, leader completeness, commit within the log,
+ * committed entries durable on a majority, no matchIndex beyond the leader's log; log matching
+ * periodically; state machine safety at every apply; read linearizability at every read. At the
+ * end the faults stop and every member must converge to the same FSM state containing every
+ * acknowledged command.
+ *
+ * <p>Same seed, same run: every random choice comes from seeded {@link SplittableRandom}s.
+ */
+final class SimCluster {
+
+    private static final int POOL = 5;
+    private static final int TRACE_LINES = 4000;
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(3);
+
+    private record Event(long time, long seq, Runnable action) {
+    }
+
+    final long seed;
+    final boolean verbose;
+    final int snapshotThreshold;
+    private final SplittableRandom random;
+    /** Disk timings and crashes in mid-write: a generator of their own, so they do not shift the rest of a seed. */
+    private final SplittableRandom diskRandom;
+    /** Latencies of the nodes' own work (loop, FSM, I/O). */
+    private final SplittableRandom workRandom;
+    /** Per leader and term, the commit index whose durability was last checked. */
+    private final Map<String, Long> checkedCommit = new HashMap<>();
+    /** Per leader and term, the voters at the end of its previous loop run. */
+    private final Map<String, List<Server>> votersBefore = new HashMap<>();
+    private final RaftConfig config;
+    private final boolean sharedSnapshots;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+    private final Map<String, Double> clockRate = new HashMap<>();
+    private final Map<String, String> lastRole = new HashMap<>();
+    private final Deque<String> trace = new ArrayDeque<>();
+    /** A run takes ~30,000 events; this many is a livelock, which would otherwise run forever. */
+    private static final long MAX_EVENTS = 3_000_000;
+    private String failure;
+    private long now;
+    private long seq;
+    private long events;
+    private boolean faultsOn = true;
+    /** Clients pause now and then, so that liveness never depends on a steady stream of writes. */
+    private boolean clientsQuiet;
+
+    // Network.
+    private double dropRate = 0.02;
+    private final double duplicateRate = 0.01;
+    private final Set<String> partitioned = new HashSet<>();
+
+    // Oracle and clients.
+    private final Map<Long, LogEntry> committed = new HashMap<>();
+    private final Map<Long, String> leaderOfTerm = new HashMap<>();
+    private final Map<Long, Long> ackedCommands = new LinkedHashMap<>();
+    private long maxAckedIndex;
+    private long nextCommand = 1;
+    long acks;
+    long readsServed;
+    long stalls;
+
+    SimCluster(long seed, boolean verbose) {
+        this.seed = seed;
+        this.verbose = verbose;
+        this.random = new SplittableRandom(seed);
+        this.diskRandom = new SplittableRandom(~seed ^ 0xD15C);
+        this.workRandom = new SplittableRandom(seed ^ 0x5EED_F00DL);
+        this.snapshotThreshold = 20 + random.nextInt(60);
+        this.sharedSnapshots = new SplittableRandom(seed * 31 + 7).nextInt(3) == 0;
+        this.config = RaftConfig.defaults("sim")
+                .withTimeouts(Duration.ofMillis(20), Duration.ofMillis(150), Duration.ofMillis(100))
+                .withReplication(1 + random.nextInt(16), 64 * 1024, 1 + random.nextInt(8))
+                .withSnapshots(Duration.ofMillis(50), snapshotThreshold, random.nextInt(3) == 0 ? 0 : random.nextInt(30))
+                .validate();
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs {@code millis} of faults and load, then heals and checks convergence. */
+    void run(long millis) {
+        SnapshotStore shared = sharedSnapshots ? InMemorySnapshotStore.sharedByCluster(3) : null;
+        for (int i = 1; i <= POOL; i++) {
+            SimNode n = new SimNode("n" + i, shared != null ? shared : new InMemorySnapshotStore(2));
+            nodes.put(n.id, n);
+            // Clock rates differ by up to ±2%, as real oscillators (and VMs) do.
+            clockRate.put(n.id, 1.0 + random.nextLong(-200, 201) / 10_000.0);
+            start(n);
+        }
+        trace("snapshots " + (sharedSnapshots ? "shared by the cluster" : "per server") + ", threshold " + snapshotThreshold);
+        // A third of the runs start with five voters: some histories (the paper's Figure 8)
+        // need five. Drawn from its own generator so that three-voter seeds replay unchanged.
+        boolean fiveVoters = new SplittableRandom(~seed).nextInt(3) == 0;
+        List<String> founders = fiveVoters ? List.of("n1", "n2", "n3", "n4", "n5") : List.of("n1", "n2", "n3");
+        Configuration initial = new Configuration(founders.stream().map(this::server).toList());
+        for (String id : founders) {
+            nodes.get(id).raft.bootstrapCluster(initial);
+        }
+        schedule(5_000, this::clientStep);
+        schedule(100_000, this::nemesisStep);
+        long end = millis * 1000;
+        runUntil(end);
+
+        // Heal and let the cluster converge: liveness after faults stop.
+        faultsOn = false;
+        partitioned.clear();
+        dropRate = 0;
+        trace("-- faults stop, healing");
+        for (SimNode n : nodes.values()) {
+            if (!n.up()) {
+                restart(n);
+            } else if (n.runtime.stalled()) {
+                n.runtime.resume();
+            }
+        }
+        long deadline = now + 60_000_000;
+        while (now < deadline) {
+            runUntil(now + 100_000);
+            if (converged()) {
+                break;
+            }
+        }
+        if (!converged()) {
+            throw new SimulationFailure("liveness: no convergence 60 s after faults stopped; " + describe());
+        }
+        checkLogMatching();
+        checkFinalState();
+    }
+
+    private void runUntil(long time) {
+        while (!queue.isEmpty() && queue.peek().time <= time) {
+            Event e = queue.poll();
+            now = e.time;
+            if (++events > MAX_EVENTS) {
+                fail("livelock: more than " + MAX_EVENTS + " events in one run (a message storm or a zero-delay loop)");
+            }
+            e.action.run();
+            if (failure != null) {
+                fail(failure);
+            }
+            if (events % 1024 == 0) {
+                checkLogMatching();
+            }
+        }
+        now = Math.max(now, time);
+    }
+
+    void schedule(long delay, Runnable action) {
+        queue.add(new Event(now + delay, seq++, action));
+    }
+
+    long now() {
+        return now;
+    }
+
+    private Server server(String id) {
+        return Server.voter(id, nodes.get(id).address);
+    }
+
+    long events() {
+        return events;
+    }
+
+    // ---------------------------------------------------------------- latencies of a node's own work
+
+    long loopLatency() {
+        return workRandom.nextLong(0, 30);
+    }
+
+    long taskLatency() {
+        return workRandom.nextLong(5, 100);
+    }
+
+    long ioLatency() {
+        // Snapshot store calls: mostly quick, sometimes a slow S3.
+        return workRandom.nextInt(20) == 0 ? workRandom.nextLong(50_000, 400_000) : workRandom.nextLong(200, 5_000);
+    }
+
+    /** One log write and fsync: mostly a fraction of a millisecond, sometimes much longer (a slow fsync). */
+    long diskLatency() {
+        return diskRandom.nextInt(8) == 0 ? diskRandom.nextLong(2_000, 30_000) : diskRandom.nextLong(100, 2_000);
+    }
+
+    /**
+     * Crash in the middle of a write, now and then: random crashes rarely hit the short window
+     * in which a leader's entries are acknowledged by followers but not yet durable locally.
+     */
+    void maybeCrashDuringWrite(SimNode n, long writeTakes) {
+        if (!faultsOn || diskRandom.nextInt(50) != 0) {
+            return;
+        }
+        SimRuntime incarnation = n.runtime;
+        schedule(diskRandom.nextLong(Math.max(1, writeTakes)), () -> {
+            if (n.runtime == incarnation && n.up() && !incarnation.stalled()) {
+                int queued = incarnation.queuedDiskWrites();
+                trace("nemesis: crash " + n.id + " while its disk writes (" + queued + " queued)");
+                crash(n, diskRandom.nextInt(queued + 1));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- nodes and network
+
+    private void start(SimNode n) {
+        n.start(this, config, clockRate.get(n.id), random.nextLong());
+    }
+
+    private void crash(SimNode n, int durable) {
+        n.crash(durable);
+        schedule(random.nextLong(50_000, 2_000_000), () -> restart(n));
+    }
+
+    private void restart(SimNode n) {
+        if (n.up()) {
+            return;
+        }
+        trace(n.id + " restarts");
+        start(n);
+    }
+
+    private boolean linkUp(String a, String b) {
+        return partitioned.contains(a) == partitioned.contains(b);
+    }
+
+    private SimNode byAddress(String address) {
+        for (SimNode n : nodes.values()) {
+            if (n.address.equals(address)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** A node's transport sends a message. */
+    void send(SimNode from, String address, RaftMessage m) {
+        SimNode target = byAddress(address);
+        if (target == null || !target.id.equals(m.to())) {
+            return;
+        }
+        if (!linkUp(from.id, target.id) || random.nextDouble() < dropRate) {
+            return;
+        }
+        int copies = random.nextDouble() < duplicateRate ? 2 : 1;
+        for (int i = 0; i < copies; i++) {
+            schedule(delay(), () -> {
+                if (verbose && target.up()) {
+                    trace("deliver " + describe(m));
+                }
+                target.deliver(m);
+            });
+        }
+    }
+
+    /** A node's transport streams a snapshot (or, in the shared store, its reference). */
+    CompletableFuture<Void> sendSnapshot(SimNode from, String address, InstallSnapshot header, OpenSnapshot open) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        SimNode target = byAddress(address);
+        byte[] data;
+        try (open) {
+            data = open.data().readAllBytes();
+        } catch (IOException e) {
+            schedule(delay(), () -> result.completeExceptionally(e));
+            return result;
+        }
+        if (target == null || !linkUp(from.id, target.id) || random.nextDouble() < dropRate) {
+            schedule(delay(), () -> result.completeExceptionally(new IOException("snapshot transfer failed")));
+            return result;
+        }
+        trace(from.id + " sends snapshot " + header.meta().index() + " to " + target.id
+                + (header.inSharedStore() ? " by reference" : ""));
+        schedule(delay() + 5_000, () -> {
+            if (target.deliverSnapshot(header, data)) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(new IOException(target.id + " could not store the snapshot"));
+            }
+        });
+        return result;
+    }
+
+    private long delay() {
+        // Mostly fast, sometimes slow: reorders messages.
+        return random.nextInt(10) == 0 ? random.nextLong(5_000, 40_000) : random.nextLong(200, 3_000);
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    private SimNode leader() {
+        SimNode best = null;
+        for (SimNode n : nodes.values()) {
+            if (n.up() && !n.runtime.stalled() && n.raft.core().state() == RaftState.LEADER
+                    && (best == null || n.raft.core().term() > best.raft.core().term())) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    private void clientStep() {
+        if (!faultsOn) {
+            return;
+        }
+        schedule(random.nextLong(1_000, 8_000), this::clientStep);
+        if (random.nextInt(400) == 0) {
+            clientsQuiet = !clientsQuiet;
+            trace("clients " + (clientsQuiet ? "pause" : "resume"));
+        }
+        if (clientsQuiet) {
+            return;
+        }
+        SimNode target = random.nextInt(5) == 0 ? pick(nodes.values()) : leader();
+        if (target == null || !target.up()) {
+            return;
+        }
+        if (random.nextInt(4) == 0) {
+            read(target, random.nextBoolean());
+        } else {
+            write(target);
+        }
+    }
+
+    private void write(SimNode target) {
+        long command = nextCommand++;
+        long invokedAt = now;
+        target.raft.apply(ByteBuffer.allocate(8).putLong(command).array(), CLIENT_TIMEOUT).whenComplete((r, err) -> {
+            if (err != null) {
+                return;
+            }
+            ackedCommands.put(command, r.index());
+            maxAckedIndex = Math.max(maxAckedIndex, r.index());
+            acks++;
+            if (verbose) {
+                trace("client: command " + command + " (sent at " + invokedAt + ") acknowledged at index " + r.index());
+            }
+        });
+    }
+
+    /** A read must return state that includes every write acknowledged before it was sent. */
+    private void read(SimNode target, boolean lease) {
+        long minIndex = maxAckedIndex;
+        long invokedAt = now;
+        CompletableFuture<Long> f = lease ? target.raft.leaseRead() : target.raft.readIndex();
+        f.whenComplete((index, err) -> {
+            if (err != null) {
+                return;
+            }
+            if (index < minIndex) {
+                fail("linearizability: " + (lease ? "lease" : "ReadIndex") + " read at " + target.id + " invoked at "
+                        + invokedAt + " returned state at index " + index + " but a write acknowledged before it is at index "
+                        + minIndex);
+            }
+            readsServed++;
+        });
+    }
+
+    /** Called by a node's FSM as it applies each committed command: the state machine safety oracle. */
+    void applied(SimNode n, LogEntry e) {
+        LogEntry known = committed.putIfAbsent(e.index(), e);
+        if (known != null && !known.equals(e)) {
+            fail("state machine safety: " + n.id + " applied " + e + " at " + e.index() + " but another server applied " + known);
+        }
+    }
+
+    // ---------------------------------------------------------------- nemesis
+
+    private void nemesisStep() {
+        if (!faultsOn) {
+            return;
+        }
+        schedule(random.nextLong(50_000, 600_000), this::nemesisStep);
+        SimNode leader = leader();
+        switch (random.nextInt(10)) {
+            case 0, 1 -> {
+                SimNode victim = random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values());
+                if (victim.up()) {
+                    trace("nemesis: crash " + victim.id);
+                    crash(victim, diskRandom.nextInt(victim.runtime.queuedDiskWrites() + 1));
+                }
+            }
+            case 2, 3 -> {
+                if (partitioned.isEmpty()) {
+                    List<String> ids = new ArrayList<>(nodes.keySet());
+                    int size = 1 + random.nextInt(2);
+                    for (int i = 0; i < size; i++) {
+                        partitioned.add(ids.get(random.nextInt(ids.size())));
+                    }
+                    if (random.nextBoolean() && leader != null) {
+                        partitioned.add(leader.id);
+                    }
+                    trace("nemesis: partition " + partitioned + " from the rest");
+                    schedule(random.nextLong(50_000, 2_000_000), () -> {
+                        partitioned.clear();
+                        trace("nemesis: heal");
+                    });
+                }
+            }
+            case 4 -> {
+                dropRate = 0.3;
+                trace("nemesis: lossy network");
+                schedule(random.nextLong(50_000, 500_000), () -> dropRate = 0.02);
+            }
+            case 5, 6 -> changeMembership(leader);
+            case 7 -> {
+                if (leader != null) {
+                    List<Server> voters = leader.raft.core().configuration().voters();
+                    String target = random.nextBoolean() ? null : pick(voters).id();
+                    trace("nemesis: transfer leadership from " + leader.id + " to " + (target == null ? "best" : target));
+                    if (target == null) {
+                        leader.raft.leadershipTransfer();
+                    } else {
+                        leader.raft.leadershipTransferToServer(target, nodes.get(target).address);
+                    }
+                }
+            }
+            case 8 -> stall(random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values()));
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Freezes a whole process (SIGSTOP, a long GC pause) while the others go on; often longer
+     * than an election timeout, so that a stalled leader resumes into a cluster that has
+     * elected another.
+     */
+    private void stall(SimNode victim) {
+        if (!victim.up() || victim.runtime.stalled()) {
+            return;
+        }
+        long pause = random.nextInt(3) == 0 ? random.nextLong(200_000, 2_000_000) : random.nextLong(20_000, 200_000);
+        trace("nemesis: stall " + victim.id + " for " + pause / 1000 + " ms");
+        stalls++;
+        SimRuntime incarnation = victim.runtime;
+        incarnation.stall();
+        schedule(pause, () -> {
+            if (incarnation.alive() && incarnation.stalled()) {
+                trace("nemesis: " + victim.id + " resumes");
+                incarnation.resume();
+            }
+        });
+    }
+
+    private void changeMembership(SimNode leader) {
+        if (leader == null) {
+            return;
+        }
+        Configuration c = leader.raft.core().configuration();
+        List<String> pool = new ArrayList<>(nodes.keySet());
+        String id = pool.get(random.nextInt(pool.size()));
+        var existing = c.server(id);
+        long prevIndex = random.nextInt(4) == 0 ? leader.raft.core().configurationIndex() : 0;
+        String address = nodes.get(id).address;
+        String what;
+        if (existing.isEmpty()) {
+            boolean voter = random.nextBoolean();
+            what = voter ? "add voter" : "add nonvoter";
+            if (voter) {
+                leader.raft.addVoter(id, address, "", prevIndex, CLIENT_TIMEOUT);
+            } else {
+                leader.raft.addNonvoter(id, address, "", prevIndex, CLIENT_TIMEOUT);
+            }
+        } else if (!existing.get().isVoter()) {
+            boolean remove = random.nextInt(3) == 0;
+            what = remove ? "remove" : "promote";
+            if (remove) {
+                leader.raft.removeServer(id, prevIndex, CLIENT_TIMEOUT);
+            } else {
+                leader.raft.addVoter(id, address, "", prevIndex, CLIENT_TIMEOUT);
+            }
+        } else if (c.voters().size() >= 3 && random.nextBoolean()) {
+            boolean remove = random.nextBoolean();
+            what = remove ? "remove" : "demote";
+            if (remove) {
+                leader.raft.removeServer(id, prevIndex, CLIENT_TIMEOUT);
+            } else {
+                leader.raft.demoteVoter(id, prevIndex, CLIENT_TIMEOUT);
+            }
+        } else {
+            return;
+        }
+        trace("nemesis: " + what + " " + id + " at " + leader.id);
+    }
+
+    private <T> T pick(java.util.Collection<T> items) {
+        List<T> list = new ArrayList<>(items);
+        return list.get(random.nextInt(list.size()));
+    }
+
+    // ---------------------------------------------------------------- invariants
+
+    /** Checked after every loop run of a node. */
+    void afterLoop(SimNode n) {
+        var core = n.raft.core();
+        String role = core.state() + " t" + core.term() + (core.leaderId() == null ? "" : " leader " + core.leaderId());
+        if (!role.equals(lastRole.put(n.id, role))) {
+            trace(n.id + " is " + role + ", voters " + core.configuration().voters().stream().map(Server::id).toList()
+                    + " (config index " + core.configurationIndex() + ", last " + core.lastIndex() + ", commit "
+                    + core.commitIndex() + ")");
+        }
+        if (core.state() == RaftState.LEADER) {
+            String previous = leaderOfTerm.putIfAbsent(core.term(), n.id);
+            if (previous != null && !previous.equals(n.id)) {
+                fail("election safety: " + previous + " and " + n.id + " both leader in term " + core.term());
+            }
+            if (previous == null) {
+                checkLeaderCompleteness(n);
+            }
+            for (var f : core.followers()) {
+                if (f.matchIndex() > core.lastIndex()) {
+                    fail("progress: " + n.id + " believes " + f.id() + " matches index " + f.matchIndex()
+                            + ", beyond the leader's last index " + core.lastIndex());
+                }
+            }
+            checkCommittedIsDurable(n);
+        }
+        if (core.commitIndex() > core.lastIndex()) {
+            fail(n.id + " commit index " + core.commitIndex() + " beyond its last index " + core.lastIndex());
+        }
+    }
+
+    /**
+     * Durable before committed: when a leader's commit index moves, a majority of the voters
+     * hold that entry in their stores (or in a snapshot). Checked on the stores, not on what the
+     * cores believe, so a leader that counted its own entries before they were written (the
+     * log writer, thesis §10.2.1) fails here at once, not only in the rare history in which a
+     * crash then loses a committed entry.
+     */
+    private void checkCommittedIsDurable(SimNode leader) {
+        var core = leader.raft.core();
+        long c = core.commitIndex();
+        String leadership = leader.id + "@" + core.term();
+        List<Server> voters = core.configuration().voters();
+        // A loop run handles a batch of events: the commit may have moved under the
+        // configuration in effect before a membership change appended later in the same batch.
+        List<Server> before = votersBefore.put(leadership, voters);
+        // A new leader starts from a commit index it learned, decided under an older configuration.
+        Long checked = checkedCommit.putIfAbsent(leadership, c);
+        if (checked == null || c <= checked || c <= core.snapshotIndex()) {
+            return;
+        }
+        checkedCommit.put(leadership, c);
+        var entry = core.entry(c);
+        if (entry.isEmpty()) {
+            return;
+        }
+        long term = entry.get().term();
+        if (!durableOnMajority(voters, c, term) && (before == null || !durableOnMajority(before, c, term))) {
+            fail("durability: " + leader.id + " committed " + entry.get() + " but fewer than a majority of the voters "
+                    + voters.stream().map(Server::id).toList() + " have it durably");
+        }
+    }
+
+    private boolean durableOnMajority(List<Server> voters, long index, long term) {
+        int durable = 0;
+        for (Server s : voters) {
+            SimNode v = nodes.get(s.id());
+            if (v.logs.getLog(index).map(e -> e.term() == term).orElse(false) || snapshotCovers(v, index)) {
+                durable++;
+            }
+        }
+        return durable * 2 > voters.size();
+    }
+
+    private boolean snapshotCovers(SimNode v, long index) {
+        try {
+            return v.snapshots.list().stream().anyMatch(m -> m.index() >= index);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** §5.4: a new leader's log holds every entry committed before its term. */
+    private void checkLeaderCompleteness(SimNode n) {
+        var core = n.raft.core();
+        for (Map.Entry<Long, LogEntry> c : committed.entrySet()) {
+            long index = c.getKey();
+            if (index <= core.snapshotIndex()) {
+                continue;
+            }
+            var mine = core.entry(index);
+            if (mine.isEmpty() || mine.get().term() != c.getValue().term()) {
+                fail("leader completeness: new leader " + n.id + " (term " + core.term() + ") lacks committed entry "
+                        + c.getValue() + "; has " + mine.map(LogEntry::toString).orElse("nothing"));
+            }
+        }
+    }
+
+    /** §5.3 Log Matching: same index and term → identical logs up to there. */
+    private void checkLogMatching() {
+        List<SimNode> up = nodes.values().stream().filter(SimNode::up).toList();
+        for (int i = 0; i < up.size(); i++) {
+            for (int j = i + 1; j < up.size(); j++) {
+                var a = up.get(i).raft.core();
+                var b = up.get(j).raft.core();
+                long lo = Math.max(Math.max(up.get(i).logs.firstIndex(), up.get(j).logs.firstIndex()), 1);
+                long hi = Math.min(a.lastIndex(), b.lastIndex());
+                boolean matched = false;
+                for (long k = hi; k >= lo; k--) {
+                    var ea = a.entry(k);
+                    var eb = b.entry(k);
+                    if (ea.isEmpty() || eb.isEmpty()) {
+                        break;
+                    }
+                    if (!matched && ea.get().term() == eb.get().term()) {
+                        matched = true;
+                    }
+                    if (matched && !ea.get().equals(eb.get())) {
+                        fail("log matching: " + up.get(i).id + " and " + up.get(j).id + " share a later entry's term but differ at "
+                                + k + ": " + ea.get() + " vs " + eb.get());
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean converged() {
+        SimNode leader = leader();
+        if (leader == null) {
+            return false;
+        }
+        var core = leader.raft.core();
+        long target = core.lastIndex();
+        if (core.commitIndex() != target) {
+            return false;
+        }
+        for (Server s : core.configuration().servers()) {
+            SimNode n = nodes.get(s.id());
+            if (!n.up() || n.raft.appliedIndex() != target) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void checkFinalState() {
+        SimNode leader = leader();
+        for (Server s : leader.raft.core().configuration().servers()) {
+            SimNode n = nodes.get(s.id());
+            if (n.fsm.count != leader.fsm.count || n.fsm.hash != leader.fsm.hash) {
+                fail("FSM divergence: " + n.id + " has (" + n.fsm.count + ", " + n.fsm.hash + "), leader " + leader.id
+                        + " has (" + leader.fsm.count + ", " + leader.fsm.hash + ")");
+            }
+        }
+        for (Map.Entry<Long, Long> a : ackedCommands.entrySet()) {
+            LogEntry e = committed.get(a.getValue());
+            if (e == null || ByteBuffer.wrap(e.data()).getLong() != a.getKey()) {
+                fail("durability: acknowledged command " + a.getKey() + " at index " + a.getValue() + " is not in the final log");
+            }
+        }
+    }
+
+    /** Fails the run after the current event: for callers whose exceptions the node catches (observers). */
+    void failLater(String message) {
+        if (failure == null) {
+            failure = message;
+        }
+    }
+
+    void fail(String message) {
+        throw new SimulationFailure("seed " + seed + " at t=" + now / 1000 + "." + String.format("%03d", now % 1000)
+                + " ms: " + message);
+    }
+
+    // ---------------------------------------------------------------- tracing
+
+    void trace(String line) {
+        String stamped = String.format("%10.3f ms  %s", now / 1000.0, line);
+        if (verbose) {
+            System.out.println(stamped);
+            return;
+        }
+        trace.addLast(stamped);
+        if (trace.size() > TRACE_LINES) {
+            trace.removeFirst();
+        }
+    }
+
+    /** The last trace lines, for a failure report. */
+    String traceTail() {
+        return String.join("\n", trace);
+    }
+
+    private String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (SimNode n : nodes.values()) {
+            sb.append(n.id).append(n.up() ? "" : "(down)");
+            if (n.up()) {
+                var core = n.raft.core();
+                sb.append('[').append(core.state()).append(" t").append(core.term()).append(" last ")
+                        .append(core.lastIndex()).append(" commit ").append(core.commitIndex()).append(" applied ")
+                        .append(n.raft.appliedIndex()).append(" conf ")
+                        .append(core.configuration().servers().stream().map(s -> s.id() + (s.isVoter() ? "" : "~")).toList())
+                        .append(core.state() == RaftState.LEADER ? " " + core.progressView() : "")
+                        .append(" runtime ").append(n.runtime.describe()).append(']');
+            }
+            sb.append(' ');
+        }
+        return sb.toString();
+    }
+
+    private static String describe(RaftMessage m) {
+        String base = m.getClass().getSimpleName() + " " + m.from() + "->" + m.to() + " t" + m.term();
+        if (m instanceof AppendEntries a) {
+            return base + " prev " + a.prevLogIndex() + "/" + a.prevLogTerm() + " n=" + a.entries().size()
+                    + " commit " + a.leaderCommit();
+        }
+        return base + " " + Arrays.toString(new Object[] {m});
+    }
+}
