@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Jepsen-style (issue #4, item 7): concurrent clients send put / consistent get / CAS /
- * delete to random nodes of a 3-node cluster while a {@link Nemesis} kills, pauses and
+ * Jepsen-style (issue #4, item 7; issue #11): concurrent clients send put / get ({@code
+ * consistent} and {@code default}, with timeouts longer than the pauses) / CAS / delete to random nodes of a 3-node cluster while a {@link Nemesis} kills, pauses and
  * restarts nodes (one at a time, often the leader); the recorded history must be linearizable
  * by the project's checker. Inconclusive counts as a failure.
  *
@@ -81,10 +81,11 @@ class LinearizabilityIT {
 
         List<Operation> operations = history.operations();
         Verdict verdict = new LinearizabilityChecker().check(operations);
-        System.out.printf("jepsen: %d s, seed %d, 3 nodes, %d clients, %d keys: %d ops (%d ok, %d failed, %d unknown, %d unexpected), "
-                        + "nemesis %s, checker %d ms: %s%n",
+        System.out.printf("jepsen: %d s, seed %d, 3 nodes, %d clients, %d keys: %d ops (%d ok, %d failed, %d unknown, %d unexpected; "
+                        + "reads sent: %d default, %d consistent), nemesis %s, checker %d ms: %s%n",
                 seconds, seed, CLIENTS, KEYS.size(), operations.size(), counts.ok.sum(), counts.failed.sum(), counts.unknown.sum(),
-                counts.unexpected.size(), nemesis.describe(), verdict.elapsed().toMillis(), verdict.summary());
+                counts.unexpected.size(), counts.defaultReads.sum(), counts.consistentReads.sum(), nemesis.describe(),
+                verdict.elapsed().toMillis(), verdict.summary());
         switch (verdict) {
             case Verdict.Linearizable l -> { }
             case Verdict.Violation v -> fail("not linearizable (seed " + seed + "):\n" + v.explanation());
@@ -92,6 +93,7 @@ class LinearizabilityIT {
         }
         assertThat(counts.unexpected).as("answers outside API.md's statuses").isEmpty();
         assertThat(nemesis.kills + nemesis.pauses).as("faults injected").isPositive();
+        assertThat(counts.defaultReads.sum()).as("default (lease) reads sent").isPositive();
         assertThat(counts.ok.sum()).as("operations with a definite result").isGreaterThan(seconds * 10L);
     }
 
