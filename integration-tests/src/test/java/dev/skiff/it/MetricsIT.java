@@ -10,6 +10,7 @@ import dev.skiff.it.cluster.HttpReply;
 import dev.skiff.it.cluster.NodeClient;
 import dev.skiff.it.cluster.NodeProcess;
 import dev.skiff.it.cluster.ProcessCluster;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsIT {
 
     private static final String BUCKET = "skiff-metrics-it";
+    /** The Grafana dashboard shipped in docs/ (the tests run in integration-tests/). */
+    private static final Path DASHBOARD = Path.of("..", "docs", "grafana-dashboard.json");
 
     /** Families the loaded leader must show, each with a sample name that proves it has data. */
     private static final Map<String, String> LEADER_FAMILIES = new LinkedHashMap<>();
@@ -157,6 +160,21 @@ class MetricsIT {
             }
         }
         assertThat(withErrors).as("nodes that counted a failed cloud call").isNotEmpty();
+
+        // The Grafana dashboard is built on these metrics: every series it queries exists.
+        StringBuilder everyNode = new StringBuilder();
+        for (NodeProcess node : cluster.nodes()) {
+            everyNode.append(scrape(node));
+        }
+        String dashboard = Files.readString(DASHBOARD);
+        Matcher queried = Pattern.compile("\\b((?:skiff|jvm|process)_[a-z_]+)\\{").matcher(dashboard);
+        int series = 0;
+        while (queried.find()) {
+            series++;
+            assertThat(everyNode.toString()).as("%s, queried by %s", queried.group(1), DASHBOARD)
+                    .containsPattern("(?m)^" + Pattern.quote(queried.group(1)) + "[{ ]");
+        }
+        assertThat(series).as("series queried by the dashboard").isGreaterThan(30);
         System.out.printf("metrics: the loaded leader %s shows %d families, every one with HELP text; %d bytes of /metrics%n",
                 leader.id(), families(metrics).size(), metrics.length());
     }
