@@ -5,7 +5,7 @@
 'use strict';
 
 const REFRESH_MS = 2000;
-const PAGE = 1000;            // keys per listing request
+const PAGE = 200;             // keys per listing request (the listing carries the values too)
 const HEX_SHOWN = 64 * 1024;  // bytes shown in the hex view; the rest is downloadable
 
 const $ = (id) => document.getElementById(id);

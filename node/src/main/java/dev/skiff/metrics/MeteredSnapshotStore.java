@@ -25,6 +25,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MeteredSnapshotStore implements SnapshotStore {
 
+    /** Snapshots take from milliseconds (a small state, a local file) to minutes (GiBs to S3). */
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
+        Duration.ofMinutes(10)};
+
     private final SnapshotStore delegate;
     private final Timer stored;
     private final Timer failed;
@@ -48,8 +54,7 @@ public final class MeteredSnapshotStore implements SnapshotStore {
         return Timer.builder("skiff_snapshot")
                 .description("time to take and store one snapshot: stream the state and commit it to the snapshot store")
                 .tag("outcome", outcome)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 
