@@ -108,6 +108,11 @@ function setUpTabs() {
   });
   const initial = location.hash.slice(1);
   showTab(TABS.includes(initial) ? initial : 'cluster', false);
+  // A link or a typed URL that changes only the #fragment does not reload the page.
+  window.addEventListener('hashchange', () => {
+    const wanted = location.hash.slice(1);
+    if (TABS.includes(wanted)) showTab(wanted, false);
+  });
 }
 
 // ---- cluster view ---------------------------------------------------------------------

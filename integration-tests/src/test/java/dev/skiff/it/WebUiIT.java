@@ -158,6 +158,15 @@ class WebUiIT {
         }
         assertThat(driver.findElement(By.id("term")).getText()).isEqualTo(leader.client().status().path("term").asText());
         screenshot("1-cluster");
+
+        // A follower's page shows the same members and points to the leader's page for the lag.
+        driver.get(aFollower().apiUrl() + "/ui/");
+        waiting().until(ExpectedConditions.textToBe(By.id("leader-id"), leader.id()));
+        waiting().until(d -> d.findElements(By.cssSelector("#members tbody tr")).size() == 3);
+        WebElement note = driver.findElement(By.id("lag-note"));
+        assertThat(note.isDisplayed()).isTrue();
+        assertThat(note.findElement(By.tagName("a")).getAttribute("href")).isEqualTo(leader.apiUrl() + "/ui/");
+        screenshot("1b-cluster-on-a-follower");
     }
 
     @Test
