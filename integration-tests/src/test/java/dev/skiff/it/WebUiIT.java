@@ -239,6 +239,25 @@ class WebUiIT {
 
     @Test
     @Order(6)
+    void when_aKeyIsCreatedThenDeletedInTheBrowser_then_theApiSeesBoth() {
+        needBrowser();
+        NodeProcess leader = cluster.awaitLeader();
+        driver.get(aFollower().apiUrl() + "/ui/#keys");
+        clickWhenReady(By.cssSelector("#new-key summary"));
+        driver.findElement(By.id("new-name")).sendKeys("app/made/in-browser");
+        driver.findElement(By.id("new-value")).sendKeys("created in the browser");
+        driver.findElement(By.cssSelector("#new-form button[type=submit]")).click();
+        waiting().until(ExpectedConditions.textToBe(By.id("value-key"), "app/made/in-browser"));
+        assertThat(leader.client().get("app/made/in-browser", "consistent").text()).isEqualTo("created in the browser");
+
+        driver.findElement(By.id("delete-btn")).click();
+        waiting().until(ExpectedConditions.alertIsPresent()).accept();
+        waiting().until(ExpectedConditions.textMatches(By.id("message"), Pattern.compile("^Deleted app/made/in-browser")));
+        assertThat(leader.client().get("app/made/in-browser", "consistent").status()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(7)
     void when_aSnapshotIsTakenFromTheBrowser_then_theResultIsShown() throws IOException {
         needBrowser();
         NodeProcess leader = cluster.awaitLeader();
