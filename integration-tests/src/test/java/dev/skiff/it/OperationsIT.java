@@ -68,6 +68,30 @@ class OperationsIT {
     }
 
     @Test
+    void when_theLeadersStatusIsAsked_then_itReportsEachFollowersMatchIndexLagAndLastContact() {
+        NodeProcess leader = cluster.awaitLeader();
+        long index = leader.client().put("status/lag", "x").json().path("index").asLong();
+        await("both followers have index " + index).atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode followers = leader.client().status().path("followers");
+            int caughtUp = 0;
+            for (JsonNode f : followers) {
+                caughtUp += f.path("matchIndex").asLong() >= index ? 1 : 0;
+            }
+            return caughtUp == 2;
+        });
+        JsonNode s = leader.client().status();
+        assertThat(s.path("followers")).hasSize(2);
+        for (JsonNode f : s.path("followers")) {
+            assertThat(f.path("id").asText()).isIn("n1", "n2", "n3").isNotEqualTo(leader.id());
+            assertThat(f.path("suffrage").asText()).isEqualTo("voter");
+            assertThat(f.path("nextIndex").asLong()).isGreaterThan(f.path("matchIndex").asLong());
+            assertThat(f.path("lag").asLong()).isEqualTo(Math.max(0, s.path("commit_index").asLong() - f.path("matchIndex").asLong()));
+            assertThat(f.path("lastContactMillis").asLong()).isBetween(0L, 10_000L);
+        }
+        assertThat(aFollower().client().status().path("followers")).as("a follower knows no replication state").isEmpty();
+    }
+
+    @Test
     void when_healthReadinessAndMetricsAreAsked_then_aServingNodeAnswersThem() {
         NodeProcess leader = cluster.awaitLeader();
         for (NodeProcess node : voters()) {

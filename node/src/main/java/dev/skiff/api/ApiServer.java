@@ -35,6 +35,7 @@ public final class ApiServer implements AutoCloseable {
     private final KvHandler kv;
     private final ClusterHandler cluster;
     private final OpsHandler ops;
+    private final UiHandler ui = new UiHandler();
     private final NonBlockingPut nonBlockingPut;
     private final String boundAddress;
 
@@ -164,6 +165,9 @@ public final class ApiServer implements AutoCloseable {
                 route = "readyz";
                 requireMethod(exchange, "GET");
                 ops.readyz(exchange);
+            } else if (path.equals("/ui") || path.startsWith("/ui/")) {
+                route = "ui";
+                ui.handle(exchange, path);
             } else if (path.equals("/metrics")) {
                 route = "metrics";
                 requireMethod(exchange, "GET");
@@ -226,6 +230,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (path.equals("/v1/cluster/leadership-transfer")) {
             return "POST";
+        }
+        if (path.equals("/ui") || path.startsWith("/ui/")) {
+            return "GET, HEAD";
         }
         return "GET";
     }

@@ -59,6 +59,7 @@ final class ClusterHandler {
         Map<String, Object> storage = new LinkedHashMap<>();
         ctx.health().current().forEach((component, problem) -> storage.put(component, problem.orElse("ok")));
         body.put("storage", storage);
+        body.put("followers", FollowerLag.json(s));
         body.put("stats", s.toMap());
         Responses.json(exchange, 200, body);
     }

@@ -73,6 +73,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  curl -s '" + a1 + "/v1/kv/?prefix=gr'");
             out.println("  curl -s " + a1 + "/v1/status");
             out.println();
+            out.println("Web UI (cluster, keys, snapshots): " + a1 + "/ui/");
+            out.println();
             out.println("Ctrl-C stops the cluster.");
             out.flush();
             stop.await();

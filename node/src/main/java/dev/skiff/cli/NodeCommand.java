@@ -67,9 +67,12 @@ final class NodeCommand implements Callable<Integer> {
     long snapshotThreshold;
     @Option(names = "--trailing-logs", defaultValue = "10240", description = "Entries kept behind a snapshot for slow followers (default ${DEFAULT-VALUE}).")
     long trailingLogs;
+    @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json: one JSON object per log line.")
+    String logFormat;
 
     @Override
     public Integer call() throws Exception {
+        LogFormat.apply(logFormat);
         NodeSettings settings = settings();
         SkiffNode node = SkiffNode.start(settings);
         Signals.onTermination(node::close);

@@ -8,6 +8,10 @@ import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.discovery.FileDiscovery;
 import dev.skiff.discovery.Member;
 import dev.skiff.kv.KvStateMachine;
+import dev.skiff.metrics.ApplyMeters;
+import dev.skiff.metrics.JvmMeters;
+import dev.skiff.metrics.MeteredSnapshotStore;
+import dev.skiff.metrics.WalMeters;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
@@ -29,6 +33,8 @@ import dev.skiff.transport.HttpTransportConfig;
 import dev.skiff.wal.FileSnapshotStore;
 import dev.skiff.wal.FileStableStore;
 import dev.skiff.wal.SegmentedLogStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,6 +80,7 @@ final class SkiffNode implements AutoCloseable {
     private final DiscoveryAgent discovery;
     /** Checks a remote snapshot store (S3) in the background, or null. */
     private final StorageProber snapshotProber;
+    private final JvmMeters jvmMeters;
     /** Completes when the node stops; exceptionally if it stopped because of a fatal error. */
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closing;
@@ -81,8 +88,9 @@ final class SkiffNode implements AutoCloseable {
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
-                      StorageProber snapshotProber) {
+                      StorageProber snapshotProber, JvmMeters jvmMeters) {
         this.settings = settings;
+        this.jvmMeters = jvmMeters;
         this.discovery = discovery;
         this.snapshotProber = snapshotProber;
         this.logs = logs;
@@ -101,8 +109,12 @@ final class SkiffNode implements AutoCloseable {
     static SkiffNode start(NodeSettings s) throws IOException {
         Files.createDirectories(s.dataDir());
         StorageSettings cloud = s.storage();
-        StorageContext context = new StorageContext(cloud.cluster(), s.id(), SNAPSHOTS_RETAINED, cloud.createTables());
-        SegmentedLogStore logs = SegmentedLogStore.open(s.dataDir().resolve("raft").resolve("log"));
+        // One registry for everything /metrics shows: the API's meters, the WAL's, the state
+        // machine's, the snapshot store's, the storage back-ends' remote calls and the JVM's.
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        StorageContext context = new StorageContext(cloud.cluster(), s.id(), SNAPSHOTS_RETAINED, cloud.createTables(), meters);
+        SegmentedLogStore logs = SegmentedLogStore.open(s.dataDir().resolve("raft").resolve("log"),
+                SegmentedLogStore.Options.DEFAULTS.withTimings(new WalMeters(meters)));
         StableStore stable = null;
         SnapshotStore snapshots = null;
         Transport transport = null;
@@ -151,8 +163,8 @@ final class SkiffNode implements AutoCloseable {
                     log.info("--restore-from: another node holds the discovery bootstrap lock and restores; {} joins it", s.id());
                 }
             }
-            KvStateMachine kv = new KvStateMachine();
-            raft = Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
+            KvStateMachine kv = new KvStateMachine(new ApplyMeters(meters));
+            raft = Raft.create(s.raftConfig(), kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -165,11 +177,12 @@ final class SkiffNode implements AutoCloseable {
                         () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
             }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(raft), s.maxValueBytes(), s.requestTimeout(), health);
+                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health);
             StorageProber prober = snapshots instanceof ReachabilityCheck remote
                     ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
                     : null;
-            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent, prober);
+            SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent, prober,
+                    new JvmMeters(meters));
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {
                     node.stopped.completeExceptionally(f.cause());
@@ -429,6 +442,7 @@ final class SkiffNode implements AutoCloseable {
             snapshotProber.close();
         }
         api.close();
+        jvmMeters.close();
         raft.shutdown().join();
         closeQuietly(logs);
         closeQuietly(stable);

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,7 +33,18 @@ import java.util.Optional;
  */
 public final class KvStateMachine implements BatchingFsm {
 
+    private final ApplyTimings timings;
     private volatile KvState state = KvState.empty();
+
+    /** An empty store that reports no timings. */
+    public KvStateMachine() {
+        this(ApplyTimings.NONE);
+    }
+
+    /** An empty store that tells {@code timings} how long each apply took. */
+    public KvStateMachine(ApplyTimings timings) {
+        this.timings = Objects.requireNonNull(timings, "timings");
+    }
 
     /** The current state, for consistent multi-part reads. Any thread; never blocks. */
     public KvState state() {
@@ -61,9 +73,11 @@ public final class KvStateMachine implements BatchingFsm {
      */
     @Override
     public Object apply(LogEntry entry) {
+        long started = System.nanoTime();
         Batch batch = new Batch(state);
         KvResult result = batch.apply(entry);
         state = batch.result();
+        timings.applied(1, System.nanoTime() - started);
         return result;
     }
 
@@ -75,12 +89,14 @@ public final class KvStateMachine implements BatchingFsm {
      */
     @Override
     public List<Object> applyBatch(List<LogEntry> entries) {
+        long started = System.nanoTime();
         Batch batch = new Batch(state);
         List<Object> results = new ArrayList<>(entries.size());
         for (LogEntry entry : entries) {
             results.add(batch.apply(entry));
         }
         state = batch.result();
+        timings.applied(entries.size(), System.nanoTime() - started);
         return results;
     }
 

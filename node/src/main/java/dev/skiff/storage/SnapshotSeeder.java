@@ -107,7 +107,8 @@ public final class SnapshotSeeder {
      */
     public static Source locate(URI uri, StorageContext context) throws IOException {
         StorageProvider provider = StorageProviders.forUri(uri, "--restore-from");
-        StorageContext readOnly = new StorageContext(context.clusterName(), context.nodeId(), context.snapshotRetain(), false);
+        StorageContext readOnly = new StorageContext(context.clusterName(), context.nodeId(), context.snapshotRetain(), false,
+                context.meters());
         SnapshotStore whole = provider.snapshotStore(uri, readOnly);
         if (!whole.list().isEmpty()) {
             return new Source(whole, Optional.empty());

@@ -63,6 +63,8 @@ final class SegmentWriter {
 
     private final CRC32C crc = new CRC32C();
     private ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 10);
+    /** How long the last {@link #append}'s fsync took (a field, so that timing allocates nothing). */
+    private long lastFsyncNanos;
 
     /** The bytes a record of this payload length takes on disk. */
     static long recordBytes(int payloadLength) {
@@ -110,8 +112,15 @@ final class SegmentWriter {
         }
         buf.flip();
         writeFully(channel, buf, position);
+        long fsyncStarted = System.nanoTime();
         channel.force(false);
+        lastFsyncNanos = System.nanoTime() - fsyncStarted;
         return Math.max(fileEnd, position + total + zeros);
+    }
+
+    /** How long the fsync of the last successful {@link #append} took, in nanoseconds. */
+    long lastFsyncNanos() {
+        return lastFsyncNanos;
     }
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();

@@ -77,8 +77,10 @@ public final class SegmentedLogStore implements LogStore {
      * @param cacheEntries    how many of the newest entries reads get from memory
      * @param cacheBytes      cap on the payload bytes of those entries
      * @param channels        opens the segment files (a seam for fault injection)
+     * @param timings         told how long each append and its fsync took (metrics)
      */
-    public record Options(long maxSegmentBytes, int cacheEntries, long cacheBytes, ChannelFactory channels) {
+    public record Options(long maxSegmentBytes, int cacheEntries, long cacheBytes, ChannelFactory channels,
+                          AppendTimings timings) {
 
         /** 64 MiB segments: few files, and compaction frees space in reasonable steps. */
         public static final long DEFAULT_MAX_SEGMENT_BYTES = 64L << 20;
@@ -88,7 +90,7 @@ public final class SegmentedLogStore implements LogStore {
         public static final long DEFAULT_CACHE_BYTES = 64L << 20;
         /** The defaults above, with plain file channels. */
         public static final Options DEFAULTS = new Options(DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_CACHE_ENTRIES,
-                DEFAULT_CACHE_BYTES, ChannelFactory.DEFAULT);
+                DEFAULT_CACHE_BYTES, ChannelFactory.DEFAULT, AppendTimings.NONE);
 
         /** @throws IllegalArgumentException naming the field that is out of range */
         public Options {
@@ -104,21 +106,29 @@ public final class SegmentedLogStore implements LogStore {
             if (channels == null) {
                 throw new IllegalArgumentException("channels must not be null");
             }
+            if (timings == null) {
+                throw new IllegalArgumentException("timings must not be null (AppendTimings.NONE records nothing)");
+            }
         }
 
         /** These options with another segment size. */
         public Options withMaxSegmentBytes(long bytes) {
-            return new Options(bytes, cacheEntries, cacheBytes, channels);
+            return new Options(bytes, cacheEntries, cacheBytes, channels, timings);
         }
 
         /** These options with another tail cache size (0 entries: every read goes to disk). */
         public Options withCache(int entries, long bytes) {
-            return new Options(maxSegmentBytes, entries, bytes, channels);
+            return new Options(maxSegmentBytes, entries, bytes, channels, timings);
         }
 
         /** These options with another way to open segment files (tests inject faults with it). */
         public Options withChannels(ChannelFactory factory) {
-            return new Options(maxSegmentBytes, cacheEntries, cacheBytes, factory);
+            return new Options(maxSegmentBytes, cacheEntries, cacheBytes, factory, timings);
+        }
+
+        /** These options reporting each append's duration to {@code appendTimings}. */
+        public Options withTimings(AppendTimings appendTimings) {
+            return new Options(maxSegmentBytes, cacheEntries, cacheBytes, channels, appendTimings);
         }
     }
 
@@ -355,6 +365,7 @@ public final class SegmentedLogStore implements LogStore {
                 offsetScratch = new long[Math.max(entries.size(), offsetScratch.length * 2)];
             }
             long newFileEnd;
+            long appendStarted = System.nanoTime();
             try {
                 newFileEnd = writer.append(current.channel(), current.end(), current.fileEnd(), entries, offsetScratch);
             } catch (IOException | RuntimeException e) {
@@ -368,6 +379,7 @@ public final class SegmentedLogStore implements LogStore {
             }
             LogEntry lastEntry = entries.getLast();
             long newEnd = offsetScratch[entries.size() - 1] + SegmentWriter.recordBytes(lastEntry.data().length);
+            options.timings().appended(System.nanoTime() - appendStarted, writer.lastFsyncNanos());
             current.appended(offsetScratch, entries.size(), newEnd, newFileEnd);
             for (LogEntry e : entries) {
                 cache.put(e);

@@ -1,5 +1,6 @@
 package dev.skiff.storage.dynamo;
 
+import dev.skiff.storage.CloudCallMeters;
 import dev.skiff.storage.StorageUris;
 import java.net.URI;
 import java.time.Duration;
@@ -40,7 +41,14 @@ final class DynamoClients {
 
     /** The client for {@code uri}, honouring the environment given. */
     static DynamoDbClient forUri(URI uri, Map<String, String> env) {
-        DynamoDbClientBuilder builder = DynamoDbClient.builder().overrideConfiguration(overrides());
+        return forUri(uri, env, null);
+    }
+
+    /** The client for {@code uri}, honouring the environment given, reporting its calls to {@code meters} (none if null). */
+    static DynamoDbClient forUri(URI uri, Map<String, String> env, CloudCallMeters meters) {
+        ClientOverrideConfiguration overrides = meters == null ? overrides()
+                : overrides().toBuilder().addExecutionInterceptor(new CallMetricsInterceptor(meters)).build();
+        DynamoDbClientBuilder builder = DynamoDbClient.builder().overrideConfiguration(overrides);
         String endpoint = StorageUris.parameter(uri, "endpoint");
         if (endpoint == null) {
             endpoint = firstNonBlank(env.get("AWS_ENDPOINT_URL_DYNAMODB"), System.getProperty("aws.endpointUrlDynamoDb"),

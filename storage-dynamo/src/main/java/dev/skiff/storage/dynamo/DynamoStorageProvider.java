@@ -2,6 +2,7 @@ package dev.skiff.storage.dynamo;
 
 import dev.skiff.discovery.Discovery;
 import dev.skiff.raft.StableStore;
+import dev.skiff.storage.CloudCallMeters;
 import dev.skiff.storage.StorageContext;
 import dev.skiff.storage.StorageProvider;
 import java.io.IOException;
@@ -28,7 +29,7 @@ public final class DynamoStorageProvider implements StorageProvider {
     @Override
     public StableStore stableStore(URI uri, StorageContext context) throws IOException {
         String table = DynamoUris.table(uri, "--stable");
-        DynamoDbClient client = DynamoClients.forUri(uri, System.getenv());
+        DynamoDbClient client = DynamoClients.forUri(uri, System.getenv(), new CloudCallMeters(context.meters()));
         try {
             DynamoTables.ensure(client, table, context.createTables(), false);
             return DynamoStableStore.open(client, true, table, context.clusterName(), context.nodeId());
@@ -41,7 +42,7 @@ public final class DynamoStorageProvider implements StorageProvider {
     @Override
     public Discovery discovery(URI uri, StorageContext context) throws IOException {
         String table = DynamoUris.table(uri, "--discovery");
-        DynamoDbClient client = DynamoClients.forUri(uri, System.getenv());
+        DynamoDbClient client = DynamoClients.forUri(uri, System.getenv(), new CloudCallMeters(context.meters()));
         try {
             DynamoTables.ensure(client, table, context.createTables(), true);
             return new DynamoDiscovery(client, true, table, context.clusterName(), Discovery.DEFAULT_TTL, Clock.systemUTC());

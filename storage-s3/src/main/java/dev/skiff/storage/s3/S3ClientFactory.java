@@ -1,5 +1,6 @@
 package dev.skiff.storage.s3;
 
+import dev.skiff.storage.CloudCallMeters;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -78,11 +79,14 @@ public final class S3ClientFactory {
         }
     }
 
-    /** A client from the process's environment and system properties, with the standard retries. */
-    public static S3Client create(S3Location location) {
+    /**
+     * A client from the process's environment and system properties, with the standard retries,
+     * reporting every call's latency and outcome to {@code meters}.
+     */
+    public static S3Client create(S3Location location, CloudCallMeters meters) {
         UnaryOperator<String> env = System::getenv;
         return create(location, env, System::getProperty, new DefaultAwsRegionProviderChain(),
-                Retries.standard(maxAttempts(env)));
+                Retries.standard(maxAttempts(env)), meters);
     }
 
     /**
@@ -96,12 +100,27 @@ public final class S3ClientFactory {
      */
     public static S3Client create(S3Location location, UnaryOperator<String> env, UnaryOperator<String> properties,
                                   AwsRegionProvider regions, Retries retries) {
+        return create(location, env, properties, regions, retries, null);
+    }
+
+    /**
+     * A client configured from the given lookups that reports every call to {@code meters}
+     * (none when null).
+     *
+     * @see #create(S3Location, UnaryOperator, UnaryOperator, AwsRegionProvider, Retries)
+     */
+    static S3Client create(S3Location location, UnaryOperator<String> env, UnaryOperator<String> properties,
+                           AwsRegionProvider regions, Retries retries, CloudCallMeters meters) {
         Optional<URI> endpoint = endpointOverride(env, properties);
+        ClientOverrideConfiguration.Builder overrides = ClientOverrideConfiguration.builder().retryStrategy(retries.strategy());
+        if (meters != null) {
+            overrides.addExecutionInterceptor(new CallMetricsInterceptor(meters));
+        }
         S3ClientBuilder builder = S3Client.builder()
                 .credentialsProvider(DefaultCredentialsProvider.create())
                 .region(region(regions, endpoint.isPresent()))
                 .forcePathStyle(location.pathStyle())
-                .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(retries.strategy()).build());
+                .overrideConfiguration(overrides.build());
         endpoint.ifPresent(builder::endpointOverride);
         return builder.build();
     }

@@ -1,5 +1,6 @@
 package dev.skiff.storage.s3;
 
+import dev.skiff.storage.CloudCallMeters;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.CorruptLogException;
 import dev.skiff.raft.InMemorySnapshotStore;
@@ -104,13 +105,15 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
     }
 
     /**
-     * Opens the store with a client built by {@link S3ClientFactory#create(S3Location)} from the
-     * environment; {@link #close()} closes that client.
+     * Opens the store with a client built by {@link S3ClientFactory#create(S3Location, CloudCallMeters)}
+     * from the environment, reporting its calls to {@code meters}; {@link #close()} closes that
+     * client.
      *
      * @see #open(S3Client, S3Location, int, boolean)
      */
-    public static S3SnapshotStore open(S3Location location, int retain, boolean createBucket) throws IOException {
-        S3Client client = S3ClientFactory.create(location);
+    public static S3SnapshotStore open(S3Location location, int retain, boolean createBucket, CloudCallMeters meters)
+            throws IOException {
+        S3Client client = S3ClientFactory.create(location, meters);
         try {
             return open(client, location, retain, createBucket, true);
         } catch (IOException | RuntimeException e) {

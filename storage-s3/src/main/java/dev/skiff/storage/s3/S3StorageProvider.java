@@ -1,6 +1,7 @@
 package dev.skiff.storage.s3;
 
 import dev.skiff.raft.SnapshotStore;
+import dev.skiff.storage.CloudCallMeters;
 import dev.skiff.storage.StorageContext;
 import dev.skiff.storage.StorageProvider;
 import java.io.IOException;
@@ -36,6 +37,7 @@ public final class S3StorageProvider implements StorageProvider {
     @Override
     public SnapshotStore snapshotStore(URI uri, StorageContext context) throws IOException {
         S3Location location = S3Location.parse(uri, System::getenv);
-        return S3SnapshotStore.open(location, context.snapshotRetain(), context.createTables());
+        return S3SnapshotStore.open(location, context.snapshotRetain(), context.createTables(),
+                new CloudCallMeters(context.meters()));
     }
 }
