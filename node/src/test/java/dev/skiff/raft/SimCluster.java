@@ -317,10 +317,14 @@ final class SimCluster {
 
     // ---------------------------------------------------------------- clients
 
+    /**
+     * The server that believes it leads in the highest term, stalled or not: clients cannot tell
+     * a paused leader from a slow one, so they keep sending to it, and their requests queue up.
+     */
     private SimNode leader() {
         SimNode best = null;
         for (SimNode n : nodes.values()) {
-            if (n.up() && !n.runtime.stalled() && n.raft.core().state() == RaftState.LEADER
+            if (n.up() && n.raft.core().state() == RaftState.LEADER
                     && (best == null || n.raft.core().term() > best.raft.core().term())) {
                 best = n;
             }
@@ -460,11 +464,21 @@ final class SimCluster {
             return;
         }
         long pause = random.nextInt(3) == 0 ? random.nextLong(200_000, 2_000_000) : random.nextLong(20_000, 200_000);
-        trace("nemesis: stall " + victim.id + " for " + pause / 1000 + " ms");
+        // Half the time the pause also cuts the process off from its peers (their connections
+        // time out) while clients' requests still reach it: a resumed leader then hears of no
+        // newer term before it handles what queued up.
+        boolean isolated = partitioned.isEmpty() && random.nextBoolean();
+        trace("nemesis: stall " + victim.id + " for " + pause / 1000 + " ms" + (isolated ? ", cut off from its peers" : ""));
         stalls++;
         SimRuntime incarnation = victim.runtime;
         incarnation.stall();
+        if (isolated) {
+            partitioned.add(victim.id);
+        }
         schedule(pause, () -> {
+            if (isolated) {
+                partitioned.remove(victim.id);
+            }
             if (incarnation.alive() && incarnation.stalled()) {
                 trace("nemesis: " + victim.id + " resumes");
                 incarnation.resume();
