@@ -1171,7 +1171,8 @@ public final class RaftCore {
         if (pr.matchIndex == 0 || m.readSeq() <= pr.matchKnownAtReadSeq) {
             return false;
         }
-        boolean tooShort = m.conflictTerm() == 0 && m.conflictIndex() <= pr.matchIndex;
+        // A log too short for the request: conflictIndex is the follower's lastIndex + 1 (>= 1).
+        boolean tooShort = m.conflictTerm() == 0 && m.conflictIndex() > 0 && m.conflictIndex() <= pr.matchIndex;
         return m.lastLogIndex() <= pr.matchIndex || tooShort;
     }
 
