@@ -264,6 +264,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             }
         }
         processReadies();
+        for (String notice : core.takeNotices()) {
+            log.warn("{} id={}", notice, config.localId());
+        }
         publish();
     }
 

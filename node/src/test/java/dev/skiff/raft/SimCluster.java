@@ -26,7 +26,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The network drops, delays, duplicates and reorders messages and can be partitioned; a
  * nemesis crashes and restarts servers (keeping only their stores, and of a write in progress a
- * random prefix), stalls whole processes, partitions the network, changes membership and
+ * random prefix; now and then also tearing off the newest log records, or wiping its log and own
+ * snapshots, where a majority without the victim still holds what it loses), stalls whole processes, partitions the network, changes membership and
  * transfers leadership; clients send commands and reads ({@code consistent} and lease) to the
  * leader and to random servers through the {@link Raft} API. A third of the runs share one
  * snapshot store across the cluster (the S3 mode). After every loop run of a node the
@@ -91,6 +92,9 @@ final class SimCluster {
     long acks;
     long readsServed;
     long stalls;
+    /** Faults that took data off a node's disk: torn log tails and whole-disk losses. */
+    long tornTails;
+    long diskLosses;
 
     SimCluster(long seed, boolean verbose) {
         this.seed = seed;
@@ -410,7 +414,14 @@ final class SimCluster {
                 SimNode victim = random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values());
                 if (victim.up()) {
                     trace("nemesis: crash " + victim.id);
+                    List<List<Server>> voterSets = knownVoterSets();
                     crash(victim, diskRandom.nextInt(victim.runtime.queuedDiskWrites() + 1));
+                    switch (random.nextInt(8)) {
+                        case 0, 1, 2 -> tearTail(victim, 1 + random.nextInt(3), voterSets);
+                        case 3 -> loseDisk(victim, voterSets);
+                        default -> {
+                        }
+                    }
                 }
             }
             case 2, 3 -> {
@@ -594,6 +605,92 @@ final class SimCluster {
             fail("durability: " + leader.id + " committed " + entry.get() + " but fewer than a majority of the voters "
                     + voters.stream().map(Server::id).toList() + " have it durably");
         }
+    }
+
+    /** Every voter set some running node knows of (its latest and its committed configuration). */
+    private List<List<Server>> knownVoterSets() {
+        List<List<Server>> sets = new ArrayList<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                sets.add(n.raft.core().configuration().voters());
+                sets.add(n.raft.core().committedConfiguration().voters());
+            }
+        }
+        return sets;
+    }
+
+    /**
+     * Torn tail: a crashed node's disk loses its newest {@code k} log records (a disk that
+     * acknowledged an fsync it had not done), when that is survivable: only if every record
+     * lost is still durable on a majority of every known voter set without the victim. A disk
+     * that lies on a majority loses committed entries under any Raft; one that lies on a
+     * minority must not, and the leader must repair the victim although it had acknowledged
+     * those records (issue #11: it used to probe the same index forever).
+     */
+    private void tearTail(SimNode victim, int k, List<List<Server>> voterSets) {
+        long last = victim.logs.lastIndex();
+        long keep = Math.max(victim.logs.firstIndex() - 1, last - k);
+        if (last == 0 || keep >= last) {
+            return;
+        }
+        for (long i = keep + 1; i <= last; i++) {
+            long term = victim.logs.getLog(i).orElseThrow().term();
+            for (List<Server> voters : voterSets) {
+                if (!durableOnMajorityWithout(victim, voters, i, term)) {
+                    return;
+                }
+            }
+        }
+        victim.logs.truncateSuffix(keep);
+        tornTails++;
+        trace("nemesis: torn tail on " + victim.id + ": log cut to " + keep + " (was " + last + ")");
+    }
+
+    /**
+     * Disk loss: a crashed node restarts under the same id on an empty log (and, unless the
+     * cluster shares one, an empty snapshot store), when survivable: only if everything it held
+     * is durable on a majority of every known voter set without it. Its stable store (term and
+     * vote) is kept, as with a shared {@code --stable} store: a node that also forgets its vote
+     * can vote twice in one term, which only an incarnation check can make safe (issue #11,
+     * not modelled yet).
+     */
+    private void loseDisk(SimNode victim, List<List<Server>> voterSets) {
+        for (long i = Math.max(1, victim.logs.firstIndex()); i <= victim.logs.lastIndex(); i++) {
+            long term = victim.logs.getLog(i).orElseThrow().term();
+            for (List<Server> voters : voterSets) {
+                if (!durableOnMajorityWithout(victim, voters, i, term)) {
+                    return;
+                }
+            }
+        }
+        if (!sharedSnapshots) {
+            try {
+                for (SnapshotMeta meta : victim.snapshots.list()) {
+                    for (List<Server> voters : voterSets) {
+                        if (!durableOnMajorityWithout(victim, voters, meta.index(), meta.term())) {
+                            return;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
+        victim.loseDisk(!sharedSnapshots);
+        diskLosses++;
+        trace("nemesis: disk loss on " + victim.id + ": empty log" + (sharedSnapshots ? "" : " and snapshot store"));
+    }
+
+    private boolean durableOnMajorityWithout(SimNode victim, List<Server> voters, long index, long term) {
+        int durable = 0;
+        for (Server s : voters) {
+            SimNode v = nodes.get(s.id());
+            if (v != victim && (v.logs.getLog(index).map(e -> e.term() == term).orElse(false)
+                    || snapshotCovers(v, index))) {
+                durable++;
+            }
+        }
+        return durable * 2 > voters.size();
     }
 
     private boolean durableOnMajority(List<Server> voters, long index, long term) {

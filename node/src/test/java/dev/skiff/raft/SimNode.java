@@ -17,9 +17,10 @@ final class SimNode {
 
     final String id;
     final String address;
-    final InMemoryLogStore logs = new InMemoryLogStore();
+    /** The node's disk; replaced by empty stores on a simulated disk loss. */
+    InMemoryLogStore logs = new InMemoryLogStore();
     final InMemoryStableStore stable = new InMemoryStableStore();
-    final SnapshotStore snapshots;
+    SnapshotStore snapshots;
 
     RaftNode raft;
     SimFsm fsm;
@@ -62,6 +63,20 @@ final class SimNode {
         handler = null;
         raft = null;
         fsm = null;
+    }
+
+    /**
+     * Replaces the crashed node's log (and its own snapshot store if {@code snapshotsToo}) with
+     * empty ones, as after a wiped data directory. The stable store is kept.
+     */
+    void loseDisk(boolean snapshotsToo) {
+        if (up()) {
+            throw new IllegalStateException(id + " must be down to lose its disk");
+        }
+        logs = new InMemoryLogStore();
+        if (snapshotsToo) {
+            snapshots = new InMemorySnapshotStore(2);
+        }
     }
 
     void deliver(RaftMessage m) {

@@ -38,6 +38,15 @@ final class Progress {
     long lastContactTick;
     /** Highest read sequence the follower has echoed (ReadIndex and lease). */
     long ackedReadSeq;
+    /**
+     * The leader's read sequence when it last learned of a new matchIndex. The leader numbers
+     * its heartbeat rounds with increasing read sequences, so a request carrying a higher one
+     * was sent after that answer arrived, and the follower handled it after it had the log
+     * matchIndex names: if that request is refused for an index at or below matchIndex, the
+     * follower lost entries it acknowledged (a wiped data directory or a torn log tail), it is
+     * not a late answer.
+     */
+    long matchKnownAtReadSeq;
 
     Progress(String id, String address, long nextIndex, int maxInflight) {
         this.id = id;

@@ -143,6 +143,8 @@ public final class RaftCore {
     private long compactBefore;
     private SnapshotMeta restorePending;
     private boolean transferAborted;
+    /** Operator-relevant events the core saw since the last {@link #takeNotices()}. */
+    private final List<String> notices = new ArrayList<>();
     private SoftState reportedSoftState;
 
     /**
@@ -678,6 +680,19 @@ public final class RaftCore {
 
     // ---------------------------------------------------------------- outputs
 
+    /**
+     * Events an operator should hear about (the core has no logger), as key=value text, oldest
+     * first; the list is emptied. The driver logs them at WARN after each batch.
+     */
+    public List<String> takeNotices() {
+        if (notices.isEmpty()) {
+            return List.of();
+        }
+        List<String> taken = List.copyOf(notices);
+        notices.clear();
+        return taken;
+    }
+
     /** True if {@link #ready()} has something to do. */
     public boolean hasReady() {
         return hardStateDirty || resetLogTo > 0 || log.lastIndex() > log.inProgressLastIndex() || !outbox.isEmpty()
@@ -1078,6 +1093,7 @@ public final class RaftCore {
         }
         if (pr.maybeUpdate(m.lastLogIndex())) {
             pr.lastProgressTick = ticks;
+            pr.matchKnownAtReadSeq = readSeq;
             switch (pr.mode) {
                 case PROBE -> {
                     pr.becomeReplicate();
@@ -1115,6 +1131,17 @@ public final class RaftCore {
         if (pr.mode == Progress.Mode.SNAPSHOT) {
             return;
         }
+        if (lostAcknowledgedEntries(pr, m)) {
+            notices.add("follower lost entries it had acknowledged (wiped data directory or torn log tail?);"
+                    + " replicating to it again from its log follower=" + pr.id + " matchIndex=" + pr.matchIndex
+                    + " followerLastIndex=" + (m.conflictTerm() == 0 ? m.conflictIndex() - 1 : m.lastLogIndex())
+                    + " term=" + term);
+            pr.matchIndex = 0;
+            pr.becomeProbe();
+            pr.nextIndex = Math.max(1, Math.min(m.conflictIndex(), rejected));
+            sendAppends(pr, false);
+            return;
+        }
         if (pr.mode == Progress.Mode.REPLICATE && rejected <= pr.matchIndex) {
             return; // stale
         }
@@ -1133,6 +1160,20 @@ public final class RaftCore {
         pr.becomeProbe();
         pr.nextIndex = Math.max(pr.matchIndex + 1, Math.min(Math.max(hint, 1), rejected));
         sendAppends(pr, false);
+    }
+
+    /**
+     * True if {@code m} refuses an index the follower had acknowledged, for a request sent after
+     * that acknowledgement arrived (so not a late answer): its log lost entries. Its matchIndex
+     * must not be trusted any more, for commits or for where to replicate from.
+     */
+    private static boolean lostAcknowledgedEntries(Progress pr, AppendEntriesResponse m) {
+        if (pr.matchIndex == 0 || m.readSeq() <= pr.matchKnownAtReadSeq) {
+            return false;
+        }
+        // A log too short for the request: conflictIndex is the follower's lastIndex + 1 (>= 1).
+        boolean tooShort = m.conflictTerm() == 0 && m.conflictIndex() > 0 && m.conflictIndex() <= pr.matchIndex;
+        return m.lastLogIndex() <= pr.matchIndex || tooShort;
     }
 
     private long lastIndexOfTerm(long t, long from) {
@@ -1164,7 +1205,9 @@ public final class RaftCore {
         if (m.success()) {
             // What the follower says it has, not the snapshot we are sending now: the answer
             // may be a late one for an earlier transfer we gave up on.
-            pr.maybeUpdate(m.lastLogIndex());
+            if (pr.maybeUpdate(m.lastLogIndex())) {
+                pr.matchKnownAtReadSeq = readSeq;
+            }
             maybeCommit();
             if (role != Role.LEADER) {
                 return;

@@ -569,6 +569,75 @@ class RaftPaperTest {
         assertThat(n.core.progressView().get("3")).contains("match=" + first.index() + " ");
     }
 
+    @Test
+    void leaderRepairsAFollowerWhoseDataDirectoryWasWiped() {
+        // Issue #11: a follower that lost its log refuses the heartbeat at its old matchIndex;
+        // the leader took that for a late answer and probed the same index forever.
+        CoreNode n = leaderOfThreeWithFollower2(config(false, false));
+        long match = n.core.lastIndex();
+        AppendEntries beat = heartbeatTo(n, "2");
+        assertThat(beat.prevLogIndex()).isEqualTo(match);
+
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq()));
+
+        assertThat(only(AppendEntries.class, n.drainMessages())).singleElement().satisfies(a -> {
+            assertThat(a.to()).isEqualTo("2");
+            assertThat(a.prevLogIndex()).isZero();
+            assertThat(a.entries()).extracting(LogEntry::index).containsExactly(1L, 2L);
+        });
+        assertThat(n.core.progressView().get("2")).contains("match=0 ");
+        assertThat(n.core.takeNotices()).singleElement().asString()
+                .contains("follower=2").contains("matchIndex=" + match).contains("followerLastIndex=0");
+        assertThat(n.core.takeNotices()).isEmpty();
+    }
+
+    @Test
+    void leaderRepairsAFollowerThatLostTheTailOfItsLog() {
+        CoreNode n = leaderOfThreeWithFollower2(config(false, false));
+        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
+        n.drainMessages();
+        ackAll(n, "2");
+        long match = n.core.lastIndex();
+        AppendEntries beat = heartbeatTo(n, "2");
+
+        // Its newest record was torn off: it holds up to match - 1.
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, match, 0, beat.readSeq()));
+
+        assertThat(only(AppendEntries.class, n.drainMessages())).singleElement().satisfies(a -> {
+            assertThat(a.prevLogIndex()).isEqualTo(match - 1);
+            assertThat(a.entries()).extracting(LogEntry::index).containsExactly(match);
+        });
+        n.core.step(appendResponse("2", "1", 2, true, match, beat.readSeq()));
+        assertThat(n.core.progressView().get("2")).contains("match=" + match + " ");
+    }
+
+    @Test
+    void aRejectionSentBeforeTheFollowerCaughtUpDoesNotResetIt() {
+        // A refusal of a request sent before the leader heard of the follower's matchIndex may
+        // be a late answer from before it caught up: not evidence of lost entries.
+        CoreNode n = leaderOfThreeWithFollower2(config(false, false));
+        AppendEntries beat = heartbeatTo(n, "2");
+        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
+        n.drainMessages();
+        n.core.step(appendResponse("2", "1", 2, true, n.core.lastIndex(), beat.readSeq()));
+        long match = n.core.lastIndex();
+        n.drainMessages();
+
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq()));
+
+        assertThat(n.core.progressView().get("2")).contains("match=" + match + " ");
+        assertThat(n.core.takeNotices()).isEmpty();
+    }
+
+    /** Ticks {@code n} to its next heartbeat round and returns the heartbeat sent to {@code to}. */
+    private static AppendEntries heartbeatTo(CoreNode n, String to) {
+        for (int t = 0; t < HEARTBEAT; t++) {
+            n.core.tick();
+        }
+        return only(AppendEntries.class, n.drainMessages()).stream().filter(a -> a.to().equals(to))
+                .findFirst().orElseThrow();
+    }
+
     /** Node 1 of three, elected in term 2 with node 2's vote, its no-op committed with node 2; node 3 silent. */
     private static CoreNode leaderOfThreeWithFollower2(RaftConfig config) {
         CoreNode n = node("1", config, 1, log(voters(3), 1));
