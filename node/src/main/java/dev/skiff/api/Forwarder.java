@@ -59,6 +59,19 @@ final class Forwarder {
      *              but did not answer makes the outcome unknown (504) rather than unavailable
      */
     void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, boolean write) {
+        forward(exchange, leader, body, -1, TIMEOUT, write);
+    }
+
+    /**
+     * Forwards the request to {@code leader} with a body of known length (sent with its
+     * {@code Content-Length}, which the leader may require), waiting up to {@code timeout} for
+     * the answer.
+     *
+     * @param length the body's length, or -1 to send it chunked
+     * @see #forward(HttpServerExchange, Server, Supplier, boolean)
+     */
+    void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, long length, Duration timeout,
+                 boolean write) {
         if (wasForwarded(exchange)) {
             throw ApiException.unavailable("leadership is moving: the node this request was forwarded to is no longer the leader");
         }
@@ -70,8 +83,10 @@ final class Forwarder {
                 + (query == null || query.isEmpty() ? "" : "?" + query));
         HttpRequest.BodyPublisher publisher = body == null
                 ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofInputStream(body);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                : length < 0
+                ? HttpRequest.BodyPublishers.ofInputStream(body)
+                : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(exchange.getRequestMethod().toString(), publisher)
                 .header(HEADER, selfId);
         HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");

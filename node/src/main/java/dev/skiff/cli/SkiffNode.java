@@ -7,6 +7,7 @@ import dev.skiff.discovery.Discovery;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.discovery.FileDiscovery;
 import dev.skiff.discovery.Member;
+import dev.skiff.kv.CorruptSnapshotException;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.metrics.ApplyMeters;
 import dev.skiff.metrics.JvmMeters;
@@ -17,6 +18,7 @@ import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
+import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotStore;
 import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
@@ -164,7 +166,7 @@ final class SkiffNode implements AutoCloseable {
                 }
             }
             KvStateMachine kv = new KvStateMachine(new ApplyMeters(meters));
-            raft = Raft.create(s.raftConfig(), kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
+            raft = startRaft(s, kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -177,7 +179,7 @@ final class SkiffNode implements AutoCloseable {
                         () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
             }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health);
+                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"));
             StorageProber prober = snapshots instanceof ReachabilityCheck remote
                     ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
                     : null;
@@ -219,36 +221,51 @@ final class SkiffNode implements AutoCloseable {
                                 SnapshotStore snapshots) throws IOException {
         URI uri = s.storage().restoreFrom();
         Server self = new Server(s.id(), s.raftAdvertise().toString(), Suffrage.VOTER, s.apiAdvertise().toString());
-        try (SnapshotSeeder.Source source = "file".equals(uri.getScheme()) ? localSource(uri) : SnapshotSeeder.locate(uri, context)) {
-            SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(source.store(), source.snapshotId(), self, snapshots, logs, stable);
-            log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
-                    seeded.source().id(), seeded.source().index(), seeded.nextIndex());
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("--restore-from " + uri + ": " + e.getMessage(), e);
+        SnapshotSeeder.Seeded seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+        log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
+                seeded.source().id(), seeded.source().index(), seeded.nextIndex());
+    }
+
+    /**
+     * Starts Raft on the stores; a newest snapshot that the state machine cannot load stops the
+     * start with a message that names it and says how to get going again.
+     */
+    private static Raft startRaft(NodeSettings s, KvStateMachine kv, SegmentedLogStore logs, StableStore stable,
+                                  SnapshotStore snapshots, Transport transport) throws IOException {
+        try {
+            return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
+        } catch (CorruptSnapshotException e) {
+            throw new IOException(unloadableSnapshot(s, snapshots, e), e);
         }
     }
 
-    /** {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}. */
-    private static SnapshotSeeder.Source localSource(URI uri) throws IOException {
-        Path path = Path.of(uri.getPath());
-        if (Files.isDirectory(path)) {
-            FileSnapshotStore whole = FileSnapshotStore.open(path, Integer.MAX_VALUE);
-            if (!whole.list().isEmpty()) {
-                return new SnapshotSeeder.Source(whole, Optional.empty());
+    private static String unloadableSnapshot(NodeSettings s, SnapshotStore snapshots, CorruptSnapshotException e) {
+        String what;
+        String aside;
+        try {
+            List<SnapshotMeta> all = snapshots.list();
+            SnapshotMeta newest = all.isEmpty() ? null : all.get(0);
+            if (newest == null) {
+                what = "its newest snapshot";
+                aside = "move that snapshot out of " + snapshots;
+            } else if (s.storage().snapshots() == null) {
+                Path dir = s.snapshotsDir().resolve(newest.id());
+                what = "its newest snapshot, " + dir.resolve(FileSnapshotStore.DATA_FILE) + " (index " + newest.index() + ", term "
+                        + newest.term() + ")";
+                aside = "move the directory " + dir + " out of " + s.snapshotsDir() + " (keep it for diagnosis)";
+            } else {
+                what = "its newest snapshot, " + newest.id() + " in " + s.storage().snapshots() + " (index " + newest.index()
+                        + ", term " + newest.term() + ")";
+                aside = "move " + s.storage().snapshots() + "/" + newest.id() + "/ out of that prefix (keep it for diagnosis)";
             }
+        } catch (IOException listing) {
+            what = "its newest snapshot";
+            aside = "move that snapshot out of " + snapshots;
         }
-        Path parent = path.getParent();
-        if (parent != null && Files.isDirectory(parent)) {
-            String id = path.getFileName().toString();
-            FileSnapshotStore store = FileSnapshotStore.open(parent, Integer.MAX_VALUE);
-            if (store.list().stream().anyMatch(m -> m.id().equals(id))) {
-                return new SnapshotSeeder.Source(store, Optional.of(id));
-            }
-        }
-        throw new java.io.FileNotFoundException("--restore-from " + uri + ": no snapshot there (give a snapshot directory "
-                + "for its newest snapshot, or the directory followed by /<snapshot-id>)");
+        return "node " + s.id() + " cannot load " + what + ": " + e.getMessage() + ". The node did not start and changed "
+                + "nothing. To start it, " + aside + " and start the node again: it then starts from the snapshot before it "
+                + "and its log, and catches up from the cluster's leader. If no node of the cluster can start, start a new "
+                + "cluster from a backup with --restore-from file:///path/to/backup.snap";
     }
 
     private static void closeQuietly(Object o) {

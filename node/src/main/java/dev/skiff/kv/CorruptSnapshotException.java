@@ -12,6 +12,7 @@ public final class CorruptSnapshotException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final long offset;
+    private final String problem;
 
     /**
      * @param offset  the byte offset in the snapshot stream where the problem was found
@@ -20,10 +21,16 @@ public final class CorruptSnapshotException extends IOException {
     CorruptSnapshotException(long offset, String problem) {
         super("KV snapshot corrupt at byte offset " + offset + ": " + problem);
         this.offset = offset;
+        this.problem = problem;
     }
 
     /** The byte offset in the snapshot stream where the problem was found. */
     public long offset() {
         return offset;
+    }
+
+    /** What is wrong at {@link #offset()}, without the offset. */
+    public String problem() {
+        return problem;
     }
 }

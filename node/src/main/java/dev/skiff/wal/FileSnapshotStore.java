@@ -169,6 +169,12 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
+    /** The directory, for messages. */
+    @Override
+    public String toString() {
+        return dir.toString();
+    }
+
     private static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
