@@ -67,7 +67,7 @@ final class Forwarder {
      * {@code Content-Length}, which the leader may require), waiting up to {@code timeout} for
      * the answer.
      *
-     * @param length the body's length, or -1 to send it chunked
+     * @param length the body's length (0 sends none), or -1 to send it chunked
      * @see #forward(HttpServerExchange, Server, Supplier, boolean)
      */
     void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, long length, Duration timeout,
@@ -81,7 +81,7 @@ final class Forwarder {
         String query = exchange.getQueryString();
         URI uri = URI.create("http://" + leader.apiAddress() + exchange.getRequestURI()
                 + (query == null || query.isEmpty() ? "" : "?" + query));
-        HttpRequest.BodyPublisher publisher = body == null
+        HttpRequest.BodyPublisher publisher = body == null || length == 0
                 ? HttpRequest.BodyPublishers.noBody()
                 : length < 0
                 ? HttpRequest.BodyPublishers.ofInputStream(body)

@@ -234,8 +234,13 @@ final class SkiffNode implements AutoCloseable {
                                   SnapshotStore snapshots, Transport transport) throws IOException {
         try {
             return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
-        } catch (CorruptSnapshotException e) {
-            throw new IOException(unloadableSnapshot(s, snapshots, e), e);
+        } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CorruptSnapshotException corrupt) {
+                    throw new IOException(unloadableSnapshot(s, snapshots, corrupt), e);
+                }
+            }
+            throw e;
         }
     }
 
