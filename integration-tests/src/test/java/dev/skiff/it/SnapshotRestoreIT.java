@@ -54,8 +54,12 @@ class SnapshotRestoreIT {
         for (int i = 0; i < 200; i++) {
             assertThat(leader.client().put("keep/" + i, value(i)).status()).isEqualTo(200);
         }
+        for (int i = 0; i < 3; i++) {
+            assertThat(leader.client().put("big/" + i, Integer.toString(i).repeat(900_000)).status()).isEqualTo(200);
+        }
         byte[] backup = download(leader);
-        assertThat(backup.length).as("a backup of more than one 64 KiB block").isGreaterThan(70_000);
+        assertThat(backup.length).as("a backup larger than the server's request body limit for values (2 MiB)")
+                .isGreaterThan(2_700_000);
 
         byte[] wrongVersion = backup.clone();
         ByteBuffer.wrap(wrongVersion).putShort(8, (short) 7);
@@ -64,12 +68,14 @@ class SnapshotRestoreIT {
         flipped[backup.length / 2] ^= 0x20;
         Map<String, byte[]> bad = new LinkedHashMap<>();
         bad.put("not a Skiff KV snapshot (bad magic", "garbage!".getBytes(StandardCharsets.US_ASCII));
-        bad.put("truncated: the snapshot ends inside the header (0 of 8 bytes present) (byte offset 0 of 0)", new byte[0]);
-        bad.put("truncated: the snapshot ends inside block 0 ", Arrays.copyOf(backup, 4096));
-        bad.put("truncated: the snapshot ends inside ", Arrays.copyOf(backup, backup.length / 2));
-        bad.put("truncated: the snapshot ends inside block", Arrays.copyOf(backup, backup.length - 1));
+        bad.put("truncated at byte 0 of 0: the snapshot ends inside the header (0 of 8 bytes present)", new byte[0]);
+        bad.put("truncated at byte 4096 of 4096: the snapshot ends inside block 0 (", Arrays.copyOf(backup, 4096));
+        bad.put("truncated at byte " + backup.length / 2 + " of " + backup.length / 2 + ": the snapshot ends inside ",
+                Arrays.copyOf(backup, backup.length / 2));
+        bad.put("truncated at byte " + (backup.length - 1) + " of " + (backup.length - 1) + ": the snapshot ends inside block",
+                Arrays.copyOf(backup, backup.length - 1));
         bad.put("unsupported snapshot version 7", wrongVersion);
-        bad.put("bytes after the end block (byte offset " + backup.length + " of " + overLong.length + ")", overLong);
+        bad.put("bytes after the end block, at byte offset " + backup.length + " of " + overLong.length, overLong);
         bad.put("checksum mismatch in block ", flipped);
 
         long[] offsets = cluster.nodes().stream().mapToLong(NodeProcess::logSize).toArray();
@@ -117,6 +123,7 @@ class SnapshotRestoreIT {
             }
             assertThat(node.client().get("during/" + bad.size(), "stale").text()).isEqualTo("ok");
         }
+        assertThat(after.client().get("big/2", "stale").text()).hasSize(900_000);
         assertThat(after.client().put("after/restart", "ok").status()).isEqualTo(200);
 
         // And the good backup is still accepted.

@@ -150,8 +150,7 @@ final class CrcBlockReader {
         int n = in.readNBytes(bytes, off, len);
         consumed += n;
         if (n < len) {
-            throw new CorruptSnapshotException(consumed, "truncated: the snapshot ends inside "
-                    + what + " (" + n + " of " + len + " bytes present)");
+            throw CorruptSnapshotException.truncated(consumed, what + " (" + n + " of " + len + " bytes present)");
         }
     }
 }

@@ -65,7 +65,9 @@ public final class KvSnapshotValidator {
             if (bounded.endedEarly()) {
                 throw truncatedBody(bounded.count(), declaredLength);
             }
-            throw new InvalidSnapshotException(e.problem() + " (byte offset " + e.offset() + " of " + declaredLength + ")", e);
+            throw new InvalidSnapshotException(e.truncated()
+                    ? "truncated at byte " + e.offset() + " of " + declaredLength + ": " + e.problem()
+                    : e.problem() + ", at byte offset " + e.offset() + " of " + declaredLength, e);
         }
         if (bounded.endedEarly()) {
             throw truncatedBody(bounded.count(), declaredLength);

@@ -51,12 +51,12 @@ class KvSnapshotValidatorTest {
     void when_garbage_then_refusedAsNotASnapshot() {
         byte[] garbage = bytes("garbage!");
         refused(garbage, garbage.length)
-                .hasMessage("not a Skiff KV snapshot (bad magic: a snapshot starts with \"SKIFFKVS\") (byte offset 0 of 8)");
+                .hasMessage("not a Skiff KV snapshot (bad magic: a snapshot starts with \"SKIFFKVS\"), at byte offset 0 of 8");
     }
 
     @Test
     void when_empty_then_refusedAsTruncatedInTheHeader() {
-        refused(new byte[0], 0).hasMessage("truncated: the snapshot ends inside the header (0 of 8 bytes present) (byte offset 0 of 0)");
+        refused(new byte[0], 0).hasMessage("truncated at byte 0 of 0: the snapshot ends inside the header (0 of 8 bytes present)");
     }
 
     @Test
@@ -70,8 +70,7 @@ class KvSnapshotValidatorTest {
         for (int cut : cuts) {
             byte[] shorter = Arrays.copyOf(GOOD, cut);
             refused(shorter, cut).as("cut at %d of %d", cut, GOOD.length)
-                    .hasMessageStartingWith("truncated: the snapshot ends inside ")
-                    .hasMessageEndingWith("(byte offset " + cut + " of " + cut + ")");
+                    .hasMessageStartingWith("truncated at byte " + cut + " of " + cut + ": the snapshot ends inside ");
         }
         refused(Arrays.copyOf(GOOD, 4096), 4096).hasMessageContaining("ends inside block 0 (");
     }
@@ -81,7 +80,7 @@ class KvSnapshotValidatorTest {
         byte[] v7 = GOOD.clone();
         ByteBuffer.wrap(v7).putShort(8, (short) 7);
         refused(v7, v7.length).hasMessageStartingWith("unsupported snapshot version 7; this server reads version 1")
-                .hasMessageEndingWith("(byte offset 8 of " + v7.length + ")");
+                .hasMessageEndingWith(", at byte offset 8 of " + v7.length);
     }
 
     @Test
@@ -109,18 +108,18 @@ class KvSnapshotValidatorTest {
         int third = BLOCKS.get(3);
         bad[third + 50] ^= 0x10;
         refused(bad, bad.length).hasMessageStartingWith("checksum mismatch in block 3 (")
-                .hasMessageEndingWith("(byte offset " + third + " of " + bad.length + ")");
+                .hasMessageEndingWith(", at byte offset " + third + " of " + bad.length);
     }
 
     @Test
     void when_bytesFollowTheEndBlock_then_refusedAsOverLong() {
         byte[] longer = Arrays.copyOf(GOOD, GOOD.length + 5);
-        refused(longer, longer.length).hasMessage("bytes after the end block (byte offset " + GOOD.length + " of "
-                + longer.length + ")");
+        refused(longer, longer.length).hasMessage("bytes after the end block, at byte offset " + GOOD.length + " of "
+                + longer.length);
         byte[] twice = new byte[GOOD.length * 2];
         System.arraycopy(GOOD, 0, twice, 0, GOOD.length);
         System.arraycopy(GOOD, 0, twice, GOOD.length, GOOD.length);
-        refused(twice, twice.length).hasMessageContaining("bytes after the end block (byte offset " + GOOD.length);
+        refused(twice, twice.length).hasMessageContaining("bytes after the end block, at byte offset " + GOOD.length + " of ");
     }
 
     @Test
@@ -134,7 +133,8 @@ class KvSnapshotValidatorTest {
     @Test
     void when_theStreamIsLongerThanItsDeclaredLength_then_refused() {
         // The declared length cuts a whole snapshot: the part is truncated.
-        refused(GOOD, GOOD.length - 1).hasMessageStartingWith("truncated: the snapshot ends inside block");
+        refused(GOOD, GOOD.length - 1).hasMessageStartingWith("truncated at byte " + (GOOD.length - 1) + " of "
+                + (GOOD.length - 1) + ": the snapshot ends inside block");
         // A whole snapshot, then more than declared.
         byte[] longer = Arrays.copyOf(GOOD, GOOD.length + 1);
         refused(longer, GOOD.length).hasMessage("the snapshot is longer than its declared length of " + GOOD.length
