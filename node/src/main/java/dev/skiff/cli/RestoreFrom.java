@@ -70,11 +70,14 @@ final class RestoreFrom {
         return SnapshotSeeder.seedFile(file, valid.appliedIndex(), self, snapshots, logs, stable, KV_CHECK);
     }
 
-    /** {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}. */
+    /**
+     * {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}, opened for
+     * reading only: nothing in a directory the operator named is created or removed.
+     */
     private static SnapshotSeeder.Source localSource(URI uri) throws IOException {
         Path path = Path.of(uri.getPath());
         if (Files.isDirectory(path)) {
-            FileSnapshotStore whole = FileSnapshotStore.open(path, Integer.MAX_VALUE);
+            FileSnapshotStore whole = FileSnapshotStore.openForReading(path);
             if (!whole.list().isEmpty()) {
                 return new SnapshotSeeder.Source(whole, Optional.empty());
             }
@@ -82,7 +85,7 @@ final class RestoreFrom {
         Path parent = path.getParent();
         if (parent != null && Files.isDirectory(parent)) {
             String id = path.getFileName().toString();
-            FileSnapshotStore store = FileSnapshotStore.open(parent, Integer.MAX_VALUE);
+            FileSnapshotStore store = FileSnapshotStore.openForReading(parent);
             if (store.list().stream().anyMatch(m -> m.id().equals(id))) {
                 return new SnapshotSeeder.Source(store, Optional.of(id));
             }

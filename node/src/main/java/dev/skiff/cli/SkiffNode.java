@@ -7,7 +7,6 @@ import dev.skiff.discovery.Discovery;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.discovery.FileDiscovery;
 import dev.skiff.discovery.Member;
-import dev.skiff.kv.CorruptSnapshotException;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.metrics.ApplyMeters;
 import dev.skiff.metrics.JvmMeters;
@@ -18,7 +17,6 @@ import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
-import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotStore;
 import dev.skiff.raft.StableStore;
 import dev.skiff.raft.Suffrage;
@@ -43,7 +41,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -235,42 +232,8 @@ final class SkiffNode implements AutoCloseable {
         try {
             return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
         } catch (IOException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof CorruptSnapshotException corrupt) {
-                    throw new IOException(unloadableSnapshot(s, snapshots, corrupt), e);
-                }
-            }
-            throw e;
+            throw UnloadableSnapshot.explain(e, s, snapshots);
         }
-    }
-
-    private static String unloadableSnapshot(NodeSettings s, SnapshotStore snapshots, CorruptSnapshotException e) {
-        String what;
-        String aside;
-        try {
-            List<SnapshotMeta> all = snapshots.list();
-            SnapshotMeta newest = all.isEmpty() ? null : all.get(0);
-            if (newest == null) {
-                what = "its newest snapshot";
-                aside = "move that snapshot out of " + snapshots;
-            } else if (s.storage().snapshots() == null) {
-                Path dir = s.snapshotsDir().resolve(newest.id());
-                what = "its newest snapshot, " + dir.resolve(FileSnapshotStore.DATA_FILE) + " (index " + newest.index() + ", term "
-                        + newest.term() + ")";
-                aside = "move the directory " + dir + " out of " + s.snapshotsDir() + " (keep it for diagnosis)";
-            } else {
-                what = "its newest snapshot, " + newest.id() + " in " + s.storage().snapshots() + " (index " + newest.index()
-                        + ", term " + newest.term() + ")";
-                aside = "move " + s.storage().snapshots() + "/" + newest.id() + "/ out of that prefix (keep it for diagnosis)";
-            }
-        } catch (IOException listing) {
-            what = "its newest snapshot";
-            aside = "move that snapshot out of " + snapshots;
-        }
-        return "node " + s.id() + " cannot load " + what + ": " + e.getMessage() + ". The node did not start and changed "
-                + "nothing. To start it, " + aside + " and start the node again: it then starts from the snapshot before it "
-                + "and its log, and catches up from the cluster's leader. If no node of the cluster can start, start a new "
-                + "cluster from a backup with --restore-from file:///path/to/backup.snap";
     }
 
     private static void closeQuietly(Object o) {
