@@ -72,8 +72,9 @@ final class SnapshotUpload {
         exchange.setMaxEntitySize(declared);
         exchange.startBlocking();
         if (ctx.raft().state() != RaftState.LEADER) {
+            // Longer than the leader allows itself, so that its answer (even a 504) comes back.
             ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), exchange::getInputStream, declared,
-                    restoreTimeout(), true);
+                    restoreTimeout().plus(ctx.timeout()), true);
             return;
         }
         requireSpace(declared);
@@ -85,7 +86,7 @@ final class SnapshotUpload {
             SnapshotMeta meta = new SnapshotMeta("upload", valid.appliedIndex(), 0, Configuration.EMPTY, 0, declared, "");
             long index;
             try (InputStream in = Files.newInputStream(spool)) {
-                index = ctx.await(ctx.raft().restore(meta, in, restoreTimeout()), true);
+                index = ctx.await(ctx.raft().restore(meta, in, restoreTimeout()), true, restoreTimeout());
             }
             log.info("user snapshot restored bytes={} keys={} snapshotAppliedIndex={} restoreIndex={}", declared,
                     valid.entries(), valid.appliedIndex(), index);
