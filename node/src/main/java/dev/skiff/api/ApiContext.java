@@ -34,8 +34,13 @@ record ApiContext(String nodeId, Raft raft, KvStateMachine kv, SnapshotStore sna
      * status: an outcome that may still change state is 504, anything surely not applied 503.
      */
     <T> T await(CompletableFuture<T> future, boolean write) {
+        return await(future, write, timeout);
+    }
+
+    /** {@link #await(CompletableFuture, boolean)} for an operation allowed {@code limit} (a restore). */
+    <T> T await(CompletableFuture<T> future, boolean write, Duration limit) {
         try {
-            return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return future.get(limit.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw write ? ApiException.outcomeUnknown("timed out waiting for the cluster; the write may or may not be applied")
                     : ApiException.unavailable("timed out waiting for the cluster");

@@ -10,6 +10,7 @@ import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Methods;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,22 +55,25 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout) {
-        this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, new StorageHealth());
+        this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, new StorageHealth(),
+                Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     /**
-     * Starts the API, reporting {@code health} in {@code /v1/status} and {@code /metrics}.
+     * Starts the API, reporting {@code health} in {@code /v1/status} and {@code /metrics}, and
+     * spooling snapshot uploads in {@code uploadDir} (on the node's data disk: an upload may be
+     * as large as the whole state).
      *
      * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration)
      */
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
-                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health) {
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir) {
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
         this.kv = new KvHandler(ctx);
         this.cluster = new ClusterHandler(ctx);
-        this.ops = new OpsHandler(ctx);
+        this.ops = new OpsHandler(ctx, uploadDir);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
         this.server = Undertow.builder()
                 .addHttpListener(port, bindHost)

@@ -59,6 +59,19 @@ final class Forwarder {
      *              but did not answer makes the outcome unknown (504) rather than unavailable
      */
     void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, boolean write) {
+        forward(exchange, leader, body, -1, TIMEOUT, write);
+    }
+
+    /**
+     * Forwards the request to {@code leader} with a body of known length (sent with its
+     * {@code Content-Length}, which the leader may require), waiting up to {@code timeout} for
+     * the answer.
+     *
+     * @param length the body's length (0 sends none), or -1 to send it chunked
+     * @see #forward(HttpServerExchange, Server, Supplier, boolean)
+     */
+    void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, long length, Duration timeout,
+                 boolean write) {
         if (wasForwarded(exchange)) {
             throw ApiException.unavailable("leadership is moving: the node this request was forwarded to is no longer the leader");
         }
@@ -68,10 +81,12 @@ final class Forwarder {
         String query = exchange.getQueryString();
         URI uri = URI.create("http://" + leader.apiAddress() + exchange.getRequestURI()
                 + (query == null || query.isEmpty() ? "" : "?" + query));
-        HttpRequest.BodyPublisher publisher = body == null
+        HttpRequest.BodyPublisher publisher = body == null || length == 0
                 ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofInputStream(body);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                : length < 0
+                ? HttpRequest.BodyPublishers.ofInputStream(body)
+                : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(exchange.getRequestMethod().toString(), publisher)
                 .header(HEADER, selfId);
         HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");

@@ -9,8 +9,8 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +26,12 @@ final class OpsHandler {
     static final long READY_MAX_LAG = 1000;
 
     private final ApiContext ctx;
+    private final SnapshotUpload upload;
 
-    OpsHandler(ApiContext ctx) {
+    /** @param uploadDir where {@code PUT /v1/snapshot} spools bodies while it checks them */
+    OpsHandler(ApiContext ctx, Path uploadDir) {
         this.ctx = ctx;
+        this.upload = new SnapshotUpload(ctx, uploadDir);
     }
 
     void snapshot(HttpServerExchange exchange) {
@@ -46,7 +49,7 @@ final class OpsHandler {
                 Responses.json(exchange, 200, body);
             }
             case "GET" -> download(exchange);
-            case "PUT" -> restore(exchange);
+            case "PUT" -> upload.restore(exchange);
             default -> throw new ApiException(405, "method_not_allowed", method + " is not allowed on /v1/snapshot; use GET, POST or PUT");
         }
     }
@@ -75,23 +78,6 @@ final class OpsHandler {
             }
         } catch (IOException e) {
             throw new ApiException(500, "internal", "cannot read snapshot " + meta.id() + ": " + e.getMessage());
-        }
-    }
-
-    private void restore(HttpServerExchange exchange) {
-        if (ctx.raft().state() != RaftState.LEADER) {
-            exchange.startBlocking();
-            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), exchange::getInputStream, true);
-            return;
-        }
-        exchange.startBlocking();
-        long declared = exchange.getRequestContentLength();
-        SnapshotMeta meta = new SnapshotMeta("upload", 0, 0, dev.skiff.raft.Configuration.EMPTY, 0, declared, "");
-        try (InputStream in = exchange.getInputStream()) {
-            long index = ctx.await(ctx.raft().restore(meta, in, ctx.timeout().multipliedBy(6)), true);
-            Responses.json(exchange, 200, Map.of("index", index));
-        } catch (IOException e) {
-            throw ApiException.badRequest("could not read the snapshot body: " + e.getMessage());
         }
     }
 

@@ -41,7 +41,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -164,7 +163,7 @@ final class SkiffNode implements AutoCloseable {
                 }
             }
             KvStateMachine kv = new KvStateMachine(new ApplyMeters(meters));
-            raft = Raft.create(s.raftConfig(), kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
+            raft = startRaft(s, kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -177,7 +176,7 @@ final class SkiffNode implements AutoCloseable {
                         () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
             }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health);
+                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"));
             StorageProber prober = snapshots instanceof ReachabilityCheck remote
                     ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
                     : null;
@@ -219,36 +218,22 @@ final class SkiffNode implements AutoCloseable {
                                 SnapshotStore snapshots) throws IOException {
         URI uri = s.storage().restoreFrom();
         Server self = new Server(s.id(), s.raftAdvertise().toString(), Suffrage.VOTER, s.apiAdvertise().toString());
-        try (SnapshotSeeder.Source source = "file".equals(uri.getScheme()) ? localSource(uri) : SnapshotSeeder.locate(uri, context)) {
-            SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(source.store(), source.snapshotId(), self, snapshots, logs, stable);
-            log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
-                    seeded.source().id(), seeded.source().index(), seeded.nextIndex());
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("--restore-from " + uri + ": " + e.getMessage(), e);
-        }
+        SnapshotSeeder.Seeded seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+        log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
+                seeded.source().id(), seeded.source().index(), seeded.nextIndex());
     }
 
-    /** {@code file:///dir} (its newest snapshot) or {@code file:///dir/<snapshot-id>}. */
-    private static SnapshotSeeder.Source localSource(URI uri) throws IOException {
-        Path path = Path.of(uri.getPath());
-        if (Files.isDirectory(path)) {
-            FileSnapshotStore whole = FileSnapshotStore.open(path, Integer.MAX_VALUE);
-            if (!whole.list().isEmpty()) {
-                return new SnapshotSeeder.Source(whole, Optional.empty());
-            }
+    /**
+     * Starts Raft on the stores; a newest snapshot that the state machine cannot load stops the
+     * start with a message that names it and says how to get going again.
+     */
+    private static Raft startRaft(NodeSettings s, KvStateMachine kv, SegmentedLogStore logs, StableStore stable,
+                                  SnapshotStore snapshots, Transport transport) throws IOException {
+        try {
+            return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
+        } catch (IOException e) {
+            throw UnloadableSnapshot.explain(e, s, snapshots);
         }
-        Path parent = path.getParent();
-        if (parent != null && Files.isDirectory(parent)) {
-            String id = path.getFileName().toString();
-            FileSnapshotStore store = FileSnapshotStore.open(parent, Integer.MAX_VALUE);
-            if (store.list().stream().anyMatch(m -> m.id().equals(id))) {
-                return new SnapshotSeeder.Source(store, Optional.of(id));
-            }
-        }
-        throw new java.io.FileNotFoundException("--restore-from " + uri + ": no snapshot there (give a snapshot directory "
-                + "for its newest snapshot, or the directory followed by /<snapshot-id>)");
     }
 
     private static void closeQuietly(Object o) {

@@ -36,7 +36,7 @@ final class CrcBlockReader {
     /**
      * Reads {@code n} bytes outside any block (a header before the first block).
      *
-     * @param what names the bytes, for the error message when the stream ends early
+     * @param what names the bytes ("the header"), for the error message when the stream ends early
      */
     byte[] readRaw(int n, String what) throws IOException {
         byte[] bytes = new byte[n];
@@ -121,7 +121,7 @@ final class CrcBlockReader {
      */
     private boolean readBlock() throws IOException {
         long blockOffset = consumed;
-        readExactly(block, 0, 4, "block length");
+        readExactly(block, 0, 4, "the length field of block " + blockNumber);
         int length = frame.getInt(0);
         if (length < 0 || length > CrcBlockWriter.MAX_PAYLOAD) {
             throw new CorruptSnapshotException(blockOffset, "block " + blockNumber + " declares "
@@ -132,8 +132,8 @@ final class CrcBlockReader {
         int stored = frame.getInt(4 + length);
         int computed = CrcBlockWriter.checksum(crc, blockNumber, block, length);
         if (stored != computed) {
-            throw new CorruptSnapshotException(blockOffset, "block " + blockNumber + " ("
-                    + length + " bytes) fails its checksum: stored CRC32C 0x"
+            throw new CorruptSnapshotException(blockOffset, "checksum mismatch in block " + blockNumber + " ("
+                    + length + " bytes): stored CRC32C 0x"
                     + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed));
         }
         blockNumber++;
@@ -150,8 +150,7 @@ final class CrcBlockReader {
         int n = in.readNBytes(bytes, off, len);
         consumed += n;
         if (n < len) {
-            throw new CorruptSnapshotException(consumed, "truncated: the stream ends inside the "
-                    + what + " (" + n + " of " + len + " bytes present)");
+            throw CorruptSnapshotException.truncated(consumed, what + " (" + n + " of " + len + " bytes present)");
         }
     }
 }

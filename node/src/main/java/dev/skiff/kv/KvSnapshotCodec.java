@@ -73,22 +73,22 @@ final class KvSnapshotCodec {
      */
     static KvState read(InputStream in) throws IOException {
         CrcBlockReader reader = new CrcBlockReader(in);
-        byte[] magic = reader.readRaw(MAGIC.length, "header");
+        byte[] magic = reader.readRaw(MAGIC.length, "the header");
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new CorruptSnapshotException(0, "not a Skiff KV snapshot (bad magic)");
+            throw new CorruptSnapshotException(0, "not a Skiff KV snapshot (bad magic: a snapshot starts with \"SKIFFKVS\")");
         }
-        byte[] version = reader.readRaw(2, "header");
+        byte[] version = reader.readRaw(2, "the header");
         int v = ByteBuffer.wrap(version).getShort() & 0xFFFF;
         if (v != VERSION) {
             throw new CorruptSnapshotException(MAGIC.length, "unsupported snapshot version " + v
                     + "; this server reads version " + VERSION + " (corrupt, or written by a newer Skiff)");
         }
-        byte[] rest = reader.readRaw(HEADER_BYTES - MAGIC.length - 2, "header");
+        byte[] rest = reader.readRaw(HEADER_BYTES - MAGIC.length - 2, "the header");
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).put(magic).put(version).put(rest);
         int stored = header.getInt(HEADER_BYTES - 4);
         int computed = crc32c(header.array(), HEADER_BYTES - 4);
         if (stored != computed) {
-            throw new CorruptSnapshotException(0, "header fails its checksum: stored CRC32C 0x"
+            throw new CorruptSnapshotException(0, "checksum mismatch in the header: stored CRC32C 0x"
                     + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(computed));
         }
         long appliedIndex = header.getLong(10);

@@ -22,6 +22,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -46,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * The node then elects itself (it is the only voter) in term {@code t + 2} and commits.
  *
- * <p><b>Crash safety.</b> The data is copied (and its checksum verified) into an uncommitted
- * snapshot first, so a damaged or unreachable source changes nothing; the term, the log entry
+ * <p><b>Crash safety.</b> The data is copied (its checksum verified, and its content checked by
+ * the state machine's {@link DataCheck}) into an uncommitted snapshot first, so a damaged,
+ * invalid or unreachable source changes nothing; the term, the log entry
  * and the snapshot's commit follow. A crash among those last three writes leaves partial
  * state, which a second run refuses like any existing state: delete the data directory and run
  * the restore again.
@@ -57,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotSeeder {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSeeder.class);
+
+    /** The term a snapshot file is placed in: it records none, and a term of 0 means "no entry". */
+    public static final long FILE_TERM = 1;
 
     private SnapshotSeeder() {
     }
@@ -138,20 +144,72 @@ public final class SnapshotSeeder {
     }
 
     /**
+     * Checks a snapshot's data for the state machine before a seeding commits it: reads
+     * {@code data} to its end and throws, naming what is wrong, if the state machine could not
+     * restore it. The node passes the KV store's validator; the seeder itself knows no state
+     * machine.
+     */
+    @FunctionalInterface
+    public interface DataCheck {
+
+        /**
+         * @param data   the snapshot's data, to be read to its end
+         * @param length the data's length according to its source
+         * @throws IOException naming the problem if the data is not a snapshot the state
+         *                     machine can restore, or if reading it fails
+         */
+        void check(InputStream data, long length) throws IOException;
+    }
+
+    /**
      * Copies a snapshot from {@code source} into a fresh node's stores so that it starts as the
      * single voter {@code self} of a new cluster holding the snapshot's state (see the class
      * comment for what is written, and why).
      *
      * @param snapshotId the snapshot to restore, or empty for the newest in {@code source}
      * @param self       this node: its id, Raft address and API address (suffrage is ignored)
+     * @param check      run over the data as it is copied; nothing is committed unless it passes
      * @throws CannotBootstrapException        if the node already has Raft state; nothing is changed
      * @throws FileNotFoundException           if the source has no such snapshot (or none at all)
-     * @throws dev.skiff.raft.CorruptLogException if the source snapshot fails its checksum; nothing
-     *                                         is changed
-     * @throws IOException                     if reading the source or writing the stores fails
+     * @throws IOException                     if the data fails {@code check} or its checksum, or
+     *                                         reading the source or writing the stores fails;
+     *                                         nothing is changed but a crash-safety leftover
      */
     public static Seeded seed(SnapshotStore source, Optional<String> snapshotId, Server self,
-                              SnapshotStore snapshots, LogStore logs, StableStore stable) throws IOException {
+                              SnapshotStore snapshots, LogStore logs, StableStore stable, DataCheck check) throws IOException {
+        refuseExistingState(self, snapshots, logs, stable);
+        String id = snapshotId.isPresent() ? snapshotId.get() : newest(source);
+        try (OpenSnapshot open = source.open(id)) {
+            return seed(open.meta(), open.data(), "snapshot " + id + " in " + source, self, snapshots, logs, stable, check);
+        }
+    }
+
+    /**
+     * Like {@link #seed(SnapshotStore, Optional, Server, SnapshotStore, LogStore, StableStore,
+     * DataCheck) seed}, from a single snapshot file as {@code GET /v1/snapshot} (and {@code skiff
+     * snapshot save}) writes it: the state machine's data alone, with no Raft metadata. The
+     * snapshot is placed at {@code appliedIndex}, the index its state says it includes (the
+     * caller reads it from the file), in term {@value #FILE_TERM}, so that the new cluster's
+     * writes get indexes past every modify index in it.
+     *
+     * @param appliedIndex the index of the last entry the file's state includes; at least 1
+     * @throws IllegalArgumentException if {@code appliedIndex} is below 1
+     */
+    public static Seeded seedFile(Path file, long appliedIndex, Server self, SnapshotStore snapshots, LogStore logs,
+                                  StableStore stable, DataCheck check) throws IOException {
+        if (appliedIndex < 1) {
+            throw new IllegalArgumentException("a seeded snapshot needs an applied index of at least 1, got " + appliedIndex);
+        }
+        refuseExistingState(self, snapshots, logs, stable);
+        SnapshotMeta from = new SnapshotMeta(file.getFileName().toString(), appliedIndex, FILE_TERM, Configuration.EMPTY, 0,
+                Files.size(file), "");
+        try (InputStream in = Files.newInputStream(file)) {
+            return seed(from, in, file.toString(), self, snapshots, logs, stable, check);
+        }
+    }
+
+    private static void refuseExistingState(Server self, SnapshotStore snapshots, LogStore logs, StableStore stable)
+            throws IOException {
         if (Raft.hasExistingState(logs, stable, snapshots)) {
             throw new CannotBootstrapException("--restore-from only seeds a node with no state, and node " + self.id()
                     + " has some (term " + stable.getLong(StableStore.CURRENT_TERM, 0) + ", last log index " + logs.lastIndex()
@@ -160,33 +218,40 @@ public final class SnapshotSeeder {
                     + "--cluster name if the stable store is shared; if an earlier --restore-from was interrupted, delete "
                     + "its data directory and run it again.");
         }
+    }
+
+    private static Seeded seed(SnapshotMeta from, InputStream data, String what, Server self, SnapshotStore snapshots,
+                               LogStore logs, StableStore stable, DataCheck check) throws IOException {
         Configuration configuration = Configuration.of(self.withSuffrage(Suffrage.VOTER));
-        String id = snapshotId.isPresent() ? snapshotId.get() : newest(source);
-        try (OpenSnapshot open = source.open(id)) {
-            SnapshotMeta from = open.meta();
-            long nextIndex = from.index() + 1;
-            long term = from.term() + 1;
-            SnapshotSink sink = snapshots.create(from.index(), from.term(), configuration, from.index());
-            SnapshotMeta local;
+        long nextIndex = from.index() + 1;
+        long term = from.term() + 1;
+        SnapshotSink sink = snapshots.create(from.index(), from.term(), configuration, from.index());
+        SnapshotMeta local;
+        try {
+            // The check reads the data once, and every byte it reads goes into the sink: the
+            // source is read once, and what is committed is exactly what was checked.
+            CopyingStream copying = new CopyingStream(data, sink.out());
             try {
-                long copied = copy(open.data(), sink.out());
-                if (copied != from.size()) {
-                    throw new IOException("snapshot " + id + " in " + source + " gave " + copied + " bytes, its metadata says "
-                            + from.size());
-                }
-                new RaftStorage(logs, stable, snapshots).saveHardState(new HardState(term, null));
-                logs.reset(nextIndex);
-                logs.storeLogs(List.of(new LogEntry(nextIndex, term, LogType.CONFIGURATION,
-                        ConfigurationCodec.encode(configuration))));
-                local = sink.commit();
-            } catch (IOException | RuntimeException e) {
-                sink.cancel();
-                throw e;
+                check.check(copying, from.size());
+                copying.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new IOException("cannot restore " + what + ": " + e.getMessage() + "; nothing was changed", e);
             }
-            LOG.warn("seeded node {} from snapshot {} (index {}, term {}, {} bytes) as the single voter of a new cluster; "
-                    + "its log continues at index {}", self.id(), id, from.index(), from.term(), from.size(), nextIndex);
-            return new Seeded(from, local, nextIndex, term);
+            if (copying.count() != from.size()) {
+                throw new IOException(what + " gave " + copying.count() + " bytes, its metadata says " + from.size());
+            }
+            new RaftStorage(logs, stable, snapshots).saveHardState(new HardState(term, null));
+            logs.reset(nextIndex);
+            logs.storeLogs(List.of(new LogEntry(nextIndex, term, LogType.CONFIGURATION,
+                    ConfigurationCodec.encode(configuration))));
+            local = sink.commit();
+        } catch (IOException | RuntimeException e) {
+            sink.cancel();
+            throw e;
         }
+        LOG.warn("seeded node {} from {} (index {}, term {}, {} bytes) as the single voter of a new cluster; "
+                + "its log continues at index {}", self.id(), what, from.index(), from.term(), from.size(), nextIndex);
+        return new Seeded(from, local, nextIndex, term);
     }
 
     private static String newest(SnapshotStore source) throws IOException {
@@ -197,15 +262,36 @@ public final class SnapshotSeeder {
         return all.get(0).id();
     }
 
-    /** Copies to the end of {@code in}, which is where a snapshot stream verifies its checksum. */
-    private static long copy(InputStream in, OutputStream out) throws IOException {
-        byte[] buffer = new byte[256 << 10];
-        long total = 0;
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-            out.write(buffer, 0, n);
-            total += n;
+    /** Writes every byte read through it to {@code out}, and counts them. */
+    private static final class CopyingStream extends InputStream {
+        private final InputStream in;
+        private final OutputStream out;
+        private long count;
+
+        CopyingStream(InputStream in, OutputStream out) {
+            this.in = in;
+            this.out = out;
         }
-        return total;
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                out.write(b, off, n);
+                count += n;
+            }
+            return n;
+        }
     }
 
     private static void closeQuietly(SnapshotStore store) {

@@ -65,11 +65,14 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     private final Path dir;
     private final int retain;
+    /** Opened by {@link #openForReading}: never writes to {@code dir}. */
+    private final boolean readOnly;
     private long lastIdMillis;
 
-    private FileSnapshotStore(Path dir, int retain) {
+    private FileSnapshotStore(Path dir, int retain, boolean readOnly) {
         this.dir = dir;
         this.retain = retain;
+        this.readOnly = readOnly;
     }
 
     /**
@@ -91,12 +94,29 @@ public final class FileSnapshotStore implements SnapshotStore {
                 }
             }
         }
-        return new FileSnapshotStore(dir, retain);
+        return new FileSnapshotStore(dir, retain, false);
+    }
+
+    /**
+     * Opens an existing directory only to list and read its snapshots ({@code --restore-from}):
+     * unlike {@link #open}, creates nothing and removes nothing, since the directory may be any
+     * directory an operator named, or the store of a node that is running.
+     *
+     * @throws FileNotFoundException if {@code dir} is not a directory
+     */
+    public static FileSnapshotStore openForReading(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new FileNotFoundException(dir + " is not a directory");
+        }
+        return new FileSnapshotStore(dir, Integer.MAX_VALUE, true);
     }
 
     @Override
     public SnapshotSink create(long index, long term, Configuration configuration, long configurationIndex)
             throws IOException {
+        if (readOnly) {
+            throw new IOException("the snapshot store in " + dir + " was opened for reading only");
+        }
         String id = term + "-" + index + "-" + uniqueMillis();
         SnapshotMeta meta = new SnapshotMeta(id, index, term, configuration, configurationIndex, -1, "");
         Path tmp = dir.resolve(id + TMP_SUFFIX);
@@ -167,6 +187,12 @@ public final class FileSnapshotStore implements SnapshotStore {
         for (SnapshotMeta old : all.subList(Math.min(retain, all.size()), all.size())) {
             deleteTree(dir.resolve(old.id()));
         }
+    }
+
+    /** The directory, for messages. */
+    @Override
+    public String toString() {
+        return dir.toString();
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -136,7 +136,7 @@ class KvSnapshotTest {
         byte[] good = persist(sampleState().snapshot());
         assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(bytes("hello, world! this is not it"))))
                 .isInstanceOf(CorruptSnapshotException.class)
-                .hasMessage("KV snapshot corrupt at byte offset 0: not a Skiff KV snapshot (bad magic)");
+                .hasMessage("KV snapshot corrupt at byte offset 0: not a Skiff KV snapshot (bad magic: a snapshot starts with \"SKIFFKVS\")");
         byte[] v2 = good.clone();
         ByteBuffer.wrap(v2).putShort(8, (short) 2);
         assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(v2)))
@@ -150,8 +150,7 @@ class KvSnapshotTest {
         bad[30 + 4 + 10] ^= 1; // inside the first block's payload; the block starts after the 30-byte header
         assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(bad)))
                 .isInstanceOf(CorruptSnapshotException.class)
-                .hasMessageContaining("byte offset 30: block 0 (")
-                .hasMessageContaining("fails its checksum")
+                .hasMessageContaining("byte offset 30: checksum mismatch in block 0 (")
                 .satisfies(e -> assertThat(((CorruptSnapshotException) e).offset()).isEqualTo(30));
     }
 

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.kv.KvCommand;
 import dev.skiff.kv.KvCommandCodec;
+import dev.skiff.kv.KvSnapshotValidator;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.CannotBootstrapException;
 import dev.skiff.raft.Configuration;
-import dev.skiff.raft.CorruptLogException;
 import dev.skiff.raft.FsmSnapshot;
 import dev.skiff.raft.InMemoryLogStore;
 import dev.skiff.raft.InMemoryNetwork;
@@ -46,6 +46,8 @@ class SnapshotSeederTest {
             Server.voter("old2", "10.0.0.2:7000"), Server.voter("old3", "10.0.0.3:7000"));
     private static final long SNAPSHOT_INDEX = 1_000;
     private static final long SNAPSHOT_TERM = 7;
+
+    private static final SnapshotSeeder.DataCheck KV_CHECK = KvSnapshotValidator::validate;
 
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final List<Raft> running = new ArrayList<>();
@@ -105,7 +107,7 @@ class SnapshotSeederTest {
         SnapshotMeta source = oldClusterSnapshot(backup);
         Node n1 = new Node("new1");
 
-        SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable);
+        SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable, KV_CHECK);
 
         assertThat(seeded.source()).isEqualTo(source);
         assertThat(seeded.nextIndex()).isEqualTo(SNAPSHOT_INDEX + 1);
@@ -144,7 +146,7 @@ class SnapshotSeederTest {
         Node n1 = new Node("new1");
 
         SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(backup, Optional.of(older.id()), n1.self, n1.snapshots, n1.logs,
-                n1.stable);
+                n1.stable, KV_CHECK);
 
         assertThat(seeded.source().id()).isEqualTo(older.id());
         assertThat(n1.logs.firstIndex()).isEqualTo(SNAPSHOT_INDEX + 1);
@@ -162,7 +164,7 @@ class SnapshotSeederTest {
         Node n1 = new Node("new1");
         n1.stable.setLong(StableStore.CURRENT_TERM, 3);
 
-        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable))
+        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable, KV_CHECK))
                 .isInstanceOf(CannotBootstrapException.class)
                 .hasMessageContaining("node new1 has some (term 3")
                 .hasMessageContaining("nothing was changed");
@@ -175,10 +177,10 @@ class SnapshotSeederTest {
     void when_sourceIsEmptyOrIdUnknown_then_fileNotFound() throws IOException {
         Node n1 = new Node("new1");
         assertThatThrownBy(() -> SnapshotSeeder.seed(new InMemorySnapshotStore(), Optional.empty(), n1.self, n1.snapshots,
-                n1.logs, n1.stable)).isInstanceOf(FileNotFoundException.class).hasMessageContaining("no snapshot");
+                n1.logs, n1.stable, KV_CHECK)).isInstanceOf(FileNotFoundException.class).hasMessageContaining("no snapshot");
         InMemorySnapshotStore backup = new InMemorySnapshotStore(5);
         oldClusterSnapshot(backup);
-        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.of("nope"), n1.self, n1.snapshots, n1.logs, n1.stable))
+        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.of("nope"), n1.self, n1.snapshots, n1.logs, n1.stable, KV_CHECK))
                 .isInstanceOf(FileNotFoundException.class);
         assertThat(Raft.hasExistingState(n1.logs, n1.stable, n1.snapshots)).isFalse();
     }
@@ -193,9 +195,65 @@ class SnapshotSeederTest {
         Files.write(data, bytes);
         Node n1 = new Node("new1");
 
-        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable))
-                .isInstanceOf(CorruptLogException.class)
-                .hasMessageContaining(data.toString());
+        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable, KV_CHECK))
+                .hasMessageContaining("cannot restore snapshot " + meta.id() + " in " + dir)
+                .hasMessageContaining("checksum mismatch in block 0")
+                .hasMessageContaining("nothing was changed");
+        assertThat(Raft.hasExistingState(n1.logs, n1.stable, n1.snapshots)).isFalse();
+    }
+
+    @Test
+    void when_seededFromASnapshotFile_then_itsStateKeepsItsIndexesAndWritesContinuePastThem(@TempDir Path dir) throws Exception {
+        InMemorySnapshotStore backup = new InMemorySnapshotStore(5);
+        SnapshotMeta source = oldClusterSnapshot(backup);
+        Path file = dir.resolve("backup.snap");
+        try (OpenSnapshot open = backup.open(source.id())) {
+            Files.write(file, open.data().readAllBytes());
+        }
+        Node n1 = new Node("new1");
+
+        SnapshotSeeder.Seeded seeded = SnapshotSeeder.seedFile(file, SNAPSHOT_INDEX, n1.self, n1.snapshots, n1.logs, n1.stable,
+                KV_CHECK);
+
+        assertThat(seeded.local().index()).isEqualTo(SNAPSHOT_INDEX);
+        assertThat(seeded.local().term()).isEqualTo(SnapshotSeeder.FILE_TERM);
+        assertThat(seeded.nextIndex()).isEqualTo(SNAPSHOT_INDEX + 1);
+        start(n1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> n1.raft.state() == RaftState.LEADER);
+        assertThat(n1.fsm.get("k7")).hasValueSatisfying(e -> {
+            assertThat(new String(e.value(), StandardCharsets.UTF_8)).isEqualTo("v507");
+            assertThat(e.modifyIndex()).isEqualTo(507);
+        });
+        long index = n1.raft.apply(put("k7", "after"), Duration.ofSeconds(5)).get().index();
+        assertThat(index).isGreaterThan(SNAPSHOT_INDEX + 1);
+        assertThat(n1.fsm.get("k7").orElseThrow().modifyIndex()).isEqualTo(index);
+    }
+
+    @Test
+    void when_theDataFailsTheCheck_then_seedingFailsNamingItAndLeavesTheNodeEmpty(@TempDir Path dir) throws IOException {
+        InMemorySnapshotStore backup = new InMemorySnapshotStore(5);
+        oldClusterSnapshot(backup);
+        SnapshotSink newer = backup.create(2_000, 8, OLD_CLUSTER, 1);
+        newer.out().write("garbage!".getBytes(StandardCharsets.UTF_8));
+        SnapshotMeta garbage = newer.commit();
+        Node n1 = new Node("new1");
+
+        assertThatThrownBy(() -> SnapshotSeeder.seed(backup, Optional.empty(), n1.self, n1.snapshots, n1.logs, n1.stable,
+                KV_CHECK))
+                .hasMessageStartingWith("cannot restore snapshot " + garbage.id() + " in ")
+                .hasMessageContaining("bad magic")
+                .hasMessageEndingWith("nothing was changed");
+        assertThat(Raft.hasExistingState(n1.logs, n1.stable, n1.snapshots)).isFalse();
+
+        Path file = dir.resolve("truncated.snap");
+        try (OpenSnapshot open = backup.open(backup.list().get(1).id())) {
+            byte[] whole = open.data().readAllBytes();
+            Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 3));
+        }
+        assertThatThrownBy(() -> SnapshotSeeder.seedFile(file, SNAPSHOT_INDEX, n1.self, n1.snapshots, n1.logs, n1.stable,
+                KV_CHECK))
+                .hasMessageStartingWith("cannot restore " + file + ": truncated")
+                .hasMessageEndingWith("nothing was changed");
         assertThat(Raft.hasExistingState(n1.logs, n1.stable, n1.snapshots)).isFalse();
     }
 }

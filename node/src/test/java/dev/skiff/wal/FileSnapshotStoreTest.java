@@ -76,4 +76,24 @@ class FileSnapshotStoreTest {
         assertThat(Files.exists(dir.resolve(sink.id() + ".tmp"))).isFalse();
         assertThat(restarted.list()).isEmpty();
     }
+
+    @Test
+    void when_openedForReading_then_itListsAndReadsButCreatesAndRemovesNothing() throws IOException {
+        SnapshotMeta meta = write(FileSnapshotStore.open(dir, 2), new byte[] {1, 2, 3});
+        Path unrelated = Files.createDirectory(dir.resolve("someone-elses.tmp"));
+        Files.writeString(dir.resolve("notes.tmp"), "keep me");
+
+        FileSnapshotStore reading = FileSnapshotStore.openForReading(dir);
+
+        assertThat(reading.list()).containsExactly(meta);
+        try (OpenSnapshot open = reading.open(meta.id())) {
+            assertThat(open.data().readAllBytes()).containsExactly(1, 2, 3);
+        }
+        assertThatThrownBy(() -> reading.create(11, 2, CONFIG, 1)).hasMessageContaining("opened for reading only");
+        assertThat(unrelated).isDirectory();
+        assertThat(dir.resolve("notes.tmp")).hasContent("keep me");
+        assertThatThrownBy(() -> FileSnapshotStore.openForReading(dir.resolve("missing")))
+                .isInstanceOf(java.io.FileNotFoundException.class);
+        assertThat(dir.resolve("missing")).doesNotExist();
+    }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.kv.KvCommand;
 import dev.skiff.kv.KvCommandCodec;
+import dev.skiff.kv.KvSnapshotValidator;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.InMemoryLogStore;
@@ -83,7 +84,7 @@ class S3RestoreTest {
             InMemorySnapshotStore snapshots = new InMemorySnapshotStore(2);
             Server self = Server.voter("new1", "new1:9000");
             SnapshotSeeder.Seeded seeded = SnapshotSeeder.seed(newestSource.store(), newestSource.snapshotId(), self,
-                    snapshots, logs, stable);
+                    snapshots, logs, stable, KvSnapshotValidator::validate);
             assertThat(seeded.source()).isEqualTo(newest);
 
             KvStateMachine fsm = new KvStateMachine();
