@@ -81,9 +81,10 @@ class HealthAndCleanupIT {
         NodeProcess dead3 = followers(cluster, now).get(0);
         cluster.kill9(dead3);
         await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21)).until(() -> true);
-        NodeProcess last = cluster.awaitLeader();
-        assertThat(voterIds(last)).hasSize(3).contains(dead3.id());
-        assertThat(last.logTail(400)).contains("dead voter kept id=" + dead3.id());
+        // Two of the five processes run: the harness's majority-of-all leader check cannot pass, ask the leader itself.
+        assertThat(now.client().status().path("state").asText()).isEqualTo("leader");
+        assertThat(voterIds(now)).hasSize(3).contains(dead3.id());
+        assertThat(now.logTail(400)).contains("dead voter kept id=" + dead3.id());
         assertThat(Writes.putUntilAcknowledged(cluster, "after-third", "v", Duration.ofSeconds(10))).isPositive();
     }
 
