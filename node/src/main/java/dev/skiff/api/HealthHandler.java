@@ -64,8 +64,9 @@ final class HealthHandler {
         } else if (reason == null) {
             Server leader = s.leader().get();
             try {
-                leaderCommitIndex = s.state() == RaftState.LEADER || leader.apiAddress().isEmpty()
-                        ? s.commitIndex() : Math.max(s.commitIndex(), leaderCommit.of(leader));
+                boolean local = s.state() == RaftState.LEADER || leader.apiAddress().isEmpty()
+                        || exchange.getRequestHeaders().contains(LeaderCommitIndex.PROBE_HEADER);
+                leaderCommitIndex = local ? s.commitIndex() : Math.max(s.commitIndex(), leaderCommit.of(leader));
                 long lag = leaderCommitIndex - s.appliedIndex();
                 if (lag > readyMaxLag) {
                     reason = "applied index " + s.appliedIndex() + " trails the leader's commit index " + leaderCommitIndex
