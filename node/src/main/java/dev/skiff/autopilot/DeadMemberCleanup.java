@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * not heard from it yet: a member must be silent for {@code removeDeadAfter} within this
  * leadership.
  *
+ * <p>A member is removed only when two checks in a row, {@link #checkInterval} apart, found it
+ * silent for that long: a leader whose process was paused (a stopped VM, a long GC) sees
+ * every follower silent for the length of the pause when it resumes, and must not remove
+ * the ones that answer it again a moment later.
+ *
  * <p>One virtual thread checks every {@link #checkInterval}; at most one removal is in flight
  * (a membership change at a time, thesis §4.1). Every removal is logged and counted in
  * {@code skiff_autopilot_dead_members_removed_total}.
@@ -45,6 +50,8 @@ public final class DeadMemberCleanup implements AutoCloseable {
     /** Dead voters kept because of min-voters, already logged in {@link #keptTerm}: logged once per leadership. */
     private final Set<String> keptLogged = new HashSet<>();
     private long keptTerm = -1;
+    /** Members found silent for removeDeadAfter by the previous check of this leadership. */
+    private Set<String> suspects = Set.of();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -108,16 +115,26 @@ public final class DeadMemberCleanup implements AutoCloseable {
     void check() {
         RaftStats stats = raft.stats();
         if (stats.state() != RaftState.LEADER) {
+            suspects = Set.of();
             return;
         }
         if (stats.term() != keptTerm) {
             keptTerm = stats.term();
             keptLogged.clear();
+            suspects = Set.of();
         }
+        Set<String> previous = suspects;
+        Set<String> silent = new HashSet<>();
+        for (FollowerStats f : stats.followers()) {
+            if (f.lastContact().compareTo(removeDeadAfter) >= 0) {
+                silent.add(f.id());
+            }
+        }
+        suspects = silent;
         int voters = stats.latestConfiguration().voters().size();
         for (FollowerStats f : stats.followers()) {
-            if (f.lastContact().compareTo(removeDeadAfter) < 0) {
-                continue;
+            if (!silent.contains(f.id()) || !previous.contains(f.id())) {
+                continue; // not silent, or silent at this check only (this leader may just have resumed from a pause)
             }
             if (f.voter() && voters <= minVoters) {
                 if (keptLogged.add(f.id())) {
