@@ -37,6 +37,7 @@ public final class ApiServer implements AutoCloseable {
     private final ClusterHandler cluster;
     private final OpsHandler ops;
     private final UiHandler ui = new UiHandler();
+    private final HealthHandler healthChecks;
     private final NonBlockingPut nonBlockingPut;
     private final String boundAddress;
 
@@ -56,24 +57,27 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout) {
         this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, new StorageHealth(),
-                Path.of(System.getProperty("java.io.tmpdir")));
+                Path.of(System.getProperty("java.io.tmpdir")), HealthHandler.DEFAULT_READY_MAX_LAG);
     }
 
     /**
      * Starts the API, reporting {@code health} in {@code /v1/status} and {@code /metrics}, and
      * spooling snapshot uploads in {@code uploadDir} (on the node's data disk: an upload may be
-     * as large as the whole state).
+     * as large as the whole state), and ready in {@code /readyz} while within {@code readyMaxLag}
+     * entries of the leader's commit index.
      *
      * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration)
      */
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
-                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir) {
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
+                     long readyMaxLag) {
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
         this.kv = new KvHandler(ctx);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
+        this.healthChecks = new HealthHandler(ctx, readyMaxLag);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
         this.server = Undertow.builder()
                 .addHttpListener(port, bindHost)
@@ -164,11 +168,11 @@ public final class ApiServer implements AutoCloseable {
             } else if (path.equals("/healthz")) {
                 route = "healthz";
                 requireMethod(exchange, "GET");
-                ops.healthz(exchange);
+                healthChecks.healthz(exchange);
             } else if (path.equals("/readyz")) {
                 route = "readyz";
                 requireMethod(exchange, "GET");
-                ops.readyz(exchange);
+                healthChecks.readyz(exchange);
             } else if (path.equals("/ui") || path.startsWith("/ui/")) {
                 route = "ui";
                 ui.handle(exchange, path);

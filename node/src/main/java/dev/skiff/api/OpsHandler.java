@@ -2,7 +2,6 @@ package dev.skiff.api;
 
 import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.RaftState;
-import dev.skiff.raft.RaftStats;
 import dev.skiff.raft.SnapshotHandle;
 import dev.skiff.raft.SnapshotMeta;
 import io.undertow.server.HttpServerExchange;
@@ -17,13 +16,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Snapshots ({@code /v1/snapshot}), health ({@code /healthz}, {@code /readyz}) and
- * {@code /metrics}.
+ * Snapshots ({@code /v1/snapshot}) and {@code /metrics}. Health is {@link HealthHandler}'s.
  */
 final class OpsHandler {
-
-    /** /readyz allows a follower to trail the commit index by this many entries. */
-    static final long READY_MAX_LAG = 1000;
 
     private final ApiContext ctx;
     private final SnapshotUpload upload;
@@ -79,33 +74,6 @@ final class OpsHandler {
         } catch (IOException e) {
             throw new ApiException(500, "internal", "cannot read snapshot " + meta.id() + ": " + e.getMessage());
         }
-    }
-
-    void healthz(HttpServerExchange exchange) {
-        Responses.json(exchange, 200, Map.of("status", "ok", "id", ctx.nodeId()));
-    }
-
-    void readyz(HttpServerExchange exchange) {
-        RaftStats s = ctx.raft().stats();
-        String reason = null;
-        if (s.leader().isEmpty()) {
-            reason = "no leader is known";
-        } else if (s.commitIndex() - s.appliedIndex() > READY_MAX_LAG) {
-            reason = "applied index " + s.appliedIndex() + " trails the commit index " + s.commitIndex();
-        } else if (s.state() == RaftState.SHUTDOWN) {
-            reason = "shutting down";
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("ready", reason == null);
-        body.put("state", s.state().name().toLowerCase());
-        body.put("leader", s.leader().map(l -> l.id()).orElse(null));
-        body.put("commit_index", s.commitIndex());
-        body.put("applied_index", s.appliedIndex());
-        if (reason != null) {
-            body.put("reason", reason);
-            exchange.getResponseHeaders().put(Responses.RETRY_AFTER, "1");
-        }
-        Responses.json(exchange, reason == null ? 200 : 503, body);
     }
 
     void metrics(HttpServerExchange exchange) {

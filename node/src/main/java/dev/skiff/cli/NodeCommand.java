@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
+    /** Below this, --remove-dead-after would remove members that are merely restarting. */
+    private static final Duration MIN_REMOVE_DEAD_AFTER = Duration.ofSeconds(1);
 
     @Option(names = "--id", required = true, description = "Unique, stable id of this node.")
     String id;
@@ -69,6 +71,16 @@ final class NodeCommand implements Callable<Integer> {
     long trailingLogs;
     @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json: one JSON object per log line.")
     String logFormat;
+    // Health and dead-member cleanup (API.md §6).
+    @Option(names = "--remove-dead-after", defaultValue = "0", description = "On the leader, remove a member that has not "
+            + "answered for this long, e.g. 10m (default 0 = never).")
+    String removeDeadAfter;
+    @Option(names = "--min-voters", defaultValue = "3", description = "Dead-member cleanup never leaves fewer voters than "
+            + "this (default ${DEFAULT-VALUE}).")
+    int minVoters;
+    @Option(names = "--ready-max-lag", defaultValue = "1000", description = "/readyz is 503 while this node's applied index "
+            + "trails the leader's commit index by more entries than this (default ${DEFAULT-VALUE}).")
+    long readyMaxLag;
 
     @Override
     public Integer call() throws Exception {
@@ -80,9 +92,11 @@ final class NodeCommand implements Callable<Integer> {
             node.stopped.join();
             return 0;
         } catch (java.util.concurrent.CompletionException e) {
-            log.error("node stopped after a fatal error: {}", e.getCause().toString());
-            System.err.println("skiff: fatal: " + e.getCause().getMessage());
-            node.close();
+            String message = FatalStop.describe(settings.id(), e.getCause());
+            log.error("node stopping after a fatal error id={} exitCode={}: {}", settings.id(), Main.EXIT_FAILURE, message,
+                    e.getCause());
+            System.err.println("skiff: fatal: " + message);
+            node.close(false);
             return Main.EXIT_FAILURE;
         }
     }
@@ -166,7 +180,25 @@ final class NodeCommand implements Callable<Integer> {
         StorageSettings storage = new StorageSettings(clusterName, snapshotsUri, stableUri, discoveryUri, restoreUri,
                 createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
-                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage);
+                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot());
+    }
+
+    /** --remove-dead-after, --min-voters, --ready-max-lag. */
+    private AutopilotSettings autopilot() {
+        Duration deadAfter = "0".equals(removeDeadAfter.strip()) ? Duration.ZERO
+                : Durations.parse(removeDeadAfter, "--remove-dead-after");
+        if (!deadAfter.isZero() && deadAfter.compareTo(MIN_REMOVE_DEAD_AFTER) < 0) {
+            throw new IllegalArgumentException("--remove-dead-after must be 0 (never) or at least 1s, got '" + removeDeadAfter
+                    + "': a shorter time would remove members during an ordinary restart or network hiccup");
+        }
+        if (minVoters < 1) {
+            throw new IllegalArgumentException("--min-voters must be at least 1, got " + minVoters
+                    + " (3 keeps a cluster that tolerates one failure)");
+        }
+        if (readyMaxLag < 0) {
+            throw new IllegalArgumentException("--ready-max-lag must be 0 or more entries, got " + readyMaxLag);
+        }
+        return new AutopilotSettings(deadAfter, minVoters, readyMaxLag);
     }
 
     /** --cluster, else the discovery URI's cluster parameter, else "skiff" (API.md §1). */

@@ -24,10 +24,20 @@ import java.util.List;
  * @param requestTimeout how long a client request may wait for the cluster
  * @param raftConfig    Raft settings (validated)
  * @param storage       snapshot, stable and discovery back-ends beyond the data dir
+ * @param autopilot     readiness and dead-member cleanup
  */
 record NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
                     Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
-                    int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage) {
+                    int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage,
+                    AutopilotSettings autopilot) {
+
+    /** Settings with the default {@link AutopilotSettings} (for the demo and tests). */
+    NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
+                 Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
+                 int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage) {
+        this(id, apiBind, raftBind, apiAdvertise, raftAdvertise, dataDir, snapshotsDir, bootstrap, join, clusterSecret,
+                maxValueBytes, requestTimeout, raftConfig, storage, AutopilotSettings.DEFAULTS);
+    }
 
     /** 1 MiB, as API.md says. */
     static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;

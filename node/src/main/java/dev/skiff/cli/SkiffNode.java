@@ -2,6 +2,7 @@ package dev.skiff.cli;
 
 import dev.skiff.api.ApiMetrics;
 import dev.skiff.api.ApiServer;
+import dev.skiff.autopilot.DeadMemberCleanup;
 import dev.skiff.discovery.AddressBookTransport;
 import dev.skiff.discovery.Discovery;
 import dev.skiff.discovery.DiscoveryAgent;
@@ -83,6 +84,8 @@ final class SkiffNode implements AutoCloseable {
     /** Completes when the node stops; exceptionally if it stopped because of a fatal error. */
     final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closing;
+    /** Removes dead members while this node leads (--remove-dead-after), or null. */
+    private DeadMemberCleanup deadMemberCleanup;
     private Thread joiner;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
@@ -176,7 +179,8 @@ final class SkiffNode implements AutoCloseable {
                         () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
             }
             ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"));
+                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
+                    s.autopilot().readyMaxLag());
             StorageProber prober = snapshots instanceof ReachabilityCheck remote
                     ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
                     : null;
@@ -187,6 +191,15 @@ final class SkiffNode implements AutoCloseable {
                     node.stopped.completeExceptionally(f.cause());
                 }
             });
+            if (raft.state() == RaftState.SHUTDOWN) { // stopped before the observer above was registered
+                node.stopped.completeExceptionally(new IllegalStateException("Raft stopped while the node was starting; "
+                        + "the cause is logged above"));
+            }
+            AutopilotSettings autopilot = s.autopilot();
+            if (autopilot.removesDeadMembers()) {
+                node.deadMemberCleanup = DeadMemberCleanup.start(raft, autopilot.removeDeadAfter(), autopilot.minVoters(),
+                        meters);
+            }
             if (agent != null) {
                 agent.start(raft);
             }
@@ -419,6 +432,9 @@ final class SkiffNode implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("leadership transfer before stopping failed id={}: {}", settings.id(), e.toString());
             }
+        }
+        if (deadMemberCleanup != null) {
+            deadMemberCleanup.close();
         }
         if (discovery != null) {
             discovery.close(true);
