@@ -190,7 +190,8 @@ public final class SegmentedLogStore implements LogStore {
         }
         if (lock == null) {
             lockChannel.close();
-            throw new IOException("the log in " + dir + " is already open (by this or another process)");
+            throw new IOException("the log in " + dir + " is already open (by this or another process): another node "
+                    + "runs on this data directory; stop it, or give each node a --data-dir of its own");
         }
         SegmentedLogStore store = new SegmentedLogStore(dir, options, lockChannel, lock);
         try {
