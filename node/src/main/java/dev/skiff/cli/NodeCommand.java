@@ -258,7 +258,7 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(flag + " '" + value + "' is not a valid URI (" + e.getReason() + " at position "
                     + e.getIndex() + "); " + flag + " takes " + supported);
         }
-        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = uri.getScheme();
         if (scheme == null || !schemes.containsKey(scheme)) {
             throw new IllegalArgumentException(flag + " '" + value + "': "
                     + (scheme == null ? "no scheme" : "unknown scheme '" + uri.getScheme() + "://'") + "; " + flag + " takes " + supported);
