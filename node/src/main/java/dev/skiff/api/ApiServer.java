@@ -231,7 +231,7 @@ public final class ApiServer implements AutoCloseable {
             return "GET, POST";
         }
         if (path.startsWith("/v1/cluster/members/")) {
-            return "DELETE";
+            return "PUT, DELETE";
         }
         if (path.equals("/v1/snapshot")) {
             return "GET, POST, PUT";

@@ -22,8 +22,23 @@ final class Durations {
                 case 'h' -> Duration.ofHours(n);
                 default -> throw new NumberFormatException();
             };
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+        } catch (NumberFormatException | StringIndexOutOfBoundsException | ArithmeticException e) {
             throw new IllegalArgumentException(flag + " must be a duration like 500ms, 2s, 5m or 1h, got '" + value + "'");
         }
+    }
+
+    /** {@code d} in the largest unit of {@link #parse} that shows it exactly: {@code 250ms}, {@code 2s}, {@code 1m}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms != 0 && ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
     }
 }

@@ -39,10 +39,29 @@ public final class Main {
                 cmd.getErr().println("skiff: " + e.getMessage());
                 return EXIT_USAGE;
             }
-            cmd.getErr().println("skiff: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            cmd.getErr().println("skiff: " + describe(e));
             return EXIT_FAILURE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * A failure in words: the JDK's file-system exceptions often carry only the path as their
+     * message ({@code skiff: /path}), so their kind is spelled out.
+     */
+    static String describe(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() == null) {
+            String what = switch (fse) {
+                case java.nio.file.AccessDeniedException x -> "permission denied";
+                case java.nio.file.NoSuchFileException x -> "no such file or directory";
+                case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                case java.nio.file.NotDirectoryException x -> "not a directory";
+                case java.nio.file.DirectoryNotEmptyException x -> "directory not empty";
+                default -> fse.getClass().getSimpleName();
+            };
+            return fse.getMessage() + ": " + what;
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** {@code --foo-bar} → {@code SKIFF_FOO_BAR}, for every option that has a long name. */

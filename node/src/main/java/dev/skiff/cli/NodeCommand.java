@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.skiff.api.MemberRules;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.storage.StorageProviders;
@@ -26,6 +28,14 @@ final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
     /** Below this, --remove-dead-after would remove members that are merely restarting. */
     private static final Duration MIN_REMOVE_DEAD_AFTER = Duration.ofSeconds(1);
+
+    /** The schemes of --snapshots, with an example of each for the messages. */
+    private static final Map<String, String> SNAPSHOT_SCHEMES = orderedMap("file", "file:///DIR", "s3", "s3://BUCKET/PREFIX");
+    private static final Map<String, String> STABLE_SCHEMES = orderedMap("local", "local", "dynamodb", "dynamodb://TABLE");
+    private static final Map<String, String> DISCOVERY_SCHEMES = orderedMap("file", "file:///DIR",
+            "dynamodb", "dynamodb://TABLE?cluster=NAME");
+    private static final Map<String, String> RESTORE_SCHEMES = orderedMap("file", "file:///DIR[/SNAPSHOT-ID]",
+            "s3", "s3://BUCKET/PREFIX[/SNAPSHOT-ID]");
 
     @Option(names = "--id", required = true, description = "Unique, stable id of this node.")
     String id;
@@ -103,41 +113,46 @@ final class NodeCommand implements Callable<Integer> {
 
     /** Validates the flags; every problem names its flag. */
     NodeSettings settings() throws IOException {
-        if (id == null || id.isBlank()) {
-            throw new IllegalArgumentException("--id must not be blank");
-        }
+        MemberRules.idProblem(id).ifPresent(problem -> {
+            throw new IllegalArgumentException("--id: " + problem);
+        });
         HostPort api = HostPort.parse(apiAddr, "--api-addr");
         HostPort raftBind = HostPort.parse(raftAddr, "--raft-addr");
+        if (api.port() != 0 && api.port() == raftBind.port() && (api.host().equals(raftBind.host()) || api.isWildcard()
+                || raftBind.isWildcard())) {
+            throw new IllegalArgumentException("--api-addr " + api + " and --raft-addr " + raftBind
+                    + " are the same address; give the client API and Raft different ports");
+        }
         HostPort apiAdv = advertise(advertiseApi, api, "--advertise-api", "--api-addr");
         HostPort raftAdv = advertise(advertiseRaft, raftBind, "--advertise-raft", "--raft-addr");
         Path dir = dataDir != null ? dataDir : Path.of("data", id);
         Path snapshotsDir = dir.resolve("snapshots");
         URI snapshotsUri = null;
         if (snapshots != null) {
-            if (snapshots.startsWith("file://")) {
-                snapshotsDir = Path.of(URI.create(snapshots));
+            URI uri = storageUri(snapshots, "--snapshots", SNAPSHOT_SCHEMES);
+            if (uri.getScheme().equals("file")) {
+                snapshotsDir = Path.of(uri);
             } else {
-                snapshotsUri = providerUri(snapshots, "--snapshots");
+                snapshotsUri = uri;
             }
         }
-        URI stableUri = "local".equals(stable) ? null : providerUri(stable, "--stable");
-        URI discoveryUri = null;
-        if (discovery != null) {
-            discoveryUri = parseUri(discovery, "--discovery");
-            if (!"file".equals(discoveryUri.getScheme())) {
-                providerUri(discovery, "--discovery");
-            }
-        }
+        URI stableUri = "local".equals(stable) ? null : storageUri(stable, "--stable", STABLE_SCHEMES);
+        URI discoveryUri = discovery == null ? null : storageUri(discovery, "--discovery", DISCOVERY_SCHEMES);
         URI restoreUri = null;
         if (restoreFrom != null) {
-            restoreUri = parseUri(restoreFrom, "--restore-from");
-            if (!"file".equals(restoreUri.getScheme())) {
-                StorageProviders.forUri(restoreUri, "--restore-from");
-            }
+            restoreUri = storageUri(restoreFrom, "--restore-from", RESTORE_SCHEMES);
             if (!join.isEmpty()) {
                 throw new IllegalArgumentException("--restore-from starts a new cluster from a snapshot; it cannot be combined "
                         + "with --join (start the restored node first, then join the others to it)");
             }
+        }
+        if (bootstrap && !join.isEmpty()) {
+            throw new IllegalArgumentException("--bootstrap and --join cannot be used together: --bootstrap starts a new "
+                    + "cluster, --join joins an existing one; give --bootstrap to the first node only and --join to the others");
+        }
+        if (bootstrap && discoveryUri != null) {
+            throw new IllegalArgumentException("--bootstrap and --discovery cannot be used together: with --discovery the "
+                    + "nodes decide through the table which one bootstraps (and never start a second cluster); drop --bootstrap");
         }
         String clusterName = clusterName(discoveryUri);
         if (maxValueBytes < 1 || maxValueBytes > dev.skiff.kv.KvCommand.MAX_VALUE_BYTES) {
@@ -146,16 +161,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         List<URI> joinUris = new ArrayList<>();
         for (String j : join) {
-            String url = j.contains("://") ? j : "http://" + j;
-            try {
-                URI u = URI.create(url);
-                if (u.getHost() == null || u.getPort() < 0) {
-                    throw new IllegalArgumentException();
-                }
-                joinUris.add(u);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--join needs URLs like http://host:port, got '" + j + "'");
-            }
+            joinUris.add(joinUri(j));
         }
         String secret = secret();
         if (secret == null && !raftBind.isLoopback()) {
@@ -163,20 +169,7 @@ final class NodeCommand implements Callable<Integer> {
                     + "anyone who can reach it can join or disrupt the cluster. Set --cluster-secret-file or SKIFF_CLUSTER_SECRET.",
                     raftBind);
         }
-        Duration election = Durations.parse(electionTimeout, "--election-timeout");
-        Duration heartbeat = Durations.parse(heartbeatInterval, "--heartbeat-interval");
-        RaftConfig raftConfig = RaftConfig.defaults(id)
-                .withTimeouts(heartbeat, election, election.multipliedBy(4).dividedBy(5))
-                .withSnapshots(Durations.parse(snapshotInterval, "--snapshot-interval"), snapshotThreshold, trailingLogs);
-        try {
-            raftConfig.validate();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid Raft setting: " + e.getMessage()
-                    + " (flags --election-timeout, --heartbeat-interval, --snapshot-interval, --snapshot-threshold, --trailing-logs)");
-        }
-        if (bootstrap && discoveryUri != null) {
-            log.info("--bootstrap with --discovery: this node bootstraps without taking the discovery table's bootstrap lock");
-        }
+        RaftConfig raftConfig = raftConfig();
         StorageSettings storage = new StorageSettings(clusterName, snapshotsUri, stableUri, discoveryUri, restoreUri,
                 createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
@@ -201,6 +194,71 @@ final class NodeCommand implements Callable<Integer> {
         return new AutopilotSettings(deadAfter, minVoters, readyMaxLag);
     }
 
+    /**
+     * The Raft timing and snapshot flags, each checked against its own range first, so that a
+     * bad value is reported by its flag and in its units (not as a field of {@link RaftConfig}).
+     */
+    private RaftConfig raftConfig() {
+        Duration tick = RaftConfig.DEFAULT_TICK_INTERVAL;
+        Duration election = Durations.parse(electionTimeout, "--election-timeout");
+        Duration minElection = tick.multipliedBy(5);
+        Duration maxElection = Duration.ofMinutes(1);
+        if (election.compareTo(minElection) < 0 || election.compareTo(maxElection) > 0) {
+            throw new IllegalArgumentException("--election-timeout must be between " + Durations.format(minElection) + " and "
+                    + Durations.format(maxElection) + ", got " + electionTimeout);
+        }
+        Duration heartbeat = Durations.parse(heartbeatInterval, "--heartbeat-interval");
+        Duration maxHeartbeat = election.dividedBy(2);
+        if (heartbeat.compareTo(tick) < 0 || heartbeat.compareTo(maxHeartbeat) > 0) {
+            throw new IllegalArgumentException("--heartbeat-interval must be between " + Durations.format(tick)
+                    + " and half the --election-timeout (" + Durations.format(maxHeartbeat) + " for --election-timeout "
+                    + electionTimeout + "), got " + heartbeatInterval);
+        }
+        Duration snapshotEvery = Durations.parse(snapshotInterval, "--snapshot-interval");
+        if (snapshotEvery.compareTo(Duration.ofMillis(10)) < 0 || snapshotEvery.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("--snapshot-interval must be between 10ms and 24h, got " + snapshotInterval);
+        }
+        if (snapshotThreshold < 1) {
+            throw new IllegalArgumentException("--snapshot-threshold must be at least 1 entry, got " + snapshotThreshold);
+        }
+        if (trailingLogs < 0) {
+            throw new IllegalArgumentException("--trailing-logs must be 0 or more entries, got " + trailingLogs);
+        }
+        RaftConfig config = RaftConfig.defaults(id)
+                .withTimeouts(heartbeat, election, election.multipliedBy(4).dividedBy(5))
+                .withSnapshots(snapshotEvery, snapshotThreshold, trailingLogs);
+        try {
+            return config.validate();
+        } catch (IllegalArgumentException e) {
+            // The checks above cover every bound RaftConfig has for these flags; this is a guard.
+            throw new IllegalArgumentException("invalid Raft setting: " + e.getMessage()
+                    + " (flags --election-timeout, --heartbeat-interval, --snapshot-interval, --snapshot-threshold, --trailing-logs)");
+        }
+    }
+
+    /** A --join value: a member's API base URL, http://host:port (a bare host:port means http://). */
+    private static URI joinUri(String value) {
+        String hint = "--join takes members' API addresses like http://10.0.0.5:8001 (comma-separated), got '" + value + "'";
+        String url = value.contains("://") ? value : "http://" + value;
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(hint);
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException(hint + ": the scheme must be http://");
+        }
+        if (u.getHost() == null || u.getPort() < 1) {
+            throw new IllegalArgumentException(hint + ": it needs a host and a port");
+        }
+        if (u.getUserInfo() != null || u.getQuery() != null || u.getFragment() != null
+                || (u.getPath() != null && !u.getPath().isEmpty() && !u.getPath().equals("/"))) {
+            throw new IllegalArgumentException(hint + ": give only scheme, host and port (no path, query or user)");
+        }
+        return u;
+    }
+
     /** --cluster, else the discovery URI's cluster parameter, else "skiff" (API.md §1). */
     private String clusterName(URI discoveryUri) {
         String name = cluster;
@@ -218,23 +276,43 @@ final class NodeCommand implements Callable<Integer> {
         return name;
     }
 
-    private static URI parseUri(String value, String flag) {
+    /**
+     * A storage URI for {@code flag}: its scheme is one the flag supports ({@code schemes}: scheme
+     * → example), a {@code file:} URI has an absolute path (and a query only for --discovery's
+     * {@code ?cluster=}), and any other scheme's module is on the class path.
+     */
+    private static URI storageUri(String value, String flag, Map<String, String> schemes) {
+        String supported = String.join(", ", schemes.values());
+        URI uri;
         try {
-            URI uri = new URI(value);
-            if (uri.getScheme() == null) {
-                throw new IllegalArgumentException(flag + " needs a URI with a scheme (file://, s3://, dynamodb://), got '" + value + "'");
+            uri = new URI(value);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(flag + " '" + value + "' is not a valid URI (" + e.getReason() + " at position "
+                    + e.getIndex() + "); " + flag + " takes " + supported);
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null || !schemes.containsKey(scheme)) {
+            throw new IllegalArgumentException(flag + " '" + value + "': "
+                    + (scheme == null ? "no scheme" : "unknown scheme '" + uri.getScheme() + "://'") + "; " + flag + " takes " + supported);
+        }
+        if (scheme.equals("file")) {
+            if (uri.getRawAuthority() != null || uri.getPath() == null || !uri.getPath().startsWith("/")
+                    || (uri.getQuery() != null && !flag.equals("--discovery")) || uri.getFragment() != null) {
+                throw new IllegalArgumentException(flag + " '" + value + "' is not a local directory URI; give an absolute "
+                        + "path as file:///path/to/dir (three slashes)");
             }
             return uri;
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException(flag + " is not a valid URI: '" + value + "' (" + e.getMessage() + ")");
         }
-    }
-
-    /** A URI that some storage provider on the class path serves (else the "no provider" message, exit 2). */
-    private static URI providerUri(String value, String flag) {
-        URI uri = parseUri(value, flag);
         StorageProviders.forUri(uri, flag);
         return uri;
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     private static HostPort advertise(String given, HostPort bind, String flag, String bindFlag) {
@@ -243,6 +321,9 @@ final class NodeCommand implements Callable<Integer> {
             if (a.isWildcard() || a.port() == 0) {
                 throw new IllegalArgumentException(flag + " must be a reachable host:port, got '" + given + "'");
             }
+            MemberRules.addressProblem(a.toString()).ifPresent(problem -> {
+                throw new IllegalArgumentException(flag + ": " + problem);
+            });
             return a;
         }
         if (bind.isWildcard()) {
@@ -251,13 +332,19 @@ final class NodeCommand implements Callable<Integer> {
         if (bind.port() == 0) {
             throw new IllegalArgumentException(bindFlag + " needs a fixed port (0 is only for tests), or set " + flag);
         }
+        // Other members reach this node at its bind address: it must pass their membership checks.
+        MemberRules.addressProblem(bind.toString()).ifPresent(problem -> {
+            throw new IllegalArgumentException(bindFlag + ": " + problem);
+        });
         return bind;
     }
 
     private String secret() throws IOException {
         if (clusterSecretFile != null) {
-            if (!Files.isReadable(clusterSecretFile)) {
-                throw new IllegalArgumentException("--cluster-secret-file " + clusterSecretFile + " is not a readable file");
+            if (!Files.isRegularFile(clusterSecretFile) || !Files.isReadable(clusterSecretFile)) {
+                throw new IllegalArgumentException("--cluster-secret-file " + clusterSecretFile + " is not a readable file"
+                        + (Files.isDirectory(clusterSecretFile) ? " (it is a directory)" : "")
+                        + "; give the path of a file holding the secret, or set SKIFF_CLUSTER_SECRET");
             }
             String s = Files.readString(clusterSecretFile, StandardCharsets.UTF_8).strip();
             if (s.isEmpty()) {

@@ -38,10 +38,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,8 +112,8 @@ final class SkiffNode implements AutoCloseable {
      * {@code --bootstrap}/{@code --join}, or through the discovery table.
      */
     static SkiffNode start(NodeSettings s) throws IOException {
-        Files.createDirectories(s.dataDir());
         StorageSettings cloud = s.storage();
+        prepareDirectories(s);
         // One registry for everything /metrics shows: the API's meters, the WAL's, the state
         // machine's, the snapshot store's, the storage back-ends' remote calls and the JVM's.
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -178,9 +181,15 @@ final class SkiffNode implements AutoCloseable {
                 health.watch(StorageHealth.DISCOVERY,
                         () -> watched.tableHealthy() ? Optional.empty() : Optional.of("the discovery table is unreachable; retrying"));
             }
-            ApiServer api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
-                    new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
-                    s.autopilot().readyMaxLag());
+            ApiServer api;
+            try {
+                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
+                        new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
+                        s.autopilot().readyMaxLag());
+            } catch (RuntimeException e) {
+                ListenFailure.rethrowIfListenFailure(e, "the client API", "--api-addr", s.apiBind());
+                throw e;
+            }
             StorageProber prober = snapshots instanceof ReachabilityCheck remote
                     ? StorageProber.start(StorageHealth.SNAPSHOTS, remote, STORAGE_PROBE_INTERVAL, health)
                     : null;
@@ -224,6 +233,25 @@ final class SkiffNode implements AutoCloseable {
     }
 
     /**
+     * Creates or checks every local directory the node writes to, before any store opens one,
+     * so that an unusable one is refused with its flag; warns when the data dir is open to
+     * other users.
+     */
+    private static void prepareDirectories(NodeSettings s) {
+        NodeDirectories.prepare(s.dataDir(), "--data-dir");
+        NodeDirectories.warnIfOpenToOthers(s.dataDir(), "--data-dir");
+        StorageSettings cloud = s.storage();
+        if (cloud.snapshots() == null && !s.snapshotsDir().toAbsolutePath().normalize()
+                .startsWith(s.dataDir().toAbsolutePath().normalize())) {
+            NodeDirectories.prepare(s.snapshotsDir(), "--snapshots");
+            NodeDirectories.warnIfOpenToOthers(s.snapshotsDir(), "--snapshots");
+        }
+        if (cloud.discovery() != null && "file".equals(cloud.discovery().getScheme())) {
+            NodeDirectories.prepare(Path.of(cloud.discovery().getPath()), "--discovery");
+        }
+    }
+
+    /**
      * Seeds the empty stores from the {@code --restore-from} snapshot: this node becomes the
      * single voter of a new cluster holding that state (the others join it).
      */
@@ -245,6 +273,7 @@ final class SkiffNode implements AutoCloseable {
         try {
             return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
         } catch (IOException e) {
+            ListenFailure.rethrowIfListenFailure(e, "Raft traffic", "--raft-addr", s.raftBind());
             throw UnloadableSnapshot.explain(e, s, snapshots);
         }
     }
@@ -330,37 +359,35 @@ final class SkiffNode implements AutoCloseable {
 
     /**
      * Asks members to add this node until one of them has (API.md: retry until done). The
-     * members are read again each round: the --join list, or the discovery table.
+     * members are read again each round: the --join list, or the discovery table. A cluster
+     * that knows this id at other addresses (the node came back elsewhere without its data)
+     * answers 409 {@code member_exists}; the node then moves its entry with {@code PUT
+     * /v1/cluster/members/{id}} and asks again.
      */
     private void joinLoop(Supplier<List<URI>> members) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", settings.id());
-        body.put("raftAddress", settings.raftAdvertise().toString());
-        body.put("apiAddress", settings.apiAdvertise().toString());
-        body.put("voter", true);
-        String json;
-        try {
-            json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(body);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Map<String, Object> addresses = new LinkedHashMap<>();
+        addresses.put("raftAddress", settings.raftAdvertise().toString());
+        addresses.put("apiAddress", settings.apiAdvertise().toString());
+        Map<String, Object> member = new LinkedHashMap<>();
+        member.put("id", settings.id());
+        member.putAll(addresses);
+        member.put("voter", true);
+        String addJson = toJson(member);
+        String moveJson = toJson(addresses);
         long backoffMillis = 200;
         int attempt = 0;
         while (!closing) {
-            for (URI member : members.get()) {
+            for (URI via : members.get()) {
                 if (raft.configuration().isVoter(settings.id())) {
                     log.info("joined the cluster as a voter id={}", settings.id());
                     return;
                 }
                 attempt++;
                 try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(member.resolve("/v1/cluster/members"))
-                            .timeout(Duration.ofSeconds(15))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = send(client, via, "POST", "/v1/cluster/members", addJson);
                     if (r.statusCode() == 200) {
-                        log.info("admitted to the cluster via {} id={} response={}", member, settings.id(), r.body());
+                        log.info("admitted to the cluster via {} id={} response={}", via, settings.id(), r.body());
                         return;
                     }
                     if (r.statusCode() == 503 && r.body().contains("catching_up")) {
@@ -369,9 +396,22 @@ final class SkiffNode implements AutoCloseable {
                         backoffMillis = 200;
                         break;
                     }
-                    log.info("join attempt {} via {} refused status={} body={}", attempt, member, r.statusCode(), r.body());
+                    if (r.statusCode() == 409 && r.body().contains("\"member_exists\"")) {
+                        HttpResponse<String> moved = send(client, via, "PUT",
+                                "/v1/cluster/members/" + URLEncoder.encode(settings.id(), StandardCharsets.UTF_8), moveJson);
+                        if (moved.statusCode() == 200) {
+                            log.warn("the cluster knew member {} at other addresses ({}); moved its entry to raft={} api={} via {}",
+                                    settings.id(), r.body(), settings.raftAdvertise(), settings.apiAdvertise(), via);
+                            backoffMillis = 200;
+                            break;
+                        }
+                        log.info("join attempt {} via {}: moving member {} to this node's addresses refused status={} body={}",
+                                attempt, via, settings.id(), moved.statusCode(), moved.body());
+                        continue;
+                    }
+                    log.info("join attempt {} via {} refused status={} body={}", attempt, via, r.statusCode(), r.body());
                 } catch (IOException e) {
-                    log.info("join attempt {} via {} failed: {}", attempt, member, e.toString());
+                    log.info("join attempt {} via {} failed: {}", attempt, via, e.toString());
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -386,6 +426,22 @@ final class SkiffNode implements AutoCloseable {
                 return;
             }
             backoffMillis = Math.min(5_000, backoffMillis * 2);
+        }
+    }
+
+    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(member.resolve(path))
+                .timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String toJson(Map<String, Object> body) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

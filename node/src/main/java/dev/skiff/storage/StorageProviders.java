@@ -25,8 +25,15 @@ public final class StorageProviders {
                 return p;
             }
         }
-        throw new IllegalArgumentException(flag + " " + uri + ": no storage provider for '" + scheme
-                + "://' on the class path (the " + (scheme.equals("s3") ? "storage-s3" : "storage-dynamo")
-                + " module is missing from lib/)");
+        String module = switch (scheme) {
+            case "s3" -> "storage-s3";
+            case "dynamodb" -> "storage-dynamo";
+            default -> null;
+        };
+        throw new IllegalArgumentException(module != null
+                ? flag + " " + uri + ": the " + module + " module is missing from lib/ (it serves " + scheme + "://; "
+                        + "reinstall the distribution, or add the module's jar and its dependencies to the class path)"
+                : flag + " " + uri + ": unknown scheme '" + scheme + "://'; the storage schemes are s3:// (storage-s3) "
+                        + "and dynamodb:// (storage-dynamo), besides file:// where the flag takes it");
     }
 }

@@ -16,8 +16,8 @@ import java.util.Set;
 @FunctionalInterface
 public interface ChannelFactory {
 
-    /** Opens the plain file channels of the JDK. */
-    ChannelFactory DEFAULT = FileChannel::open;
+    /** Opens the plain file channels of the JDK; a file they create is readable by its owner only. */
+    ChannelFactory DEFAULT = PrivateFiles::open;
 
     /** Opens {@code path} with {@code options}, as {@link FileChannel#open(Path, Set, java.nio.file.attribute.FileAttribute[])}. */
     FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException;

@@ -85,7 +85,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         if (retain < 1) {
             throw new IllegalArgumentException("retain must be >= 1, got " + retain);
         }
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         try (Stream<Path> children = Files.list(dir)) {
             for (Path p : (Iterable<Path>) children::iterator) {
                 if (p.getFileName().toString().endsWith(TMP_SUFFIX)) {
@@ -120,7 +120,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         String id = term + "-" + index + "-" + uniqueMillis();
         SnapshotMeta meta = new SnapshotMeta(id, index, term, configuration, configurationIndex, -1, "");
         Path tmp = dir.resolve(id + TMP_SUFFIX);
-        Files.createDirectory(tmp);
+        PrivateFiles.createDirectory(tmp);
         return new FileSink(meta, tmp);
     }
 
@@ -223,7 +223,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         FileSink(SnapshotMeta meta, Path tmp) throws IOException {
             this.meta = meta;
             this.tmp = tmp;
-            this.file = new FileOutputStream(tmp.resolve(DATA_FILE).toFile());
+            this.file = new FileOutputStream(PrivateFiles.createFile(tmp.resolve(DATA_FILE)).toFile());
             OutputStream buffered = new BufferedOutputStream(file, 64 << 10);
             this.out = new OutputStream() {
                 @Override
@@ -269,7 +269,8 @@ public final class FileSnapshotStore implements SnapshotStore {
                 file.close();
                 SnapshotMeta finished = meta.withData(size, checksum(crc));
                 Path metaFile = tmp.resolve(META_FILE);
-                try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                try (FileChannel ch = PrivateFiles.open(metaFile, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE))) {
                     SegmentWriter.writeFully(ch, java.nio.ByteBuffer.wrap(SnapshotMetaText.encode(FORMAT_LINE, finished)), 0);
                     ch.force(true);
                 }

@@ -58,7 +58,7 @@ public final class FileStableStore implements StableStore {
      * @throws CorruptLogException if the file fails its checksum or is not a stable-store file
      */
     public static FileStableStore open(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(FILE_NAME + ".tmp"));
         Path file = dir.resolve(FILE_NAME);
         TreeMap<String, byte[]> values = Files.exists(file) ? decode(file, Files.readAllBytes(file)) : new TreeMap<>();
@@ -76,8 +76,8 @@ public final class FileStableStore implements StableStore {
         TreeMap<String, byte[]> next = new TreeMap<>(values);
         newValues.forEach((k, v) -> next.put(validKey(k), v.clone()));
         byte[] bytes = encode(next);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = PrivateFiles.open(temp, java.util.EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))) {
             SegmentWriter.writeFully(ch, ByteBuffer.wrap(bytes), 0);
             ch.force(true);
         }

@@ -179,9 +179,9 @@ public final class SegmentedLogStore implements LogStore {
      * @throws IOException         if the directory cannot be read, or another process has it open
      */
     public static SegmentedLogStore open(Path dir, Options options) throws IOException {
-        Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        PrivateFiles.createDirectories(dir);
+        FileChannel lockChannel = PrivateFiles.open(dir.resolve(LOCK_FILE), EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE));
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
@@ -190,7 +190,8 @@ public final class SegmentedLogStore implements LogStore {
         }
         if (lock == null) {
             lockChannel.close();
-            throw new IOException("the log in " + dir + " is already open (by this or another process)");
+            throw new IOException("the log in " + dir + " is already open (by this or another process): another node "
+                    + "runs on this data directory; stop it, or give each node a --data-dir of its own");
         }
         SegmentedLogStore store = new SegmentedLogStore(dir, options, lockChannel, lock);
         try {

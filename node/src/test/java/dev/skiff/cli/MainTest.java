@@ -56,9 +56,10 @@ class MainTest {
     @Test
     void badDurationAndRaftSettingExit2NamingTheFlag() {
         assertThat(run("node", "--id", "n1", "--election-timeout", "soon").err()).contains("--election-timeout");
-        Run r = run("node", "--id", "n1", "--election-timeout", "20ms");
+        Run r = run("node", "--id", "n1", "--election-timeout", "80ms");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("heartbeatInterval");
+        assertThat(r.err()).contains("skiff: --heartbeat-interval must be between 10ms and half the --election-timeout "
+                + "(40ms for --election-timeout 80ms), got 50ms");
     }
 
     @Test
@@ -68,4 +69,33 @@ class MainTest {
         assertThat(r.err()).contains("--stable");
     }
 
+    @Test
+    void bootstrapWithJoinOrDiscoveryExits2NamingBothFlags() {
+        Run join = run("node", "--id", "n1", "--bootstrap", "--join", "http://127.0.0.1:8001");
+        assertThat(join.code()).isEqualTo(2);
+        assertThat(join.err()).startsWith("skiff: --bootstrap and --join cannot be used together");
+        Run discovery = run("node", "--id", "n1", "--bootstrap", "--discovery", "file:///tmp/skiff-main-test-table");
+        assertThat(discovery.code()).isEqualTo(2);
+        assertThat(discovery.err()).startsWith("skiff: --bootstrap and --discovery cannot be used together");
+    }
+
+    @Test
+    void unknownStorageSchemesExit2ListingTheSupportedOnes() {
+        Run ftp = run("node", "--id", "n1", "--snapshots", "ftp://host/dir");
+        assertThat(ftp.code()).isEqualTo(2);
+        assertThat(ftp.err()).contains("unknown scheme 'ftp://'; --snapshots takes file:///DIR, s3://BUCKET/PREFIX")
+                .doesNotContain("module");
+        Run dynamo = run("node", "--id", "n1", "--stable", "dynamo://t");
+        assertThat(dynamo.code()).isEqualTo(2);
+        assertThat(dynamo.err()).contains("unknown scheme 'dynamo://'; --stable takes local, dynamodb://TABLE")
+                .doesNotContain("module");
+    }
+
+    @Test
+    void fileSystemFailuresWithOnlyAPathAreSpelledOut() {
+        assertThat(Main.describe(new java.nio.file.NoSuchFileException("/missing/dir/x.snap.part")))
+                .isEqualTo("/missing/dir/x.snap.part: no such file or directory");
+        assertThat(Main.describe(new java.nio.file.AccessDeniedException("/root/x"))).isEqualTo("/root/x: permission denied");
+        assertThat(Main.describe(new java.io.IOException("disk on fire"))).isEqualTo("disk on fire");
+    }
 }

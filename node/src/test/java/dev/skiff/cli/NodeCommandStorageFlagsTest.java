@@ -57,7 +57,7 @@ class NodeCommandStorageFlagsTest {
         assertThatThrownBy(() -> parse("--restore-from", "s3://bucket/p"))
                 .hasMessageContaining("--restore-from").hasMessageContaining("storage-s3");
         assertThatThrownBy(() -> parse("--stable", "nonsense"))
-                .hasMessageContaining("--stable needs a URI with a scheme");
+                .hasMessageContaining("--stable 'nonsense': no scheme; --stable takes local, dynamodb://TABLE");
     }
 
     @Test
