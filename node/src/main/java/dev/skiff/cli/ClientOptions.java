@@ -1,15 +1,68 @@
 package dev.skiff.cli;
 
+import dev.skiff.client.SkiffClient;
+import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The node a client command talks to. */
+/**
+ * The nodes a client command talks to and how patiently: {@code --endpoints} (or the older
+ * {@code --addr}), timeouts, and {@code --verbose} to see retries. The ACL token, when the
+ * cluster needs one, comes from {@code SKIFF_TOKEN} (never a flag: flags show in {@code ps}).
+ */
 final class ClientOptions {
 
-    @Option(names = "--addr", defaultValue = "127.0.0.1:8001",
-            description = "API address of any node (default ${DEFAULT-VALUE}; env SKIFF_ADDR).")
+    static final String DEFAULT_ADDR = "127.0.0.1:8001";
+
+    @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT",
+            description = "API addresses of nodes, comma-separated; tried in turn when one is down or has no leader "
+                    + "(env SKIFF_ENDPOINTS). Default: --addr.")
+    List<String> endpoints;
+
+    @Option(names = "--addr", paramLabel = "HOST:PORT",
+            description = "API address of one node (default " + DEFAULT_ADDR + "; env SKIFF_ADDR).")
     String addr;
 
-    ApiClient client() {
-        return new ApiClient(addr);
+    @Option(names = "--timeout", defaultValue = "15s", paramLabel = "DURATION",
+            description = "How long one request may wait for its answer (default ${DEFAULT-VALUE}; env SKIFF_TIMEOUT).")
+    String timeout;
+
+    @Option(names = "--retry-for", defaultValue = "10s", paramLabel = "DURATION",
+            description = "How long to keep retrying other endpoints and 503 answers (Retry-After) before giving up "
+                    + "(default ${DEFAULT-VALUE}; 0s tries each endpoint once; env SKIFF_RETRY_FOR).")
+    String retryFor;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print each retry on stderr.")
+    boolean verbose;
+
+    /** The endpoints to use: {@code --endpoints}, else {@code --addr}, else the default. */
+    List<String> endpointList() {
+        if (endpoints != null && !endpoints.isEmpty()) {
+            List<String> list = endpoints.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("--endpoints is empty; give host:port[,host:port...]");
+            }
+            return list;
+        }
+        return List.of(addr == null || addr.isBlank() ? DEFAULT_ADDR : addr.trim());
+    }
+
+    /** A client with these options. */
+    SkiffClient client() {
+        List<String> list = endpointList();
+        Duration requestTimeout = Durations.parse(timeout, "--timeout");
+        Duration retry = retryFor.trim().equals("0") ? Duration.ZERO : Durations.parse(retryFor, "--retry-for");
+        SkiffClient.Builder b = SkiffClient.builder().requestTimeout(requestTimeout).retryBudget(retry)
+                .token(System.getenv("SKIFF_TOKEN"));
+        try {
+            b.endpoints(list);
+            if (verbose) {
+                b.retryListener((method, path, endpoint, reason, delay) -> System.err.println(
+                        "skiff: retrying " + method + " " + path + " in " + delay.toMillis() + " ms: " + reason));
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((endpoints != null ? "--endpoints: " : "--addr: ") + e.getMessage(), e);
+        }
     }
 }

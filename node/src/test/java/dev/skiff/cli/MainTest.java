@@ -98,4 +98,58 @@ class MainTest {
         assertThat(Main.describe(new java.nio.file.AccessDeniedException("/root/x"))).isEqualTo("/root/x: permission denied");
         assertThat(Main.describe(new java.io.IOException("disk on fire"))).isEqualTo("disk on fire");
     }
+
+    @Test
+    void anArgumentStartingWithAtIsNeverReadAsAnArgumentFile() throws Exception {
+        java.nio.file.Path argFile = java.nio.file.Files.createTempFile("skiff-args", ".txt");
+        try {
+            java.nio.file.Files.writeString(argFile, "--no-such-flag\n");
+            Run r = run("kv", "put", "k", "@" + argFile, "--addr", "127.0.0.1:1", "--retry-for", "0s");
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.err()).contains("starts with '@'").contains("--file " + argFile).doesNotContain("--no-such-flag");
+        } finally {
+            java.nio.file.Files.delete(argFile);
+        }
+    }
+
+    @Test
+    void aValueGivenTwiceOrNotAtAllExits2() {
+        Run both = run("kv", "put", "k", "v", "--file", "/etc/hostname", "--addr", "127.0.0.1:1");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("not both");
+        Run none = run("kv", "put", "k", "--addr", "127.0.0.1:1");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("--file").contains("'-'");
+        Run missing = run("kv", "put", "k", "--file", "/no/such/file", "--addr", "127.0.0.1:1");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("/no/such/file does not exist");
+    }
+
+    @Test
+    void snapshotSaveIntoAMissingDirectorySaysSo() {
+        Run r = run("snapshot", "save", "/missing/dir/x.snap", "--addr", "127.0.0.1:1", "--retry-for", "0s");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("directory /missing/dir does not exist").doesNotContain(".part");
+    }
+
+    @Test
+    void badEndpointsExit2NamingTheFlag() {
+        Run r = run("kv", "get", "k", "--endpoints", "127.0.0.1:1,http://");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--endpoints").contains("http://");
+    }
+
+    @Test
+    void completionScriptsCoverTheCommands() {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(new String[] {"completion", "zsh"})).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("#compdef skiff").contains("members").contains("--endpoints")
+                .contains("snapshot");
+    }
 }
