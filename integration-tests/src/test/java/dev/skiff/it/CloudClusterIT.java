@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Skiff as it runs on AWS, against DynamoDB Local and S3Proxy in processes of their own:
+ * Skiff as it runs on AWS, against the open-source DynamoDB emulator and S3Proxy in processes of their own:
  * node processes with {@code --snapshots s3://}, {@code --stable dynamodb://} and
  * {@code --discovery dynamodb://} and no {@code --bootstrap}/{@code --join}.
  *
@@ -67,7 +67,7 @@ class CloudClusterIT {
 
     @BeforeAll
     static void startEmulators() {
-        dynamo = EmulatorProcess.dynamoDbLocal(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
+        dynamo = EmulatorProcess.dynamoDb(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
         s3 = EmulatorProcess.s3Proxy(emulatorData.resolve("s3"), emulatorData.resolve("s3proxy.log")).start();
     }
 
