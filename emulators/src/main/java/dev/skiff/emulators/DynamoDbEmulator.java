@@ -44,6 +44,9 @@ import org.http4k.core.Status;
  *       is sent, so a restarted emulator (also after {@code kill -9}) has every acknowledged
  *       write; without a directory, tables live in memory.</li>
  *   <li><b>A bind address.</b> Loopback by default: the emulator has no authentication.</li>
+ *   <li><b>400, not 500, for what the fake cannot parse</b> (malformed JSON, an empty binary
+ *       value): a ValidationException naming the emulator and the cause, not retried by the
+ *       SDK, instead of a stack trace with status 500.</li>
  * </ul>
  *
  * <p>Which DynamoDB operations the fake supports, and how faithfully, is checked by the
@@ -90,13 +93,11 @@ public final class DynamoDbEmulator implements AutoCloseable {
                 Response response;
                 oneAtATime.lock();
                 try {
-                    response = fake.invoke(request);
+                    response = refusedIfUnparsed(fake.invoke(request), request);
                 } catch (RuntimeException e) {
                     // A failure of the fake or of the table directory: DynamoDB's answer to its
                     // own failures, so the client retries; the cause goes to the emulator's log.
-                    System.err.println("dynamodb-emulator: " + request.getMethod() + " " + request.getHeaders()
-                            .stream().filter(h -> h.getFirst().equalsIgnoreCase("X-Amz-Target")).map(Pair::getSecond)
-                            .findFirst().orElse("?") + " failed: " + e);
+                    System.err.println("dynamodb-emulator: " + target(request) + " failed: " + e);
                     response = internalError(e);
                 } finally {
                     oneAtATime.unlock();
@@ -120,12 +121,40 @@ public final class DynamoDbEmulator implements AutoCloseable {
         return request.body(Body.Companion.create(ByteBuffer.wrap(body)));
     }
 
+    /**
+     * The fake answers a request it cannot parse (malformed JSON, or a value its model refuses,
+     * such as an empty binary) with a 500 whose body is a stack trace. DynamoDB answers bad
+     * requests with a 400, and a 500 would make the SDK retry what can never succeed: turn it
+     * into a 400 ValidationException that names the emulator and the cause.
+     */
+    private static Response refusedIfUnparsed(Response response, Request request) {
+        if (response.getStatus().getCode() != 500) {
+            return response;
+        }
+        String body = response.getBody().toString();
+        if (body.startsWith("{")) {
+            return response;
+        }
+        String cause = body.lines().findFirst().orElse("no detail");
+        System.err.println("dynamodb-emulator: " + target(request) + " refused: " + cause);
+        return error(Status.BAD_REQUEST, "ValidationException", "the DynamoDB emulator (http4k-connect's fake) cannot "
+                + "handle this " + target(request) + " request: " + cause);
+    }
+
     private static Response internalError(RuntimeException e) {
-        String message = String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}", " ").replace("\\", "\\\\").replace("\"", "\\\"");
-        return Response.Companion.create(Status.INTERNAL_SERVER_ERROR)
+        return error(Status.INTERNAL_SERVER_ERROR, "InternalServerError", "emulator: " + e.getMessage());
+    }
+
+    private static Response error(Status status, String type, String message) {
+        String text = String.valueOf(message).replaceAll("\\p{Cntrl}", " ").replace("\\", "\\\\").replace("\"", "\\\"");
+        return Response.Companion.create(status)
                 .header("Content-Type", "application/x-amz-json-1.0")
-                .body("{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\",\"message\":\"emulator: "
-                        + message + "\"}");
+                .body("{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + type + "\",\"message\":\"" + text + "\"}");
+    }
+
+    private static String target(Request request) {
+        return request.getHeaders().stream().filter(h -> h.getFirst().equalsIgnoreCase("X-Amz-Target"))
+                .map(Pair::getSecond).findFirst().map(t -> t.substring(t.indexOf('.') + 1)).orElse("(no X-Amz-Target)");
     }
 
     private static void send(HttpExchange exchange, Response response) throws IOException {

@@ -8,10 +8,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.OpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,7 +30,9 @@ import org.http4k.connect.storage.Storage;
  * ({@code <url-encoded name>.json}, the fake's own JSON form of the table and its items),
  * rewritten whole on every change through a temporary file, an fsync and an atomic rename, so
  * a file is always a complete table and a {@code kill -9} loses no write that was answered.
- * Every file is read back when the directory is opened.
+ * Every file is read back when the directory is opened. Where the file system has POSIX
+ * permissions, a directory this creates is 0700 and the files are 0600 (the tables hold the
+ * cluster's membership and votes, nobody else's business).
  *
  * <p>Rewriting a whole table per write suits the emulator's use (tables of tens of items);
  * it is not a database.
@@ -37,6 +42,9 @@ import org.http4k.connect.storage.Storage;
 final class TableDirectory implements Storage<DynamoTable> {
 
     private static final String SUFFIX = ".json";
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final Set<OpenOption> WRITE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
 
     private final Path dir;
     private final Map<String, DynamoTable> tables = new ConcurrentHashMap<>();
@@ -51,7 +59,11 @@ final class TableDirectory implements Storage<DynamoTable> {
      * @throws IOException naming the file that cannot be read
      */
     static TableDirectory open(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        if (POSIX) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
         TableDirectory d = new TableDirectory(dir);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).toList()) {
@@ -121,8 +133,9 @@ final class TableDirectory implements Storage<DynamoTable> {
         Path target = file(key);
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out = POSIX
+                    ? FileChannel.open(temp, WRITE, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : FileChannel.open(temp, WRITE)) {
                 ByteBuffer bytes = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
                     out.write(bytes);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
@@ -65,6 +68,8 @@ class DynamoDbEmulatorTest {
             c.deleteItem(r -> r.tableName("t1").key(Map.of("pk", AttributeValue.fromS("b"))));
         }
         assertThat(data).isDirectoryContaining(p -> p.getFileName().toString().equals("t1.json"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("t1.json")))).isEqualTo("rw-------");
         try (DynamoDbEmulator second = DynamoDbEmulator.start(new InetSocketAddress("127.0.0.1", 0), data);
              DynamoDbClient c = client(second)) {
             assertThat(c.listTables().tableNames()).containsExactly("t1");
@@ -115,5 +120,21 @@ class DynamoDbEmulatorTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("t.json")
                 .hasMessageContaining("move it away");
+    }
+
+    @Test
+    void when_theFakeCannotParseARequest_then_itIsA400ValidationErrorNamingTheEmulator_notARetried500() throws IOException {
+        try (DynamoDbEmulator emulator = DynamoDbEmulator.start(new InetSocketAddress("127.0.0.1", 0), null);
+             DynamoDbClient c = client(emulator)) {
+            createTable(c, "t");
+            assertThatThrownBy(() -> c.putItem(r -> r.tableName("t").item(Map.of("pk", AttributeValue.fromS("a"),
+                    "empty", AttributeValue.fromB(SdkBytes.fromByteArray(new byte[0]))))))
+                    .isInstanceOfSatisfying(DynamoDbException.class, e -> {
+                        assertThat(e.statusCode()).isEqualTo(400);
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+                        assertThat(e.numAttempts()).as("not retried").isEqualTo(1);
+                    })
+                    .hasMessageContaining("the DynamoDB emulator (http4k-connect's fake) cannot handle this PutItem request");
+        }
     }
 }
