@@ -82,6 +82,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
      */
     public static DynamoDbEmulator start(InetSocketAddress address, Path dataDir) throws IOException {
         Storage<DynamoTable> tables = dataDir == null ? InMemoryStorageKt.InMemory(Storage.Companion) : TableDirectory.open(dataDir);
+        warmUp();
         FakeDynamoDb fake = new FakeDynamoDb(tables, List::of, Clock.systemUTC());
         ReentrantLock oneAtATime = new ReentrantLock();
         HttpServer server = HttpServer.create(address, 64);
@@ -107,6 +108,52 @@ public final class DynamoDbEmulator implements AutoCloseable {
         });
         server.start();
         return new DynamoDbEmulator(server, executor, dataDir);
+    }
+
+    /**
+     * Runs every kind of request Skiff sends once through a scratch fake in memory, before the
+     * port opens: the fake's first requests load and link hundreds of classes (Kotlin, Moshi
+     * adapters, its expression grammars), seconds on a busy machine, which would otherwise fall
+     * on the first clients, typically nodes starting up under a formation deadline.
+     */
+    private static void warmUp() {
+        FakeDynamoDb scratch = new FakeDynamoDb(InMemoryStorageKt.InMemory(Storage.Companion), List::of, Clock.systemUTC());
+        String key = "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"s\"}}";
+        List<String[]> calls = List.of(
+                new String[] {"CreateTable", "{\"TableName\":\"warm-up\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                        + "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+                        + "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+                        + "\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}]}"},
+                new String[] {"DescribeTable", "{\"TableName\":\"warm-up\"}"},
+                new String[] {"UpdateItem", "{\"TableName\":\"warm-up\"," + key + ",\"UpdateExpression\":"
+                        + "\"SET #o = :o, #e = if_not_exists(#e, :z) + :one\",\"ExpressionAttributeNames\":{\"#o\":\"o\","
+                        + "\"#e\":\"e\"},\"ExpressionAttributeValues\":{\":o\":{\"S\":\"x\"},\":z\":{\"N\":\"0\"},"
+                        + "\":one\":{\"N\":\"1\"}},\"ReturnValues\":\"ALL_NEW\"}"},
+                new String[] {"UpdateItem", "{\"TableName\":\"warm-up\"," + key + ",\"UpdateExpression\":\"SET #v = :v, #t = :t\","
+                        + "\"ConditionExpression\":\"#o = :o AND (attribute_not_exists(#t) OR #t <= :t)\","
+                        + "\"ExpressionAttributeNames\":{\"#o\":\"o\",\"#v\":\"v\",\"#t\":\"t\"},"
+                        + "\"ExpressionAttributeValues\":{\":o\":{\"S\":\"x\"},\":t\":{\"N\":\"1\"},"
+                        + "\":v\":{\"M\":{\"k\":{\"B\":\"AQ==\"},\"e\":{\"NULL\":true}}}}}"},
+                new String[] {"PutItem", "{\"TableName\":\"warm-up\",\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"S\":\"l\"},"
+                        + "\"h\":{\"S\":\"x\"}},\"ConditionExpression\":\"attribute_not_exists(#pk) OR #h = :me\","
+                        + "\"ExpressionAttributeNames\":{\"#pk\":\"pk\",\"#h\":\"h\"},"
+                        + "\"ExpressionAttributeValues\":{\":me\":{\"S\":\"x\"}}}"},
+                new String[] {"GetItem", "{\"TableName\":\"warm-up\"," + key + ",\"ConsistentRead\":true}"},
+                new String[] {"Query", "{\"TableName\":\"warm-up\",\"ConsistentRead\":true,\"KeyConditionExpression\":"
+                        + "\"#pk = :pk AND begins_with(#sk, :prefix)\",\"ExpressionAttributeNames\":{\"#pk\":\"pk\",\"#sk\":\"sk\"},"
+                        + "\"ExpressionAttributeValues\":{\":pk\":{\"S\":\"p\"},\":prefix\":{\"S\":\"s\"}}}"},
+                new String[] {"DeleteItem", "{\"TableName\":\"warm-up\"," + key + "}"});
+        for (String[] call : calls) {
+            Response r = scratch.invoke(Request.Companion.create(Method.POST, "/")
+                    .header("X-Amz-Target", "DynamoDB_20120810." + call[0])
+                    .header("Content-Type", "application/x-amz-json-1.0")
+                    .body(call[1]));
+            if (r.getStatus().getCode() != 200) {
+                // Not fatal: the emulator works without a warm-up, only its first answers are slower.
+                System.err.println("dynamodb-emulator: warm-up " + call[0] + " answered " + r.getStatus().getCode() + ": "
+                        + r.getBody().toString().lines().findFirst().orElse(""));
+            }
+        }
     }
 
     private static Request request(HttpExchange exchange) throws IOException {
