@@ -28,8 +28,12 @@ import org.http4k.connect.storage.Storage;
 /**
  * The DynamoDB fake's tables, in memory and in a directory: one file per table
  * ({@code <url-encoded name>.json}, the fake's own JSON form of the table and its items),
- * rewritten whole on every change through a temporary file, an fsync and an atomic rename, so
- * a file is always a complete table and a {@code kill -9} loses no write that was answered.
+ * rewritten whole on every change through a temporary file and an atomic rename, so a file is
+ * always a complete table and a {@code kill -9} of the emulator loses no write that was
+ * answered (the page cache outlives the process). There is no fsync: surviving a crash of the
+ * machine is not an emulator's job, and an fsync under the emulator's one-request-at-a-time
+ * lock would stall every client whenever the disk is busy (the nodes fsync their logs on the
+ * same disk).
  * Every file is read back when the directory is opened. Where the file system has POSIX
  * permissions, a directory this creates is 0700 and the files are 0600 (the tables hold the
  * cluster's membership and votes, nobody else's business).
@@ -140,7 +144,6 @@ final class TableDirectory implements Storage<DynamoTable> {
                 while (bytes.hasRemaining()) {
                     out.write(bytes);
                 }
-                out.force(true);
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
