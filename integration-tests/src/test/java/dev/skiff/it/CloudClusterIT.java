@@ -90,12 +90,20 @@ class CloudClusterIT {
                 .withFlags(more);
     }
 
+    /**
+     * How long three identical cloud nodes may take to form. More than the harness's default:
+     * each node starts the AWS SDK's S3 and DynamoDB clients and goes through the discovery
+     * table (and, restoring, reads the snapshot from S3) before it can join; on the 2-core test
+     * machines under other load, the JVM starts alone took 10-15 s and formation 30-35 s.
+     */
+    private static final Duration FORMATION = Duration.ofSeconds(90);
+
     /** Starts three identical nodes at once, as an autoscaling group would, and waits until they form. */
     private static void startThree(ProcessCluster cluster) {
         for (int i = 0; i < 3; i++) {
             cluster.add(cluster.options(), List.of());
         }
-        cluster.awaitMembers(3);
+        cluster.awaitMembers(3, FORMATION);
     }
 
     @Test
