@@ -17,8 +17,11 @@ Checks, each counted once:
                values, for a normal and a restore cluster), the secret only fetched from SSM,
                the systemd unit it installs = dist's unit with ExecStart `skiff node`,
                systemd-analyze verify of every unit
-  packaging    dist's skiff.env.sample documents every flag of API.md; the module's copy of
-               skiff.service is dist's
+  packaging    dist's skiff.env.sample documents every `skiff node` flag of API.md §1-§5 (the
+               v1 contract; the wave-2 extensions, §6 on, are documented as they are built);
+               every SKIFF_* variable the user-data sets is a flag API.md defines; the
+               module's copy of skiff.service is dist's; every tarball name in the Terraform
+               tree is the one dist builds (skiff-<project version>.tar.gz)
   lifecycle    files/skiff-lifecycle.sh against stubbed curl/aws/systemctl
   validate     terraform init -backend=false && terraform validate, when providers can be had
 
@@ -49,6 +52,8 @@ REPO_ROOT = os.path.dirname(TF_ROOT)
 MODULE_DIR = os.path.join(TF_ROOT, "modules", "skiff-cluster")
 DIST_UNIT = os.path.join(REPO_ROOT, "dist", "src", "main", "packaging", "systemd", "skiff.service")
 DIST_ENV_SAMPLE = os.path.join(REPO_ROOT, "dist", "src", "main", "packaging", "skiff.env.sample")
+DIST_POM = os.path.join(REPO_ROOT, "dist", "pom.xml")
+ROOT_POM = os.path.join(REPO_ROOT, "pom.xml")
 
 TOP_LEVEL_BLOCKS = {"terraform", "provider", "variable", "locals", "resource", "data", "module",
                     "output", "moved", "import", "check", "removed", "ephemeral"}
@@ -578,7 +583,7 @@ def self_test() -> list:
 SAMPLE = {
     "aws_region": "eu-west-1",
     "cluster_name": "prod",
-    "artifact_url": "s3://acme-artifacts/skiff/skiff-1.0.0.tar.gz",
+    "artifact_url": "s3://acme-artifacts/skiff/skiff-0.1.0-SNAPSHOT.tar.gz",
     "java_package": "java-21-amazon-corretto-headless",
     "java_opts": "-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError",
     "api_port": 8001,
@@ -589,6 +594,8 @@ SAMPLE = {
     "snapshot_prefix": "snapshots",
     "restore_from": "",
     "max_value_bytes": 1048576,
+    "remove_dead_after": "10m",
+    "min_voters": 3,
     "secret_parameter_name": "/skiff/prod/cluster-secret",
     "asg_name": "skiff-prod",
     "lifecycle_hook_name": "skiff-prod-leave",
@@ -613,6 +620,8 @@ def expected_env(restore_from: str) -> dict:
         "SKIFF_SNAPSHOTS": f"s3://{s['snapshot_bucket']}/{s['snapshot_prefix']}",
         "SKIFF_CLUSTER_SECRET_FILE": CREDENTIAL_PATH,
         "SKIFF_MAX_VALUE_BYTES": str(s["max_value_bytes"]),
+        "SKIFF_REMOVE_DEAD_AFTER": s["remove_dead_after"],
+        "SKIFF_MIN_VOTERS": str(s["min_voters"]),
         "AWS_REGION": s["aws_region"],
         "JAVA_HOME": i["java_home"],
         "JAVA_OPTS": s["java_opts"],
@@ -718,10 +727,7 @@ def check_user_data(mod: Module, report) -> None:
                 for k in sorted(set(want) | set(env)):
                     if env.get(k) != want.get(k):
                         errors.append(f"env file: {k}={env.get(k)!r}, expected {want.get(k)!r}")
-                allowed = {env_name(f) for f in api_flags()} | set(API_EXTRA_VARS)
-                for k in env:
-                    if k.startswith("SKIFF_") and k not in allowed:
-                        errors.append(f"env file: {k} is not a flag of skiff node in API.md")
+                errors += check_env_flags_defined(env)
             report(f"user-data ({label}): /etc/skiff/skiff.env has exactly the expected variables", errors)
         report(f"user-data ({label}): cluster secret only fetched from SSM", secret_errors(script, values))
         if not restore_from:
@@ -800,14 +806,75 @@ def verify_units(script: str) -> list:
         return [out] if p.returncode or out else []
 
 
+API_MD = os.path.join(REPO_ROOT, "..", "shared", "API.md")
+# Where API.md's v1 contract (§1-§5) ends and the wave-2 extensions begin.
+API_EXTENSIONS_HEADING = re.compile(r"^# v1 extensions", re.M)
+
+
+def api_text(v1_only: bool) -> str | None:
+    if not os.path.exists(API_MD):
+        return None
+    text = open(API_MD, encoding="utf-8").read()
+    m = API_EXTENSIONS_HEADING.search(text)
+    return text[:m.start()] if v1_only and m else text
+
+
+def flags_in(text: str) -> list:
+    return sorted(set(re.findall(r"--([a-z][a-z-]*[a-z])", text)) - {"foo-bar"})
+
+
 def api_flags() -> list:
-    """API.md's flags: from ../shared/API.md when it is there (checked against the copy
-    above), else the copy."""
-    api = os.path.join(REPO_ROOT, "..", "shared", "API.md")
-    if not os.path.exists(api):
-        return API_FLAGS
-    text = open(api, encoding="utf-8").read()
-    return sorted(set(re.findall(r"--([a-z][a-z-]*[a-z])", text)) - {"foo-bar"}) or API_FLAGS
+    """The flags of API.md's v1 contract (§1-§5): from ../shared/API.md when it is there
+    (checked against the copy above), else the copy."""
+    text = api_text(v1_only=True)
+    return (flags_in(text) or API_FLAGS) if text is not None else API_FLAGS
+
+
+def check_env_flags_defined(env: dict) -> list:
+    """Every SKIFF_* variable the user-data sets must be a flag API.md defines (any part)."""
+    text = api_text(v1_only=False)
+    known = {env_name(f) for f in (flags_in(text) if text is not None else API_FLAGS)} | set(API_EXTRA_VARS)
+    return [f"env file: {k} is not a flag of skiff node in API.md" for k in sorted(env)
+            if k.startswith("SKIFF_") and k not in known]
+
+
+def dist_tarball_name() -> tuple[str | None, list]:
+    """The tarball `mvn -pl dist -am package` builds: skiff-<project version>.tar.gz."""
+    errors = []
+    root = open(ROOT_POM, encoding="utf-8").read()
+    m = re.search(r"<artifactId>skiff-parent</artifactId>\s*<version>([^<]+)</version>", root)
+    if not m:
+        return None, ["cannot find skiff-parent's <version> in pom.xml"]
+    dist = open(DIST_POM, encoding="utf-8").read()
+    if "<finalName>skiff-${project.version}</finalName>" not in dist:
+        errors.append("dist/pom.xml no longer names its tarball skiff-${project.version}: update dist_tarball_name()")
+    return f"skiff-{m.group(1)}.tar.gz", errors
+
+
+def check_artifact_names() -> list:
+    """Every concrete tarball name in the Terraform tree (docs, examples, descriptions, the
+    checker's sample) is the one dist builds, so that copying the docs' commands works."""
+    expected, errors = dist_tarball_name()
+    if expected is None:
+        return errors
+    pattern = re.compile(r"skiff-[0-9][A-Za-z0-9.+-]*?\.(?:tar\.gz|tgz)")
+    sources = {"check/tfcheck.py SAMPLE": SAMPLE["artifact_url"]}
+    for base, _, files in os.walk(TF_ROOT):
+        if ".terraform" in base or os.path.join(TF_ROOT, "check") == base:
+            continue
+        for name in files:
+            if name.endswith((".md", ".tf", ".example", ".tftpl", ".sh")):
+                path = os.path.join(base, name)
+                sources[os.path.relpath(path, TF_ROOT)] = open(path, encoding="utf-8").read()
+    found = 0
+    for where, text in sources.items():
+        for name in pattern.findall(text):
+            found += 1
+            if name != expected:
+                errors.append(f"{where}: {name}, but dist builds {expected}")
+    if not found:
+        errors.append(f"no tarball name found anywhere (expected {expected} in the examples and README)")
+    return errors
 
 
 def check_env_sample() -> list:
@@ -1013,7 +1080,9 @@ def main(argv) -> int:
     module = Module(MODULE_DIR)
     report(f"IAM: node policy has no wildcard action or resource ({len(policy_statements(module) or [])} statements)",
            check_policy(module))
-    report("packaging: skiff.env.sample documents every flag of API.md", check_env_sample())
+    report("packaging: skiff.env.sample documents every flag of API.md §1-§5", check_env_sample())
+    report(f"packaging: every tarball name in terraform/ is {dist_tarball_name()[0]} (what dist builds)",
+           check_artifact_names())
     same = open(DIST_UNIT).read() == open(os.path.join(MODULE_DIR, "files", "skiff.service")).read()
     report("packaging: modules/skiff-cluster/files/skiff.service is dist's unit",
            [] if same else ["they differ: cp dist/src/main/packaging/systemd/skiff.service "

@@ -64,3 +64,31 @@ resource "aws_lb_listener" "https" {
 
   tags = local.tags
 }
+
+# An unhealthy target is a node failing /readyz: no leader, lagging, or its process down.
+# One for a few minutes means the cluster runs with less fault tolerance than it should
+# (or a replacement cannot catch up); the autoscaling group does not act on it (see
+# compute.tf), so a person should.
+resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
+  alarm_name          = "${local.name_prefix}-unhealthy-hosts"
+  alarm_description   = "Skiff cluster ${var.cluster_name}: at least one node has failed /readyz behind the load balancer for ${var.unhealthy_hosts_alarm_minutes} minutes. Check the target group's health, then the node (journalctl -u skiff) and GET /v1/status."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = var.unhealthy_hosts_alarm_minutes
+  datapoints_to_alarm = var.unhealthy_hosts_alarm_minutes
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  # The load balancer reports the metric every minute while targets are registered.
+  treat_missing_data = "missing"
+  alarm_actions      = var.alarm_actions
+  ok_actions         = var.alarm_actions
+
+  dimensions = {
+    LoadBalancer = aws_lb.api.arn_suffix
+    TargetGroup  = aws_lb_target_group.api.arn_suffix
+  }
+
+  tags = local.tags
+}

@@ -49,6 +49,8 @@ resource "aws_launch_template" "node" {
     snapshot_prefix       = var.snapshot_prefix
     restore_from          = var.restore_from
     max_value_bytes       = var.max_value_bytes
+    remove_dead_after     = var.remove_dead_after
+    min_voters            = var.min_voters
     secret_parameter_name = var.cluster_secret_parameter_name
     asg_name              = local.asg_name
     lifecycle_hook_name   = local.lifecycle_hook_name
@@ -108,4 +110,11 @@ resource "aws_autoscaling_group" "nodes" {
   # The role policy must exist before a node boots, or its first secret fetch and table
   # calls are denied.
   depends_on = [aws_iam_role_policy.node]
+
+  lifecycle {
+    precondition {
+      condition     = var.min_voters <= var.node_count
+      error_message = "min_voters (${var.min_voters}) must not exceed node_count (${var.node_count}): dead voters could then never be removed."
+    }
+  }
 }

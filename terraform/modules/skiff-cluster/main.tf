@@ -8,20 +8,12 @@ data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
 
-data "aws_ami" "al2023" {
-  count       = var.ami_id == null ? 1 : 0
-  owners      = ["amazon"]
-  most_recent = true
-
-  filter {
-    name   = "name"
-    values = ["al2023-ami-2023.*-kernel-default-${var.architecture}"]
-  }
-
-  filter {
-    name   = "architecture"
-    values = [var.architecture]
-  }
+# The latest Amazon Linux 2023 AMI, from the public SSM parameter AWS keeps for it (the AMI
+# names themselves carry the kernel version, al2023-ami-2023.x.y-kernel-6.1-arm64, so a name
+# filter has to guess it; "kernel-default" exists only in the parameter's name).
+data "aws_ssm_parameter" "al2023_ami" {
+  count = var.ami_id == null ? 1 : 0
+  name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${var.architecture}"
 }
 
 locals {
@@ -59,7 +51,8 @@ locals {
   lb_subnet_ids = coalesce(var.lb_subnet_ids, var.subnet_ids)
   https_enabled = var.certificate_arn != null
 
-  ami_id = var.ami_id != null ? var.ami_id : data.aws_ami.al2023[0].id
+  # insecure_value: the parameter is a public String, not a secret, and the AMI id should show in plans.
+  ami_id = var.ami_id != null ? var.ami_id : data.aws_ssm_parameter.al2023_ami[0].insecure_value
 
   tags = merge(var.tags, {
     "skiff:cluster" = var.cluster_name

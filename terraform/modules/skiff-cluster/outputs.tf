@@ -62,3 +62,8 @@ output "node_policy_json" {
   description = "The nodes' IAM policy document, as applied."
   value       = data.aws_iam_policy_document.node.json
 }
+
+output "unhealthy_hosts_alarm_arn" {
+  description = "ARN of the CloudWatch alarm on unhealthy load balancer targets (nodes failing /readyz)."
+  value       = aws_cloudwatch_metric_alarm.unhealthy_hosts.arn
+}

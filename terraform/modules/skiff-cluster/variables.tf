@@ -67,7 +67,7 @@ variable "architecture" {
 }
 
 variable "ami_id" {
-  description = "AMI for the nodes. Defaults to the latest Amazon Linux 2023 for architecture (the user-data uses dnf, systemd >= 250 and the AWS CLI, which AL2023 has)."
+  description = "AMI for the nodes. Defaults to the latest Amazon Linux 2023 for architecture, read from the public SSM parameter /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-<architecture> (the user-data uses dnf, systemd >= 250 and the AWS CLI, which AL2023 has)."
   type        = string
   default     = null
 }
@@ -84,7 +84,7 @@ variable "root_volume_size_gb" {
 }
 
 variable "artifact_url" {
-  description = "S3 URL of the Skiff distribution tarball, e.g. s3://my-artifacts/skiff/skiff-1.0.0.tar.gz. The nodes get read access to exactly this object."
+  description = "S3 URL of the Skiff distribution tarball that `mvn -pl dist -am package` builds as dist/target/skiff-VERSION.tar.gz, e.g. s3://my-artifacts/skiff/skiff-0.1.0-SNAPSHOT.tar.gz. The nodes get read access to exactly this object."
   type        = string
 
   validation {
@@ -250,6 +250,45 @@ variable "max_value_bytes" {
   description = "Largest value a client may write (--max-value-bytes)."
   type        = number
   default     = 1048576
+}
+
+variable "remove_dead_after" {
+  description = "The nodes' --remove-dead-after: a voter unreachable this long is removed from the cluster (never below min_voters voters), so that instances the autoscaling group replaced after a crash do not pile up as dead voters. A duration such as 10m, 30s or 1h; \"0\" never removes."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = can(regex("^(0|[1-9][0-9]*(ms|s|m|h))$", var.remove_dead_after))
+    error_message = "remove_dead_after must be a duration such as 10m, 30s or 1h, or \"0\" to never remove dead voters."
+  }
+}
+
+variable "min_voters" {
+  description = "The nodes' --min-voters: dead-member removal never leaves fewer voters than this. At most node_count (a replacement joins before its dead predecessor is removed)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.min_voters >= 1 && floor(var.min_voters) == var.min_voters
+    error_message = "min_voters must be a whole number of at least 1."
+  }
+}
+
+variable "unhealthy_hosts_alarm_minutes" {
+  description = "Minutes in a row with at least one unhealthy target (a node failing /readyz) before the CloudWatch alarm fires. A starting or replaced node is unhealthy for a minute or two while it catches up."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.unhealthy_hosts_alarm_minutes >= 1 && var.unhealthy_hosts_alarm_minutes <= 60
+    error_message = "unhealthy_hosts_alarm_minutes must be between 1 and 60."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. SNS topics) notified when the unhealthy-hosts alarm fires and when it recovers. Empty: the alarm only shows in CloudWatch."
+  type        = list(string)
+  default     = []
 }
 
 variable "lifecycle_hook_timeout_seconds" {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Skiff as it runs on AWS, against DynamoDB Local and S3Proxy in processes of their own:
+ * Skiff as it runs on AWS, against the open-source DynamoDB emulator and S3Proxy in processes of their own:
  * node processes with {@code --snapshots s3://}, {@code --stable dynamodb://} and
  * {@code --discovery dynamodb://} and no {@code --bootstrap}/{@code --join}.
  *
@@ -67,7 +67,7 @@ class CloudClusterIT {
 
     @BeforeAll
     static void startEmulators() {
-        dynamo = EmulatorProcess.dynamoDbLocal(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
+        dynamo = EmulatorProcess.dynamoDb(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
         s3 = EmulatorProcess.s3Proxy(emulatorData.resolve("s3"), emulatorData.resolve("s3proxy.log")).start();
     }
 
@@ -90,12 +90,20 @@ class CloudClusterIT {
                 .withFlags(more);
     }
 
+    /**
+     * How long three identical cloud nodes may take to form. More than the harness's default:
+     * each node starts the AWS SDK's S3 and DynamoDB clients and goes through the discovery
+     * table (and, restoring, reads the snapshot from S3) before it can join; on the 2-core test
+     * machines under other load, the JVM starts alone took 10-15 s and formation 30-35 s.
+     */
+    private static final Duration FORMATION = Duration.ofSeconds(90);
+
     /** Starts three identical nodes at once, as an autoscaling group would, and waits until they form. */
     private static void startThree(ProcessCluster cluster) {
         for (int i = 0; i < 3; i++) {
             cluster.add(cluster.options(), List.of());
         }
-        cluster.awaitMembers(3);
+        cluster.awaitMembers(3, FORMATION);
     }
 
     @Test

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code skiff demo --cloud --emulators emulators/target/emulators} as a newcomer runs it (a real
- * process): DynamoDB Local and S3Proxy start inside it, the three nodes form through the
+ * process): the DynamoDB emulator and S3Proxy start inside it, the three nodes form through the
  * discovery table, a snapshot lands in S3Proxy, and SIGTERM stops everything with exit code 0.
  */
 class CloudDemoIT {
@@ -50,7 +50,7 @@ class CloudDemoIT {
                         .isNotNull();
             }
             assertThat(printed).anyMatch(l -> l.startsWith("S3Proxy http://127.0.0.1:") && l.contains("s3://skiff-demo/snapshots"))
-                    .anyMatch(l -> l.startsWith("DynamoDB Local http://127.0.0.1:"));
+                    .anyMatch(l -> l.startsWith("DynamoDB emulator http://127.0.0.1:"));
 
             HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
             NodeClient n1 = new NodeClient(http, "http://127.0.0.1:" + apiPort, Duration.ofSeconds(20));
@@ -60,7 +60,7 @@ class CloudDemoIT {
             assertThat(snapshot.status()).as(snapshot.toString()).isEqualTo(200);
             assertThat(Files.readString(log)).contains("s3://skiff-demo");
             assertThat(n1.status().path("storage").path("snapshots").asText("ok")).isEqualTo("ok");
-            System.out.println("cloud demo: formed on DynamoDB Local, snapshot " + snapshot.json().path("id").asText() + " in S3Proxy");
+            System.out.println("cloud demo: formed on the DynamoDB emulator, snapshot " + snapshot.json().path("id").asText() + " in S3Proxy");
         } finally {
             demo.toHandle().destroy(); // SIGTERM
             boolean exited = demo.waitFor(60, TimeUnit.SECONDS);

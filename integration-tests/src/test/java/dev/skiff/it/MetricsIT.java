@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /metrics} of a loaded leader of a 3-node cloud cluster (snapshots in S3Proxy, term and
- * vote and discovery in DynamoDB Local, each in a process of its own) shows every family an
+ * vote and discovery in the DynamoDB emulator, each in a process of its own) shows every family an
  * operator needs (issue #16): the JVM's memory, GC pauses and threads, the process's CPU and
  * file descriptors, WAL append and fsync latency, per-follower match index, lag and last
  * contact, snapshot duration and size, S3 and DynamoDB call latency (and, on the node that met
@@ -81,7 +81,7 @@ class MetricsIT {
 
     @BeforeAll
     static void startEmulators() {
-        dynamo = EmulatorProcess.dynamoDbLocal(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
+        dynamo = EmulatorProcess.dynamoDb(emulatorData.resolve("dynamodb"), emulatorData.resolve("dynamodb.log")).start();
         s3 = EmulatorProcess.s3Proxy(emulatorData.resolve("s3"), emulatorData.resolve("s3proxy.log")).start();
     }
 

@@ -17,38 +17,42 @@ import java.util.stream.Stream;
 
 /**
  * The AWS emulators of {@code skiff demo --cloud}, started in this process on 127.0.0.1:
- * DynamoDB Local (stable store and discovery table) and, when the storage-s3 module and
- * S3Proxy are both present, S3Proxy (snapshots); otherwise snapshots stay on local disk.
+ * an open-source DynamoDB emulator (http4k-connect's DynamoDB fake, Apache-2.0, run by the
+ * emulators module's {@code dev.skiff.emulators.DynamoDbEmulator}) for the stable store and
+ * the discovery table and, when the storage-s3 module and S3Proxy are both present, S3Proxy
+ * (snapshots); otherwise snapshots stay on local disk.
  *
- * <p>The emulators are not in {@code lib/} (DynamoDB Local and its dependencies would double
- * the distribution's size for a demo): they come from a directory of jars ({@code --emulators},
- * built by {@code mvn -pl emulators package} into {@code emulators/target/emulators}, with
- * S3Proxy's self-contained jar in its {@code s3proxy/} subdirectory) or from the class path,
- * and are reached by reflection so that the node has no compile-time dependency on them.
- * S3Proxy gets a class loader of its own whose parent is the platform loader: its jar carries
- * its own Jackson, Logback and HTTP client, which must not shadow the node's. Data lives under the demo's data dir, so a second run finds the state
- * of the first.
+ * <p>The emulators are not in {@code lib/} (a demo should not grow the distribution): they come
+ * from a directory ({@code --emulators}, built by {@code mvn -pl emulators package} into
+ * {@code emulators/target/emulators}: the DynamoDB emulator and its jars in {@code dynamodb/},
+ * S3Proxy's self-contained jar in {@code s3proxy/}) or from the class path, and are reached by
+ * reflection so that the node has no compile-time dependency on them. Each directory gets a
+ * class loader of its own whose parent is the platform loader: the emulators carry their own
+ * Jackson, Kotlin, Logback and HTTP clients, which must not shadow the node's. Data lives under
+ * the demo's data dir, so a second run finds the state of the first.
  *
  * <p>Not thread-safe; one per demo.
  */
 final class CloudEmulators implements AutoCloseable {
 
-    static final String DYNAMO_RUNNER = "com.amazonaws.services.dynamodbv2.local.main.ServerRunner";
+    static final String DYNAMO_EMULATOR = "dev.skiff.emulators.DynamoDbEmulator";
     static final String S3PROXY = "org.gaul.s3proxy.S3Proxy";
     static final String STABLE_TABLE = "skiff-demo-stable";
     static final String DISCOVERY_TABLE = "skiff-demo-discovery";
     static final String BUCKET = "skiff-demo";
     static final String CLUSTER = "demo";
+    /** Under the demo's data dir: the DynamoDB emulator's tables. */
+    static final String DYNAMO_DATA = "dynamodb";
 
     final URI dynamoEndpoint;
     /** The S3Proxy endpoint, or null when snapshots stay local. */
     final URI s3Endpoint;
-    private final Object dynamoServer;
+    private final AutoCloseable dynamo;
     private final Object s3Proxy;
 
-    private CloudEmulators(URI dynamoEndpoint, Object dynamoServer, URI s3Endpoint, Object s3Proxy) {
+    private CloudEmulators(URI dynamoEndpoint, AutoCloseable dynamo, URI s3Endpoint, Object s3Proxy) {
         this.dynamoEndpoint = dynamoEndpoint;
-        this.dynamoServer = dynamoServer;
+        this.dynamo = dynamo;
         this.s3Endpoint = s3Endpoint;
         this.s3Proxy = s3Proxy;
     }
@@ -56,67 +60,51 @@ final class CloudEmulators implements AutoCloseable {
     /**
      * Starts the emulators.
      *
-     * @param emulatorsDir a directory of emulator jars (and the sqlite4java native library), or
+     * @param emulatorsDir the emulators directory ({@code dynamodb/} and {@code s3proxy/}), or
      *                     null to use the class path
      * @throws IllegalArgumentException (exit 2) naming what is missing and how to get it
      */
     static CloudEmulators start(Path dataDir, Path emulatorsDir) throws IOException {
         StorageProviders.forUri(URI.create("dynamodb://" + STABLE_TABLE), "demo --cloud");
-        ClassLoader loader = loader(emulatorsDir);
-        // DynamoDB Local (log4j) and jclouds find their parts through the context class loader.
-        Thread current = Thread.currentThread();
-        ClassLoader previous = current.getContextClassLoader();
-        current.setContextClassLoader(loader);
+        Path tables = dataDir.resolve(DYNAMO_DATA);
+        refuseNodeStateWithoutTables(dataDir, tables);
+        ClassLoader dynamoLoader = loader(emulatorsDir, "dynamodb");
+        Class<?> emulator;
         try {
-            return start(dataDir, emulatorsDir, loader);
-        } finally {
-            current.setContextClassLoader(previous);
-        }
-    }
-
-    private static CloudEmulators start(Path dataDir, Path emulatorsDir, ClassLoader loader) throws IOException {
-        Class<?> runner;
-        try {
-            runner = Class.forName(DYNAMO_RUNNER, true, loader);
+            emulator = Class.forName(DYNAMO_EMULATOR, true, dynamoLoader);
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new IllegalArgumentException("demo --cloud needs the DynamoDB Local emulator, which is not shipped in lib/ "
-                    + (emulatorsDir == null ? "and was not found on the class path" : "and was not found in " + emulatorsDir)
+            throw new IllegalArgumentException("demo --cloud needs the DynamoDB emulator, which is not shipped in lib/ "
+                    + (emulatorsDir == null ? "and was not found on the class path" : "and was not found in "
+                    + emulatorsDir.resolve("dynamodb"))
                     + (e instanceof LinkageError ? " (" + e + ")" : "")
                     + ". Build it once with 'mvn -q -pl emulators package' and run 'skiff demo --cloud --emulators "
                     + "emulators/target/emulators' (or set SKIFF_EMULATORS).");
-        }
-        if (System.getProperty("sqlite4java.library.path") == null) {
-            if (emulatorsDir == null) {
-                throw new IllegalArgumentException("demo --cloud: DynamoDB Local needs the sqlite4java native library; pass "
-                        + "--emulators emulators/target/emulators (built by 'mvn -q -pl emulators package')");
-            }
-            System.setProperty("sqlite4java.library.path", emulatorsDir.toAbsolutePath().toString());
         }
         // Any credentials work with the emulators; real ones, if configured, are left alone.
         if (System.getProperty("aws.accessKeyId") == null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
             System.setProperty("aws.accessKeyId", "demo");
             System.setProperty("aws.secretAccessKey", "demo");
         }
-        Path dynamoDir = Files.createDirectories(dataDir.resolve("dynamodb-local"));
-        int dynamoPort = freePort();
-        Object server;
+        AutoCloseable server;
+        URI dynamo;
         try {
-            server = runner.getMethod("createServerFromCommandLineArgs", String[].class).invoke(null, (Object) new String[] {
-                    "-dbPath", dynamoDir.toAbsolutePath().toString(), "-port", Integer.toString(dynamoPort), "-disableTelemetry"});
-            server.getClass().getMethod("start").invoke(server);
-        } catch (ReflectiveOperationException e) {
-            throw new IOException("DynamoDB Local did not start on 127.0.0.1:" + dynamoPort + ": " + rootCause(e), e);
+            server = (AutoCloseable) emulator.getMethod("start", InetSocketAddress.class, Path.class)
+                    .invoke(null, new InetSocketAddress("127.0.0.1", 0), Files.createDirectories(tables));
+            dynamo = (URI) emulator.getMethod("endpoint").invoke(server);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IOException("the DynamoDB emulator did not start on 127.0.0.1 (tables in " + tables + "): "
+                    + rootCause(e), e);
         }
-        URI dynamo = URI.create("http://127.0.0.1:" + dynamoPort);
         System.setProperty("aws.endpointUrlDynamoDb", dynamo.toString());
         URI s3 = null;
         Object proxy = null;
-        ClassLoader s3Loader = s3ProxyLoader(emulatorsDir, loader);
+        ClassLoader s3Loader = emulatorsDir == null ? CloudEmulators.class.getClassLoader() : loader(emulatorsDir, "s3proxy");
         if (s3Available(s3Loader)) {
             int s3Port = freePort();
             s3 = URI.create("http://127.0.0.1:" + s3Port);
             Thread current = Thread.currentThread();
             ClassLoader previous = current.getContextClassLoader();
+            // jclouds finds its parts through the context class loader.
             current.setContextClassLoader(s3Loader);
             // S3Proxy's own Logback (in its loader) reads these: warnings only, no status dump.
             System.setProperty("LOG_LEVEL", System.getProperty("LOG_LEVEL", "warn"));
@@ -125,7 +113,7 @@ final class CloudEmulators implements AutoCloseable {
             try {
                 proxy = startS3Proxy(s3Loader, Files.createDirectories(dataDir.resolve("s3proxy")), s3);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                stopQuietly(server);
+                closeQuietly(server);
                 throw new IOException("S3Proxy did not start on " + s3 + ": " + rootCause(e), e);
             } finally {
                 current.setContextClassLoader(previous);
@@ -136,6 +124,24 @@ final class CloudEmulators implements AutoCloseable {
             System.setProperty("aws.responseChecksumValidation", "when_required");
         }
         return new CloudEmulators(dynamo, server, s3, proxy);
+    }
+
+    /**
+     * A data dir whose nodes have state but which holds no emulator tables (an older Skiff kept
+     * them elsewhere) would make every node's amnesia guard refuse to start: say so up front.
+     */
+    private static void refuseNodeStateWithoutTables(Path dataDir, Path tables) {
+        if (Files.isDirectory(tables)) {
+            return;
+        }
+        for (int i = 1; i <= 3; i++) {
+            if (Files.isDirectory(dataDir.resolve("n" + i).resolve("raft"))) {
+                throw new IllegalArgumentException("demo --cloud: " + dataDir + " holds demo nodes' state but no DynamoDB "
+                        + "emulator tables (" + tables + "), so their terms and votes are gone (it was written by an older "
+                        + "version or by the demo without --cloud). Remove " + dataDir + " to start a fresh demo, or pass "
+                        + "another --data-dir.");
+            }
+        }
     }
 
     /** Where the demo nodes keep term, vote, registrations and (with S3Proxy) snapshots. */
@@ -178,21 +184,18 @@ final class CloudEmulators implements AutoCloseable {
         return proxy;
     }
 
-    private static ClassLoader loader(Path dir) throws IOException {
-        ClassLoader parent = CloudEmulators.class.getClassLoader();
-        if (dir == null) {
-            return parent;
+    /** A loader over {@code <emulators>/<sub>}, or the class path's when {@code emulatorsDir} is null. */
+    private static ClassLoader loader(Path emulatorsDir, String sub) throws IOException {
+        if (emulatorsDir == null) {
+            return CloudEmulators.class.getClassLoader();
         }
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--emulators " + dir + " is not a directory (build it with 'mvn -q -pl emulators package')");
+        if (!Files.isDirectory(emulatorsDir)) {
+            throw new IllegalArgumentException("--emulators " + emulatorsDir + " is not a directory (build it with "
+                    + "'mvn -q -pl emulators package': emulators/target/emulators)");
         }
-        return jarLoader(dir, parent);
-    }
-
-    /** S3Proxy's own loader over {@code <emulators>/s3proxy}, or {@code fallback} when there is no such directory. */
-    private static ClassLoader s3ProxyLoader(Path emulatorsDir, ClassLoader fallback) throws IOException {
-        Path dir = emulatorsDir == null ? null : emulatorsDir.resolve("s3proxy");
-        return dir != null && Files.isDirectory(dir) ? jarLoader(dir, ClassLoader.getPlatformClassLoader()) : fallback;
+        Path dir = emulatorsDir.resolve(sub);
+        return Files.isDirectory(dir) ? jarLoader(dir, ClassLoader.getPlatformClassLoader())
+                : new URLClassLoader(new URL[0], ClassLoader.getPlatformClassLoader());
     }
 
     private static ClassLoader jarLoader(Path dir, ClassLoader parent) throws IOException {
@@ -232,12 +235,20 @@ final class CloudEmulators implements AutoCloseable {
         }
     }
 
-    /** Stops S3Proxy and DynamoDB Local. */
+    private static void closeQuietly(AutoCloseable server) {
+        try {
+            server.close();
+        } catch (Exception e) {
+            // stopping on the way out; nothing more to do
+        }
+    }
+
+    /** Stops S3Proxy and the DynamoDB emulator. */
     @Override
     public void close() {
         if (s3Proxy != null) {
             stopQuietly(s3Proxy);
         }
-        stopQuietly(dynamoServer);
+        closeQuietly(dynamo);
     }
 }

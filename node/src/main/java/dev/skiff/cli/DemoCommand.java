@@ -35,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     int raftPort;
     @Option(names = "--cloud", description = "Use DynamoDB (and S3) emulators started in-process: stable store, discovery, snapshots.")
     boolean cloud;
-    @Option(names = "--emulators", description = "Directory of emulator jars for --cloud (mvn -q -pl emulators package: emulators/target/emulators).")
+    @Option(names = "--emulators", description = "Directory of the emulators for --cloud, with dynamodb/ and s3proxy/ (mvn -q -pl emulators package: emulators/target/emulators).")
     Path emulators;
 
     @Override
@@ -116,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printCloud(PrintStream out, CloudEmulators e) {
-        out.println("  DynamoDB Local " + e.dynamoEndpoint + ": tables " + CloudEmulators.STABLE_TABLE + " (term and vote), "
+        out.println("  DynamoDB emulator " + e.dynamoEndpoint + ": tables " + CloudEmulators.STABLE_TABLE + " (term and vote), "
                 + CloudEmulators.DISCOVERY_TABLE + " (registrations, bootstrap lock)");
         out.println(e.s3Endpoint == null
                 ? "  snapshots on local disk (S3 needs the storage-s3 module and S3Proxy in --emulators/s3proxy)"

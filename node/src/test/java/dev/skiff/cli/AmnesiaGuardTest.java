@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The amnesia guard on an in-memory "remote" stable store (storage-dynamo runs it on DynamoDB Local). */
+/** The amnesia guard on an in-memory "remote" stable store (storage-dynamo runs it on the open-source DynamoDB emulator). */
 class AmnesiaGuardTest {
 
     @TempDir

@@ -17,7 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code skiff demo --cloud}: DynamoDB Local from the class path, three identical nodes, one cluster. */
+/** {@code skiff demo --cloud}: the DynamoDB emulator from the class path, three identical nodes, one cluster. */
 class CloudDemoTest {
 
     @TempDir

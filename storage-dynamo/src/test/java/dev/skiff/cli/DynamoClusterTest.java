@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.raft.Server;
-import dev.skiff.storage.dynamo.DynamoLocalAccess;
+import dev.skiff.storage.dynamo.DynamoEmulatorAccess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nodes as {@code skiff node} runs them, with {@code --stable dynamodb://…} and
- * {@code --discovery dynamodb://…} on DynamoDB Local, through the ServiceLoader provider: they
+ * {@code --discovery dynamodb://…} on the DynamoDB emulator, through the ServiceLoader provider: they
  * form a cluster from the discovery table alone, re-form after every node moved to new ports,
  * and a node that lost its data dir refuses to start as its old self.
  */
@@ -45,7 +45,7 @@ class DynamoClusterTest {
 
     @BeforeAll
     static void emulator() {
-        endpoint = DynamoLocalAccess.endpoint().toString();
+        endpoint = DynamoEmulatorAccess.endpoint().toString();
         // The provider's clients use the SDK's default credential chain, which reads these.
         System.setProperty("aws.accessKeyId", "test");
         System.setProperty("aws.secretAccessKey", "test");

@@ -18,13 +18,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An AWS emulator in a JVM of its own on a fixed 127.0.0.1 port, over a data directory that
- * survives {@link #kill9()}: DynamoDB Local or S3Proxy, from the jars that
- * {@code mvn -pl emulators package} puts in {@code emulators/target/emulators}.
+ * survives {@link #kill9()}: the open-source DynamoDB emulator (http4k-connect's fake, run by
+ * {@code dev.skiff.emulators.DynamoDbEmulator}, which writes every table to its directory
+ * before it answers) or S3Proxy (a file-system blob store), from the jars that
+ * {@code mvn -pl emulators package} puts in {@code emulators/target/emulators/dynamodb} and
+ * {@code .../s3proxy}.
  *
- * <p>Processes rather than in-JVM servers because the two ship incompatible Jettys (12 and 11),
- * and because a test can then take a service away the way an outage does: {@link #kill9()}
- * (down: connections refused), {@link #pause()} (hung: connections accepted, no answers), and
- * {@link #start()} again on the same port with the same data.
+ * <p>Processes rather than in-JVM servers so that a test can take a service away the way an
+ * outage does: {@link #kill9()} (down: connections refused), {@link #pause()} (hung:
+ * connections accepted, no answers), and {@link #start()} again on the same port with the
+ * same data; and so that the emulators' own libraries (Kotlin, Jackson, Jetty) stay off the
+ * test's class path.
  *
  * <p>Thread-safe: the lifecycle methods are synchronized. A JVM shutdown hook destroys a
  * process still alive when the JVM exits.
@@ -33,7 +37,7 @@ public final class EmulatorProcess implements AutoCloseable {
 
     /** System property naming the emulators directory (set by the integration-tests pom). */
     public static final String DIR_PROPERTY = "skiff.emulators.dir";
-    private static final String DYNAMO_MAIN = "com.amazonaws.services.dynamodbv2.local.main.ServerRunner";
+    private static final String DYNAMO_MAIN = "dev.skiff.emulators.DynamoDbEmulator";
 
     private final String name;
     private final int port;
@@ -52,22 +56,21 @@ public final class EmulatorProcess implements AutoCloseable {
     public static Path emulatorsDir() {
         String dir = System.getProperty(DIR_PROPERTY);
         Path path = dir == null ? null : Path.of(dir);
-        if (path == null || !Files.isDirectory(path.resolve("s3proxy"))) {
+        if (path == null || !Files.isDirectory(path.resolve("s3proxy")) || !Files.isDirectory(path.resolve("dynamodb"))) {
             throw new IllegalStateException("the AWS emulators are not built (" + DIR_PROPERTY + "=" + dir
                     + "): run 'mvn -pl emulators package' first, or the whole build ('bin/test')");
         }
         return path;
     }
 
-    /** DynamoDB Local over {@code dataDir} (one shared database, kept across restarts). */
-    public static EmulatorProcess dynamoDbLocal(Path dataDir, Path logFile) {
-        Path dir = emulatorsDir();
+    /** The DynamoDB emulator over {@code dataDir} (its tables, kept across restarts and {@code kill -9}). */
+    public static EmulatorProcess dynamoDb(Path dataDir, Path logFile) {
+        Path dir = emulatorsDir().resolve("dynamodb");
         int port = FreePorts.next();
         List<String> cmd = java();
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Dsqlite4java.library.path=" + dir,
-                "-cp", dir.resolve("*").toString(), DYNAMO_MAIN,
-                "-port", Integer.toString(port), "-dbPath", created(dataDir).toString(), "-sharedDb", "-disableTelemetry"));
-        return new EmulatorProcess("DynamoDB Local", port, cmd, logFile);
+        cmd.addAll(List.of("-cp", dir.resolve("*").toString(), DYNAMO_MAIN,
+                "--port", Integer.toString(port), "--data-dir", created(dataDir).toString()));
+        return new EmulatorProcess("DynamoDB emulator", port, cmd, logFile);
     }
 
     /** S3Proxy over a file-system blob store in {@code dataDir}, no authentication, kept across restarts. */
@@ -101,7 +104,7 @@ public final class EmulatorProcess implements AutoCloseable {
     }
 
     /**
-     * The environment that points a node's AWS SDK at DynamoDB Local and S3Proxy: endpoint
+     * The environment that points a node's AWS SDK at the DynamoDB emulator and S3Proxy: endpoint
      * overrides, a region, any credentials, and the checksum mode S3Proxy needs.
      */
     public static Map<String, String> awsEnvironment(EmulatorProcess dynamo, EmulatorProcess s3) {

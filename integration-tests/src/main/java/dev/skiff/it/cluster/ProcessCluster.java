@@ -183,7 +183,12 @@ public final class ProcessCluster implements AutoCloseable {
      * knows that leader and that configuration.
      */
     public void awaitMembers(int voters) {
-        await(voters + " voters known to every serving node of " + nodes).atMost(DEFAULT_WAIT).pollInterval(POLL)
+        awaitMembers(voters, DEFAULT_WAIT);
+    }
+
+    /** {@link #awaitMembers(int)} with another limit, for clusters that take longer to form. */
+    public void awaitMembers(int voters, Duration atMost) {
+        await(voters + " voters known to every serving node of " + nodes).atMost(atMost).pollInterval(POLL)
                 .ignoreExceptions()
                 .until(() -> {
                     NodeProcess leader = agreedLeader().orElse(null);

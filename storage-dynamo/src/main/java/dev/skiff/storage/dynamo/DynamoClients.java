@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  * the way API.md §5 says: credentials and region from the SDK's default chains (IAM roles on
  * EC2/ECS, {@code AWS_REGION}), endpoint from {@code endpoint=}, else
  * {@code AWS_ENDPOINT_URL_DYNAMODB} (system property {@code aws.endpointUrlDynamoDb}), else
- * {@code AWS_ENDPOINT_URL} ({@code aws.endpointUrl}) (LocalStack, DynamoDB Local), else AWS.
+ * {@code AWS_ENDPOINT_URL} ({@code aws.endpointUrl}) (LocalStack, the emulators module), else AWS.
  *
  * <p>Retries: the SDK's standard strategy (throttling, 5xx and connection errors) with more
  * attempts than its default, exponential backoff with full jitter, and no circuit breaker, so

@@ -33,8 +33,13 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
  *   epoch     N  how many times the store was opened (1, 2, …)
  *   opened_by S  host and pid of that process; opened_at S: when (ISO-8601)
  *   term      N  CurrentTerm, as a number, for the never-backwards condition
- *   vals      M  every key → B (its bytes); CurrentTerm, LastVoteTerm, LastVoteCand, …
+ *   vals      M  every key → B (its bytes), or NULL for an empty value; CurrentTerm, LastVoteTerm, …
  * </pre>
+ *
+ * <p><b>Empty values</b> are stored as {@code NULL: true}, not as an empty {@code B}: DynamoDB
+ * has accepted empty binaries in non-key attributes only since 2020, and DynamoDB-compatible
+ * stores and the open-source emulators (http4k-connect's fake, dynalite) still refuse them.
+ * An empty {@code B} written by an older version still reads as an empty value.
  *
  * <p><b>Fencing.</b> {@link #open} makes this process the item's owner with an update that
  * returns the item (and its values): the newest process wins. Every write is conditional on
@@ -111,7 +116,9 @@ public final class DynamoStableStore implements StableStore {
         TreeMap<String, byte[]> values = new TreeMap<>();
         AttributeValue vals = item.get("vals");
         if (vals != null && vals.hasM()) {
-            vals.m().forEach((k, v) -> values.put(k, v.b().asByteArray()));
+            for (Map.Entry<String, AttributeValue> e : vals.m().entrySet()) {
+                values.put(e.getKey(), decode(table, nodeId, e.getKey(), e.getValue()));
+            }
         }
         long epoch = Long.parseLong(item.get("epoch").n());
         log.info("stable store: node {} owns its record in DynamoDB table {} (cluster {}, epoch {})", nodeId, table, cluster, epoch);
@@ -137,7 +144,7 @@ public final class DynamoStableStore implements StableStore {
             next.put(k, v.clone());
         });
         Map<String, AttributeValue> vals = new HashMap<>();
-        next.forEach((k, v) -> vals.put(k, AttributeValue.fromB(SdkBytes.fromByteArray(v))));
+        next.forEach((k, v) -> vals.put(k, encode(v)));
         Map<String, String> names = new HashMap<>(Map.of("#owner", "owner", "#vals", "vals"));
         Map<String, AttributeValue> params = new HashMap<>(Map.of(":owner", s(owner), ":vals", AttributeValue.fromM(vals)));
         String update = "SET #vals = :vals";
@@ -166,6 +173,24 @@ public final class DynamoStableStore implements StableStore {
             throw DynamoErrors.io(table, "writing the stable record of node " + nodeId, e);
         }
         values = next;
+    }
+
+    /** A value as stored in the {@code vals} map: B, or NULL when empty (see the class comment). */
+    static AttributeValue encode(byte[] value) {
+        return value.length == 0 ? AttributeValue.fromNul(true) : AttributeValue.fromB(SdkBytes.fromByteArray(value));
+    }
+
+    /** The bytes of a stored value (B, or NULL for empty). */
+    static byte[] decode(String table, String nodeId, String key, AttributeValue value) throws IOException {
+        if (value.b() != null) {
+            return value.b().asByteArray();
+        }
+        if (Boolean.TRUE.equals(value.nul())) {
+            return new byte[0];
+        }
+        throw new IOException("DynamoDB table " + table + ": the stable record of node " + nodeId + " holds " + value
+                + " for key " + key + ", not binary: the item was changed by something other than Skiff; restore it or"
+                + " delete the item (see storage-dynamo/README.md, amnesia guard)");
     }
 
     private StableStoreFencedException fenced(Map<String, AttributeValue> current, long newTerm) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-/** The discovery table on DynamoDB Local: registration, expiry, the bootstrap lock. */
+/** The discovery table on the DynamoDB emulator: registration, expiry, the bootstrap lock. */
 class DynamoDiscoveryTest {
 
     private static DynamoDbClient client;
@@ -46,8 +46,8 @@ class DynamoDiscoveryTest {
 
     @BeforeAll
     static void createTable() throws IOException {
-        client = DynamoLocal.get().client();
-        table = DynamoLocal.uniqueName("discovery");
+        client = DynamoEmulator.get().client();
+        table = DynamoEmulator.uniqueName("discovery");
         DynamoTables.ensure(client, table, true, true);
     }
 
@@ -61,7 +61,7 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_nodesRegister_then_membersListsThemWithTheirAddresses() throws IOException {
-        DynamoDiscovery d = discovery(DynamoLocal.uniqueName("c"));
+        DynamoDiscovery d = discovery(DynamoEmulator.uniqueName("c"));
         d.register(member("n1", 1));
         d.register(member("n2", 2));
         assertThat(d.members()).extracting(Member::id, Member::raftAddress, Member::apiAddress)
@@ -73,7 +73,7 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_heartbeatStopsForLongerThanTheTtl_then_theMemberIsNoLongerLive() throws IOException {
-        DynamoDiscovery d = discovery(DynamoLocal.uniqueName("c"));
+        DynamoDiscovery d = discovery(DynamoEmulator.uniqueName("c"));
         d.register(member("n1", 1));
         d.register(member("n2", 2));
         now.set(now.get().plusSeconds(20));
@@ -86,7 +86,7 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_nodeReRegistersOnNewAddresses_then_onlyTheNewOnesAreListed() throws IOException {
-        DynamoDiscovery d = discovery(DynamoLocal.uniqueName("c"));
+        DynamoDiscovery d = discovery(DynamoEmulator.uniqueName("c"));
         d.register(member("n1", 1));
         d.register(member("n1", 7));
         assertThat(d.members()).extracting(Member::id, Member::raftAddress)
@@ -95,7 +95,7 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_deregistered_then_gone_and_otherClustersAreUntouched() throws IOException {
-        String cluster = DynamoLocal.uniqueName("c");
+        String cluster = DynamoEmulator.uniqueName("c");
         DynamoDiscovery d = discovery(cluster);
         DynamoDiscovery other = discovery(cluster + "-other");
         d.register(member("n1", 1));
@@ -107,7 +107,7 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_manyNodesContendForTheBootstrapLock_then_exactlyOneWinsAndAllAgree() throws Exception {
-        String cluster = DynamoLocal.uniqueName("c");
+        String cluster = DynamoEmulator.uniqueName("c");
         int contenders = 8;
         ExecutorService pool = Executors.newFixedThreadPool(contenders);
         try {
@@ -135,6 +135,6 @@ class DynamoDiscoveryTest {
 
     @Test
     void when_lockNeverTaken_then_noHolder() throws IOException {
-        assertThat(discovery(DynamoLocal.uniqueName("c")).bootstrapLockHolder()).isEmpty();
+        assertThat(discovery(DynamoEmulator.uniqueName("c")).bootstrapLockHolder()).isEmpty();
     }
 }

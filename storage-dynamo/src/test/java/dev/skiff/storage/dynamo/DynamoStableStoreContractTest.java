@@ -8,7 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-/** The StableStore contract against DynamoDB Local. */
+/** The StableStore contract against the open-source DynamoDB emulator (in this JVM). */
 class DynamoStableStoreContractTest extends StableStoreContract {
 
     private static DynamoDbClient client;
@@ -18,14 +18,14 @@ class DynamoStableStoreContractTest extends StableStoreContract {
 
     @BeforeAll
     static void createTable() throws IOException {
-        client = DynamoLocal.get().client();
-        table = DynamoLocal.uniqueName("stable");
+        client = DynamoEmulator.get().client();
+        table = DynamoEmulator.uniqueName("stable");
         DynamoTables.ensure(client, table, true, false);
     }
 
     @Override
     protected StableStore newStore() throws IOException {
-        String node = DynamoLocal.uniqueName("n");
+        String node = DynamoEmulator.uniqueName("n");
         DynamoStableStore s = DynamoStableStore.open(client, false, table, "contract", node);
         nodeOf.put(s, node);
         return s;

@@ -11,9 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-/** Fencing, the never-backwards term, and failures that name the table, on DynamoDB Local. */
+/** Fencing, the never-backwards term, and failures that name the table, on the DynamoDB emulator. */
 class DynamoStableStoreTest {
 
     private static DynamoDbClient client;
@@ -21,14 +23,14 @@ class DynamoStableStoreTest {
 
     @BeforeAll
     static void createTable() throws IOException {
-        client = DynamoLocal.get().client();
-        table = DynamoLocal.uniqueName("stable");
+        client = DynamoEmulator.get().client();
+        table = DynamoEmulator.uniqueName("stable");
         DynamoTables.ensure(client, table, true, false);
     }
 
     @Test
     void when_secondProcessOpensSameNode_then_theFirstIsFencedOnItsNextWrite() throws IOException {
-        String node = DynamoLocal.uniqueName("n");
+        String node = DynamoEmulator.uniqueName("n");
         try (DynamoStableStore first = DynamoStableStore.open(client, false, table, "c", node)) {
             first.setLong(StableStore.CURRENT_TERM, 3);
             try (DynamoStableStore second = DynamoStableStore.open(client, false, table, "c", node)) {
@@ -50,7 +52,7 @@ class DynamoStableStoreTest {
 
     @Test
     void when_termWouldGoBackwards_then_theWriteIsRefusedAndNothingChanges() throws IOException {
-        String node = DynamoLocal.uniqueName("n");
+        String node = DynamoEmulator.uniqueName("n");
         try (DynamoStableStore s = DynamoStableStore.open(client, false, table, "c", node)) {
             s.setAll(Map.of(StableStore.CURRENT_TERM, StableStore.encodeLong(9),
                     StableStore.LAST_VOTE_CANDIDATE, "n2".getBytes(StandardCharsets.UTF_8)));
@@ -83,7 +85,7 @@ class DynamoStableStoreTest {
     void when_dynamoIsUnreachable_then_theClientRetriesAndTheErrorNamesTheTable() {
         System.setProperty("aws.accessKeyId", "test");
         System.setProperty("aws.secretAccessKey", "test");
-        URI uri = URI.create("dynamodb://some-table?region=us-east-1&endpoint=http://127.0.0.1:" + DynamoLocal.freePort());
+        URI uri = URI.create("dynamodb://some-table?region=us-east-1&endpoint=http://127.0.0.1:" + DynamoEmulator.freePort());
         try (DynamoDbClient dead = DynamoClients.forUri(uri, Map.of())) {
             assertThatThrownBy(() -> DynamoStableStore.open(dead, false, "some-table", "c", "n1"))
                     .isInstanceOf(IOException.class)
@@ -99,5 +101,17 @@ class DynamoStableStoreTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("DynamoDB table no-such-table does not exist")
                 .hasMessageContaining("--create-tables");
+    }
+
+    @Test
+    void when_aValueIsEmpty_then_itIsStoredAsNull_andAnEmptyBinaryFromAnOlderVersionStillReads() throws IOException {
+        assertThat(DynamoStableStore.encode(new byte[0])).isEqualTo(AttributeValue.fromNul(true));
+        assertThat(DynamoStableStore.decode(table, "n1", "k", AttributeValue.fromB(SdkBytes.fromByteArray(new byte[0])))).isEmpty();
+        assertThat(DynamoStableStore.decode(table, "n1", "k", AttributeValue.fromNul(true))).isEmpty();
+        assertThatThrownBy(() -> DynamoStableStore.decode(table, "n1", "LastVoteCand", AttributeValue.fromS("x")))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("DynamoDB table " + table)
+                .hasMessageContaining("node n1")
+                .hasMessageContaining("key LastVoteCand");
     }
 }

@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The same suites on LocalStack, where a Docker engine exists; skipped cleanly where it does
- * not (these machines: the in-JVM DynamoDB Local suites cover the same ground).
+ * not (these machines: the suites on the in-JVM open-source DynamoDB emulator cover the same ground).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class LocalStackDynamoTest extends StableStoreContract {
@@ -51,7 +51,7 @@ class LocalStackDynamoTest extends StableStoreContract {
 
     @Override
     protected StableStore newStore() throws IOException {
-        String node = DynamoLocal.uniqueName("n");
+        String node = DynamoEmulator.uniqueName("n");
         DynamoStableStore s = DynamoStableStore.open(client, false, TABLE, "localstack", node);
         nodeOf.put(s, node);
         return s;

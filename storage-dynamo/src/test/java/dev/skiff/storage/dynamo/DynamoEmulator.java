@@ -1,7 +1,6 @@
 package dev.skiff.storage.dynamo;
 
-import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
-import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import dev.skiff.emulators.DynamoDbEmulator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,45 +14,31 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * DynamoDB Local, in this JVM, in memory, on a free 127.0.0.1 port: started once for all test
- * classes (it takes a couple of seconds) and stopped when the JVM exits. Tests keep apart by
- * table and cluster names ({@link #uniqueName}).
+ * The open-source DynamoDB emulator of the emulators module (http4k-connect's fake, see
+ * {@link DynamoDbEmulator}), in this JVM, in memory, on a free 127.0.0.1 port: started once
+ * for all test classes and stopped when the JVM exits. Tests keep apart by table and cluster
+ * names ({@link #uniqueName}).
  */
-final class DynamoLocal {
+final class DynamoEmulator {
 
-    private static DynamoLocal instance;
+    private static DynamoEmulator instance;
     private static final AtomicInteger names = new AtomicInteger();
 
     final URI endpoint;
-    private final DynamoDBProxyServer server;
 
-    private DynamoLocal(URI endpoint, DynamoDBProxyServer server) {
+    private DynamoEmulator(URI endpoint) {
         this.endpoint = endpoint;
-        this.server = server;
     }
 
     /** The shared emulator, started on first use. */
-    static synchronized DynamoLocal get() {
+    static synchronized DynamoEmulator get() {
         if (instance == null) {
-            if (System.getProperty("sqlite4java.library.path") == null) {
-                throw new IllegalStateException("sqlite4java.library.path is not set: run the tests through Maven "
-                        + "(storage-dynamo/pom.xml copies the native library and sets it)");
-            }
-            int port = freePort();
             try {
-                DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(
-                        new String[] {"-inMemory", "-port", Integer.toString(port), "-disableTelemetry"});
-                server.start();
-                instance = new DynamoLocal(URI.create("http://127.0.0.1:" + port), server);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        server.stop();
-                    } catch (Exception e) {
-                        // the JVM is exiting
-                    }
-                }));
-            } catch (Exception e) {
-                throw new IllegalStateException("DynamoDB Local did not start on 127.0.0.1:" + port + ": " + e, e);
+                DynamoDbEmulator server = DynamoDbEmulator.start(new InetSocketAddress("127.0.0.1", 0), null);
+                instance = new DynamoEmulator(server.endpoint());
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            } catch (IOException e) {
+                throw new UncheckedIOException("the DynamoDB emulator did not start on 127.0.0.1", e);
             }
         }
         return instance;
