@@ -144,9 +144,11 @@ public interface Raft extends AutoCloseable {
      * server's state machine then diverges until its data directory is wiped and it rejoins.
      * Restore during a quiet period and check the result.
      *
-     * @param meta the snapshot's metadata as it was taken; its index, term and configuration
-     *             are informational (the restored state gets a new index in this cluster's log
-     *             and keeps the current configuration), its size bounds the data read
+     * @param meta the snapshot's metadata as it was taken: the restored state gets an index in
+     *             this cluster's log past both the log and {@code meta.index()} (the index the
+     *             state was applied to where it was taken), so indexes the state carries stay
+     *             below every later entry; term and configuration are ignored (the current,
+     *             committed configuration is kept); its size bounds the data read
      * @param data the snapshot bytes, as written by the FSM's {@link FsmSnapshot#persist}
      * @return the index the restored state has in the log
      */

@@ -882,7 +882,11 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 throw new ConfigurationChangeException("a membership change is in progress; restore after it has committed");
             }
             restoreInProgress = true;
-            long index = core.lastIndex() + 1;
+            // Index continuity: the restored state's keys carry the modify indexes of the cluster
+            // it came from, so it goes in past them even when this cluster is younger; otherwise
+            // every later write would land at an index below the state's own.
+            long own = r.meta() == null ? 0 : r.meta().index();
+            long index = Math.max(core.lastIndex() + 1, own + 1);
             long term = core.term();
             Configuration configuration = core.configuration();
             long configurationIndex = core.configurationIndex();
