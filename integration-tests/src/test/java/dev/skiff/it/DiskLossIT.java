@@ -1,0 +1,107 @@
+package dev.skiff.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skiff.it.cluster.ClusterExtension;
+import dev.skiff.it.cluster.ClusterOptions;
+import dev.skiff.it.cluster.HttpReply;
+import dev.skiff.it.cluster.NodeProcess;
+import dev.skiff.it.cluster.ProcessCluster;
+import dev.skiff.it.cluster.Writes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A follower whose data directory is lost (issue #11): the operator's recovery, as the corrupt-WAL
+ * message advises, is to wipe it and start the node again with the same flags. The node must
+ * catch up with no operator step, say it is not ready until it has, and lose no acknowledged
+ * write; the leader must notice that the follower no longer has what it acknowledged instead of
+ * probing the same index forever.
+ */
+class DiskLossIT {
+
+    private static final int KEYS = 300;
+    private static final int READY_MAX_LAG = 5;
+
+    @RegisterExtension
+    final ClusterExtension clusters = ClusterExtension.perTest();
+
+    @Test
+    void when_aFollowersDataDirectoryIsWipedAndItRestartsWithTheSameFlags_then_itCatchesUpAndNothingIsLost() {
+        ProcessCluster cluster = clusters.start(3, ClusterOptions.defaults()
+                .withFlags("--ready-max-lag", Integer.toString(READY_MAX_LAG)));
+        NodeProcess leader = cluster.awaitLeader();
+        for (int i = 0; i < KEYS; i++) {
+            assertThat(leader.client().put("k/" + i, "v" + i).status()).isEqualTo(200);
+        }
+        NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        cluster.awaitCaughtUp(follower);
+
+        cluster.kill9(follower);
+        deleteRecursively(follower.dataDir());
+        long restartedAt = System.nanoTime();
+        cluster.restart(follower);
+
+        // Not ready while it lags: every 200 must come with the applied index within the lag.
+        boolean[] saw503 = {false};
+        await(follower + " ready again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            HttpReply ready;
+            try {
+                ready = follower.client().send("GET", "/readyz", null);
+            } catch (UncheckedIOException notListeningYet) {
+                return false;
+            }
+            if (ready.status() == 503) {
+                saw503[0] = true;
+                return false;
+            }
+            return ready.status() == 200;
+        });
+        long leaderCommit = leader.client().status().path("commit_index").asLong();
+        long applied = follower.client().status().path("applied_index").asLong();
+        System.out.printf("disk loss: %s wiped and restarted; ready after %d ms (applied %d, leader commit %d)%n", follower,
+                (System.nanoTime() - restartedAt) / 1_000_000, applied, leaderCommit);
+        assertThat(saw503[0]).as("/readyz said 503 while the wiped node caught up").isTrue();
+        assertThat(applied).as("applied index when ready").isGreaterThanOrEqualTo(KEYS - READY_MAX_LAG);
+
+        await(follower + " holds every acknowledged write").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (int i = 0; i < KEYS; i += 7) {
+                HttpReply r = follower.client().get("k/" + i, "stale");
+                assertThat(r.status()).as("k/%d on %s", i, follower).isEqualTo(200);
+                assertThat(r.text()).isEqualTo("v" + i);
+            }
+            assertThat(follower.client().get("k/" + (KEYS - 1), "stale").text()).isEqualTo("v" + (KEYS - 1));
+        });
+        assertThat(leader.logSince(0)).as("the leader said the follower lost what it had acknowledged")
+                .contains("follower lost entries it had acknowledged");
+
+        // The wiped node counts again: with the old leader gone it and the third node carry on.
+        cluster.kill9(leader);
+        Writes.putUntilAcknowledged(cluster, "after-leader-kill", "yes", Duration.ofSeconds(30));
+        for (int i = 0; i < KEYS; i += 7) {
+            assertThat(Writes.readUntilDefinite(cluster, "k/" + i, Duration.ofSeconds(30)).text()).isEqualTo("v" + i);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
