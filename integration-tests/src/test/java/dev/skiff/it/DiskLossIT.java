@@ -50,9 +50,10 @@ class DiskLossIT {
         long restartedAt = System.nanoTime();
         cluster.restart(follower);
 
-        // Not ready while it lags: every 200 must come with the applied index within the lag.
-        boolean[] saw503 = {false};
-        await(follower + " ready again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        // Not ready while it lags: every 200 it gives must come with its applied index within
+        // --ready-max-lag of the leader's commit index (in the body: what the node judged by).
+        int[] answers = {0, 0};
+        await(follower + " ready again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
             HttpReply ready;
             try {
                 ready = follower.client().send("GET", "/readyz", null);
@@ -60,16 +61,19 @@ class DiskLossIT {
                 return false;
             }
             if (ready.status() == 503) {
-                saw503[0] = true;
+                answers[0]++;
                 return false;
             }
-            return ready.status() == 200;
+            assertThat(ready.status()).isEqualTo(200);
+            answers[1]++;
+            long lag = ready.json().path("leader_commit_index").asLong() - ready.json().path("applied_index").asLong();
+            assertThat(lag).as("lag behind the leader when ready: %s", ready.text()).isLessThanOrEqualTo(READY_MAX_LAG);
+            return true;
         });
         long leaderCommit = leader.client().status().path("commit_index").asLong();
         long applied = follower.client().status().path("applied_index").asLong();
-        System.out.printf("disk loss: %s wiped and restarted; ready after %d ms (applied %d, leader commit %d)%n", follower,
-                (System.nanoTime() - restartedAt) / 1_000_000, applied, leaderCommit);
-        assertThat(saw503[0]).as("/readyz said 503 while the wiped node caught up").isTrue();
+        System.out.printf("disk loss: %s wiped and restarted; ready after %d ms, %d answers 503 before (applied %d, leader "
+                + "commit %d)%n", follower, (System.nanoTime() - restartedAt) / 1_000_000, answers[0], applied, leaderCommit);
         assertThat(applied).as("applied index when ready").isGreaterThanOrEqualTo(KEYS - READY_MAX_LAG);
 
         await(follower + " holds every acknowledged write").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -88,6 +92,34 @@ class DiskLossIT {
         Writes.putUntilAcknowledged(cluster, "after-leader-kill", "yes", Duration.ofSeconds(30));
         for (int i = 0; i < KEYS; i += 7) {
             assertThat(Writes.readUntilDefinite(cluster, "k/" + i, Duration.ofSeconds(30)).text()).isEqualTo("v" + i);
+        }
+    }
+
+    @Test
+    void when_theBootstrapNodeIsWipedAndRestartedWithBootstrap_then_itRejoinsInsteadOfFormingASecondCluster() {
+        ProcessCluster cluster = clusters.start(3, ClusterOptions.defaults());
+        NodeProcess first = cluster.node("n1");
+        for (int i = 0; i < 50; i++) {
+            Writes.putUntilAcknowledged(cluster, "b/" + i, "v" + i, Duration.ofSeconds(30));
+        }
+        cluster.awaitCaughtUp(first);
+        cluster.kill9(first);
+        Writes.putUntilAcknowledged(cluster, "while-wiped", "yes", Duration.ofSeconds(30));
+        deleteRecursively(first.dataDir());
+        long logFrom = first.logSize();
+        cluster.restart(first); // still with --bootstrap, as its service definition says
+
+        await(first + " follows the cluster's leader and holds its writes").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .untilAsserted(() -> {
+            HttpReply r = first.client().get("while-wiped", "stale");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(first.client().status().path("latest_configuration").size()).as("members it knows").isEqualTo(3);
+        });
+        assertThat(first.logSince(logFrom)).contains("not bootstrapping another").doesNotContain("bootstrapped new cluster");
+        NodeProcess leader = cluster.awaitLeader();
+        assertThat(leader.client().status().path("latest_configuration").size()).isEqualTo(3);
+        for (int i = 0; i < 50; i += 5) {
+            assertThat(first.client().get("b/" + i, "stale").text()).isEqualTo("v" + i);
         }
     }
 

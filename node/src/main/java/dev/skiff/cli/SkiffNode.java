@@ -54,6 +54,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -297,7 +298,7 @@ final class SkiffNode implements AutoCloseable {
             if (hasState) {
                 log.info("--bootstrap ignored: node {} already has Raft state", settings.id());
             } else {
-                raft.bootstrapCluster(Configuration.of(self())).join();
+                bootstrapUnlessPeersShowACluster();
             }
         }
         if (!settings.join().isEmpty() && !hasState) {
@@ -312,6 +313,30 @@ final class SkiffNode implements AutoCloseable {
     }
 
     /**
+     * Bootstraps a one-node cluster, unless peers show within two election timeouts that one
+     * exists. A node with no state may be a member whose data directory was lost (the recovery
+     * the corrupt-WAL message gives), restarted with the flags it was first started with: its
+     * leader's heartbeats, or a candidate's vote requests, reach it at once, and bootstrapping
+     * would make a second cluster under the same id. It stays a member instead, and the leader
+     * brings it up to date.
+     */
+    private void bootstrapUnlessPeersShowACluster() {
+        long waitNanos = settings.raftConfig().electionTimeout().multipliedBy(2).toNanos();
+        long deadline = System.nanoTime() + waitNanos;
+        while (System.nanoTime() < deadline && !closing) {
+            var stats = raft.stats();
+            if (stats.term() > 0 || stats.leader().isPresent()) {
+                log.warn("node {} has no Raft state, but its peers show a cluster (term {}, leader {}): not bootstrapping "
+                                + "another; it catches up as a member", settings.id(), stats.term(),
+                        stats.leader().map(Server::id).orElse("not yet known"));
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        raft.bootstrapCluster(Configuration.of(self())).join();
+    }
+
+    /**
      * A node without state and without --bootstrap/--join: takes the discovery table's
      * bootstrap lock and bootstraps a one-node cluster, or, when another node holds it, joins
      * through the live registered members (the others add it, one at a time).
@@ -322,7 +347,7 @@ final class SkiffNode implements AutoCloseable {
             try {
                 if (discovery.shouldBootstrap()) {
                     log.info("node {} holds the discovery bootstrap lock: bootstrapping a new cluster", settings.id());
-                    raft.bootstrapCluster(Configuration.of(self())).join();
+                    bootstrapUnlessPeersShowACluster();
                 } else {
                     joinLoop(this::discoveredJoinUris);
                 }
