@@ -45,7 +45,7 @@ final class SnapshotUpload {
         this.ctx = ctx;
         this.uploadDir = uploadDir;
         try {
-            Files.createDirectories(uploadDir);
+            dev.skiff.wal.PrivateFiles.createDirectories(uploadDir);
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(uploadDir, SPOOL_PREFIX + "*" + SPOOL_SUFFIX)) {
                 for (Path p : leftovers) {
                     Files.deleteIfExists(p);
