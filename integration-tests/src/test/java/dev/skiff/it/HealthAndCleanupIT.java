@@ -149,7 +149,7 @@ class HealthAndCleanupIT {
         String log = leader.logSince(logFrom);
         System.out.println("leader's last words: " + log.lines().filter(l -> l.startsWith("skiff: fatal")).findFirst().orElse("?"));
         assertThat(log).contains("skiff: fatal: Raft stopped on node " + leader.id() + ": corrupt data in " + closed)
-                .contains("wipe this node's data dir");
+                .contains("move this node's data dir aside");
         // The others elect a leader and keep serving (once the restarted one has the 80 MB).
         assertThat(Writes.putUntilAcknowledged(cluster, "after-fatal", "v", Duration.ofSeconds(90))).isPositive();
     }

@@ -6,8 +6,10 @@ import java.nio.file.Path;
 /** Builds the one message every integrity failure carries: what, where, and how to recover. */
 final class Corruption {
 
-    static final String RECOVERY = "The data on this node's disk cannot be trusted: stop the node, "
-            + "wipe this node's data dir and let it rejoin the cluster (it gets the data back from the leader).";
+    static final String RECOVERY = "The data on this node's disk cannot be trusted. While the other nodes have a "
+            + "leader: move this node's data dir aside (keep it for diagnosis) and start the node again with the same "
+            + "flags; it rejoins as the same member, the leader sends it the data, and /readyz says 503 until it has "
+            + "caught up. Recover one node at a time.";
 
     private Corruption() {
     }

@@ -169,7 +169,7 @@ class SegmentedLogStoreTest {
                 .isInstanceOf(CorruptLogException.class)
                 .hasMessageContaining(victim)
                 .hasMessageMatching("(?s).*at offset \\d+.*")
-                .hasMessageContaining("wipe this node's data dir and let it rejoin");
+                .hasMessageContaining("move this node's data dir aside").hasMessageContaining("start the node again with the same flags");
     }
 
     @Test
