@@ -153,6 +153,7 @@ final class SkiffNode implements AutoCloseable {
                 agent = new DiscoveryAgent(table, me, routed, cloud.discoveryInterval());
                 agent.registerAndRefresh();
             }
+            RestoreMarker.refuseIfInterrupted(s.dataDir());
             // A snapshot store shared by the cluster (s3://) holds other nodes' snapshots: only
             // what is this node's own (log, term) says whether it has state.
             boolean hasState = cloud.snapshots() == null
@@ -260,7 +261,19 @@ final class SkiffNode implements AutoCloseable {
                                 SnapshotStore snapshots) throws IOException {
         URI uri = s.storage().restoreFrom();
         Server self = new Server(s.id(), s.raftAdvertise().toString(), Suffrage.VOTER, s.apiAdvertise().toString());
-        SnapshotSeeder.Seeded seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+        RestoreMarker.begin(s.dataDir(), uri);
+        SnapshotSeeder.Seeded seeded;
+        try {
+            seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+        } catch (IOException | RuntimeException e) {
+            // The seeder writes the term, then the log, then commits the snapshot: with neither
+            // a term nor a log, nothing was written and the restore can simply be run again.
+            if (logs.lastIndex() == 0 && stable.getLong(StableStore.CURRENT_TERM, 0) == 0) {
+                RestoreMarker.finish(s.dataDir());
+            }
+            throw e;
+        }
+        RestoreMarker.finish(s.dataDir());
         log.info("restored node {} from {} (snapshot {} at index {}); the new cluster's log continues at {}", s.id(), uri,
                 seeded.source().id(), seeded.source().index(), seeded.nextIndex());
     }

@@ -48,6 +48,22 @@ class NodeStartupTest {
     }
 
     @Test
+    void when_anEarlierRestoreFromWasInterrupted_then_theNodeRefusesToStartAndSaysWhatToDo() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("half-restored"));
+        RestoreMarker.begin(data, URI.create("s3://backups/prod"));
+        assertThatThrownBy(() -> SkiffNode.start(settings(data)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("an earlier --restore-from s3://backups/prod into " + data.toAbsolutePath()
+                        + " was interrupted")
+                .hasMessageContaining("Delete the data directory " + data.toAbsolutePath()
+                        + " and start the node again with --restore-from s3://backups/prod");
+        RestoreMarker.finish(data);
+        try (SkiffNode node = SkiffNode.start(settings(data))) {
+            assertThat(node.awaitLeader(Duration.ofSeconds(10))).isPresent();
+        }
+    }
+
+    @Test
     void when_theDataDirIsAFile_then_startingFailsNamingTheFlagAndTheFix() throws IOException {
         Path file = Files.writeString(tmp.resolve("afile"), "x");
         assertThatThrownBy(() -> SkiffNode.start(settings(file)))
