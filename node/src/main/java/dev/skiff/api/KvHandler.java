@@ -169,7 +169,9 @@ final class KvHandler {
             }
             return value;
         } catch (IOException e) {
-            throw ApiException.badRequest("could not read the request body: " + e.getMessage());
+            // Undertow's own text (UT0000xx ...) says nothing a client can act on.
+            throw ApiException.badRequest("could not read the request body: the connection broke off, or the body was "
+                    + "shorter than its Content-Length; nothing was written");
         }
     }
 

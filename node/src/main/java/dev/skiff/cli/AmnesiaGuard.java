@@ -1,6 +1,7 @@
 package dev.skiff.cli;
 
 import dev.skiff.raft.StableStore;
+import dev.skiff.wal.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -95,9 +96,9 @@ final class AmnesiaGuard {
     }
 
     private static void writeMarker(Path marker, String id) throws IOException {
-        Files.createDirectories(marker.getParent());
+        PrivateFiles.createDirectories(marker.getParent());
         Path temp = marker.resolveSibling(MARKER_FILE + ".tmp");
-        Files.writeString(temp, id + "\n", StandardCharsets.UTF_8);
+        PrivateFiles.writeString(temp, id + "\n");
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }

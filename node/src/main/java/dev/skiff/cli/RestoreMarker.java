@@ -1,5 +1,6 @@
 package dev.skiff.cli;
 
+import dev.skiff.wal.PrivateFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
@@ -35,7 +36,7 @@ final class RestoreMarker {
 
     static void begin(Path dataDir, URI from) throws IOException {
         Path marker = dataDir.resolve(FILE);
-        Files.writeString(marker, from.toString() + "\n", StandardCharsets.UTF_8);
+        PrivateFiles.writeString(marker, from.toString() + "\n");
         try (FileChannel c = FileChannel.open(marker, StandardOpenOption.WRITE)) {
             c.force(true);
         }

@@ -42,8 +42,15 @@ public final class PrivateFiles {
     }
 
     /** Creates the new, empty file {@code file} {@code 0600}. */
-    static Path createFile(Path file) throws IOException {
+    public static Path createFile(Path file) throws IOException {
         return Files.createFile(file, fileAttributes(file));
+    }
+
+    /** Writes {@code content} to {@code file}, replacing it, as a {@code 0600} file. */
+    public static void writeString(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        createFile(file);
+        Files.writeString(file, content, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Opens {@code file} as {@link FileChannel#open} does; a file it creates is {@code 0600}. */
