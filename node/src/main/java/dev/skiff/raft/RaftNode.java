@@ -124,6 +124,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private volatile IOException lastStorageError;
     private long storageRetryAt;
     private SoftState lastSoft;
+    private List<FollowerStats> followers = List.of();
+    private long followersTick = -1;
+    private RaftState followersRole;
 
     // Published state for readers on any thread.
     private volatile RaftState state = RaftState.FOLLOWER;
@@ -619,8 +622,23 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 snap == null ? core.snapshotIndex() : snap.index(), snap == null ? core.snapshotTerm() : snap.term(),
                 core.configuration(), core.configurationIndex(),
                 contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)),
-                core.followers().stream().map(f -> new FollowerStats(f.id(), f.voter(), f.matchIndex(), f.nextIndex(),
-                        config.tickInterval().multipliedBy(f.ticksSinceContact()))).toList());
+                followerStats());
+    }
+
+    /**
+     * The leader's view of its followers, rebuilt at most once per tick (and at once when the
+     * role changes): publish runs after every batch, tens of thousands of times a second under
+     * load, and last contact is counted in ticks anyway.
+     */
+    private List<FollowerStats> followerStats() {
+        RaftState role = core.state();
+        if (ticksDone != followersTick || role != followersRole) {
+            followersTick = ticksDone;
+            followersRole = role;
+            followers = core.followers().stream().map(f -> new FollowerStats(f.id(), f.voter(), f.matchIndex(), f.nextIndex(),
+                    config.tickInterval().multipliedBy(f.ticksSinceContact()))).toList();
+        }
+        return followers;
     }
 
     private void notifyObservers(Observation o) {
