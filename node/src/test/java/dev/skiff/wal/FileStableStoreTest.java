@@ -27,7 +27,7 @@ class FileStableStoreTest {
         Files.write(file, bytes);
         assertThatThrownBy(() -> FileStableStore.open(dir)).isInstanceOf(CorruptLogException.class)
                 .hasMessageContaining(FileStableStore.FILE_NAME).hasMessageContaining("at offset")
-                .hasMessageContaining("wipe this node's data dir");
+                .hasMessageContaining("move this node's data dir aside");
     }
 
     @Test

@@ -108,7 +108,7 @@ class SegmentCorruptionFuzzTest {
                 }
             } catch (CorruptLogException e) {
                 assertThat(e.getMessage()).as(label).contains(victim).contains("at offset ")
-                        .contains("wipe this node's data dir");
+                        .contains("move this node's data dir aside");
                 refused++;
             }
         }
