@@ -56,7 +56,7 @@ public class MessageCodecBenchmark {
         }
         append = new AppendEntries(7, "n1", "127.0.0.1:9001", "n2", 999_999L, 7, list, 999_990L, 42);
         appendBytes = MessageCodec.encode(append);
-        response = new AppendEntriesResponse(7, "n2", "127.0.0.1:9002", "n1", true, 1_000_000L + entries, 0, 0, 42);
+        response = new AppendEntriesResponse(7, "n2", "127.0.0.1:9002", "n1", true, 1_000_000L + entries, 0, 0, 42, "9b2f0c1e-5a7d-4e61-8f0a-3c4d2e1b6a70");
         responseBytes = MessageCodec.encode(response);
     }
 

@@ -71,7 +71,7 @@ final class ClusterHandler {
             m.put("id", srv.id());
             m.put("raftAddress", srv.address());
             m.put("apiAddress", srv.apiAddress());
-            m.put("suffrage", srv.isVoter() ? "voter" : "nonvoter");
+            m.put("suffrage", srv.suffrage().name().toLowerCase(java.util.Locale.ROOT));
             out.add(m);
         }
         return out;

@@ -12,13 +12,16 @@ import java.util.List;
  * The binary form of a {@link Configuration}, used in {@link LogType#CONFIGURATION} entries and
  * in snapshot metadata.
  *
- * <p>Format (big-endian): {@code u8 version=1}, {@code u16 count}, then per server
- * {@code u8 suffrage (1 voter, 2 nonvoter)}, and the id, address and api address each as
- * {@code u16 length + UTF-8 bytes}. Stateless and thread-safe.
+ * <p>Format (big-endian): {@code u8 version=2}, {@code u16 count}, then per server
+ * {@code u8 suffrage (1 voter, 2 nonvoter, 3 staging)}, and the id, address, api address and
+ * incarnation each as {@code u16 length + UTF-8 bytes}. Version 1 (written before servers had
+ * incarnations) has no incarnation and is still read, with the incarnation unknown.
+ * Stateless and thread-safe.
  */
 public final class ConfigurationCodec {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_INCARNATION = 1;
 
     private ConfigurationCodec() {
     }
@@ -30,10 +33,15 @@ public final class ConfigurationCodec {
             out.writeByte(VERSION);
             out.writeShort(configuration.servers().size());
             for (Server s : configuration.servers()) {
-                out.writeByte(s.isVoter() ? 1 : 2);
+                out.writeByte(switch (s.suffrage()) {
+                    case VOTER -> 1;
+                    case NONVOTER -> 2;
+                    case STAGING -> 3;
+                });
                 out.writeUTF(s.id());
                 out.writeUTF(s.address());
                 out.writeUTF(s.apiAddress());
+                out.writeUTF(s.incarnation());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -49,18 +57,24 @@ public final class ConfigurationCodec {
     public static Configuration decode(byte[] data) {
         try (var in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_WITHOUT_INCARNATION) {
                 throw new IllegalArgumentException("unknown configuration format version " + version);
             }
             int count = in.readUnsignedShort();
             List<Server> servers = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                int suffrage = in.readUnsignedByte();
-                if (suffrage != 1 && suffrage != 2) {
-                    throw new IllegalArgumentException("bad suffrage code " + suffrage);
-                }
-                servers.add(new Server(in.readUTF(), in.readUTF(),
-                        suffrage == 1 ? Suffrage.VOTER : Suffrage.NONVOTER, in.readUTF()));
+                int code = in.readUnsignedByte();
+                Suffrage suffrage = switch (code) {
+                    case 1 -> Suffrage.VOTER;
+                    case 2 -> Suffrage.NONVOTER;
+                    case 3 -> Suffrage.STAGING;
+                    default -> throw new IllegalArgumentException("bad suffrage code " + code);
+                };
+                String id = in.readUTF();
+                String address = in.readUTF();
+                String apiAddress = in.readUTF();
+                String incarnation = version == VERSION ? in.readUTF() : "";
+                servers.add(new Server(id, address, suffrage, apiAddress, incarnation));
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("trailing bytes after configuration");

@@ -14,6 +14,22 @@ public final class InMemoryLogStore implements LogStore {
     /** Index of entries.get(0), or of the next entry when empty. */
     private long offset = 1;
     private boolean anchored;
+    private final String incarnation;
+
+    /** An empty log with a random incarnation. */
+    public InMemoryLogStore() {
+        this(java.util.UUID.randomUUID().toString());
+    }
+
+    /** An empty log with the given incarnation (simulations choose it from their seed). */
+    public InMemoryLogStore(String incarnation) {
+        this.incarnation = java.util.Objects.requireNonNull(incarnation, "incarnation");
+    }
+
+    @Override
+    public String incarnation() {
+        return incarnation;
+    }
 
     @Override
     public synchronized long firstIndex() {

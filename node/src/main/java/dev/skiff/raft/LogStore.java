@@ -29,6 +29,15 @@ import java.util.Optional;
  */
 public interface LogStore extends AutoCloseable {
 
+    /**
+     * The identity of this log's history: fixed while the store keeps its entries (across
+     * restarts, truncations and {@link #reset}), new when the store starts without the history it
+     * had (a new or wiped directory). A server's votes and acknowledgements count only under the
+     * incarnation the configuration records for it, so a server that lost entries it
+     * acknowledged is never counted for them (it is demoted and promoted again once caught up).
+     */
+    String incarnation();
+
     /** Index of the first stored entry, or 0 if the log is empty. */
     long firstIndex() throws IOException;
 

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param apiAddress the client-facing address the application publishes for this server, or
  *                   {@code ""}; opaque to Raft, replicated with the configuration so that every
  *                   node can find, for instance, the leader's client endpoint
+ * @param incarnation the {@link LogStore#incarnation()} of the server's log that this
+ *                    membership belongs to, or {@code ""} until the leader has learned it; the
+ *                    server's votes and acknowledgements count only from that log
  */
-public record Server(String id, String address, Suffrage suffrage, String apiAddress) {
+public record Server(String id, String address, Suffrage suffrage, String apiAddress, String incarnation) {
 
     /** Longest accepted id, in bytes of UTF-8: keeps ids cheap to put in every message. */
     public static final int MAX_ID_BYTES = 255;
@@ -26,12 +29,18 @@ public record Server(String id, String address, Suffrage suffrage, String apiAdd
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(suffrage, "suffrage");
         apiAddress = apiAddress == null ? "" : apiAddress;
+        incarnation = incarnation == null ? "" : incarnation;
         if (id.isEmpty() || id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
             throw new IllegalArgumentException("server id must be 1.." + MAX_ID_BYTES + " bytes: '" + id + "'");
         }
         if (address.isEmpty()) {
             throw new IllegalArgumentException("server " + id + ": address must not be empty");
         }
+    }
+
+    /** A member whose incarnation is not known yet. */
+    public Server(String id, String address, Suffrage suffrage, String apiAddress) {
+        this(id, address, suffrage, apiAddress, "");
     }
 
     /** A voter with no client address. */
@@ -51,6 +60,19 @@ public record Server(String id, String address, Suffrage suffrage, String apiAdd
 
     /** This server with another suffrage. */
     public Server withSuffrage(Suffrage newSuffrage) {
-        return new Server(id, address, newSuffrage, apiAddress);
+        return new Server(id, address, newSuffrage, apiAddress, incarnation);
+    }
+
+    /** This server as a member from the log with this incarnation. */
+    public Server withIncarnation(String newIncarnation) {
+        return new Server(id, address, suffrage, apiAddress, newIncarnation);
+    }
+
+    /**
+     * True if messages from a server whose log has {@code logIncarnation} count as this
+     * member's: the incarnations are equal, or this membership has not recorded one yet.
+     */
+    public boolean countsFrom(String logIncarnation) {
+        return incarnation.isEmpty() || incarnation.equals(logIncarnation);
     }
 }

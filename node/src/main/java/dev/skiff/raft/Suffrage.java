@@ -10,5 +10,11 @@ public enum Suffrage {
     /** Votes in elections, counts toward the commit quorum, may become leader. */
     VOTER,
     /** Replicates the log without voting or counting toward any quorum. */
-    NONVOTER
+    NONVOTER,
+    /**
+     * Acts as a non-voter until the leader promotes it to {@link #VOTER} once it has caught up
+     * (hashicorp/raft's {@code Staging}). A voter that came back with a new data directory is
+     * staged, so that it votes again only when it holds every committed entry.
+     */
+    STAGING
 }

@@ -29,19 +29,20 @@ import java.util.List;
  *         entry                   i64 index, i64 term, u8 typeCode ({@link LogType#code()}),
  *                                 i32 length, length bytes
  * kind 2  AppendEntriesResponse   u8 success, i64 lastLogIndex, i64 conflictIndex,
- *                                 i64 conflictTerm, i64 readSeq
+ *                                 i64 conflictTerm, i64 readSeq, str incarnation
  * kind 3  RequestVote             i64 lastLogIndex, i64 lastLogTerm,
  *                                 u8 flags (bit 0 preVote, bit 1 leadershipTransfer)
- * kind 4  RequestVoteResponse     u8 flags (bit 0 granted, bit 1 preVote)
+ * kind 4  RequestVoteResponse     u8 flags (bit 0 granted, bit 1 preVote), str incarnation
  * kind 5  InstallSnapshot         str id, i64 index, i64 term, i64 configurationIndex,
  *                                 i64 size, str checksum, i32 length, length bytes of
  *                                 {@link ConfigurationCodec} (the snapshot's data is not here),
  *                                 u8 flags (bit 0 inSharedStore: no data follows)
- * kind 6  InstallSnapshotResponse u8 success, i64 lastLogIndex
+ * kind 6  InstallSnapshotResponse u8 success, i64 lastLogIndex, str incarnation
  * kind 7  TimeoutNow              (no body)
  * </pre>
  * A message fills its buffer exactly: trailing bytes are an error. Kinds and entry type codes
- * are stable; a change of layout takes a new version byte (and a new HTTP path version).
+ * are stable; a change of layout takes a new version byte, which a node of another version
+ * refuses with a message naming both. Version 2 added the responses' incarnation.
  *
  * <p><b>Allocation.</b> {@link #encode(RaftMessage)} sizes the output exactly first and writes
  * once, without intermediate buffers. {@link #decode} reads straight from the given array:
@@ -56,7 +57,7 @@ import java.util.List;
 public final class MessageCodec {
 
     /** The wire version this codec writes and the only one it reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final int KIND_APPEND_ENTRIES = 1;
     private static final int KIND_APPEND_ENTRIES_RESPONSE = 2;
@@ -117,13 +118,17 @@ public final class MessageCodec {
                 out.putLong(m.conflictIndex());
                 out.putLong(m.conflictTerm());
                 out.putLong(m.readSeq());
+                putString(out, m.incarnation());
             }
             case RequestVote m -> {
                 out.putLong(m.lastLogIndex());
                 out.putLong(m.lastLogTerm());
                 out.put((byte) ((m.preVote() ? 1 : 0) | (m.leadershipTransfer() ? 2 : 0)));
             }
-            case RequestVoteResponse m -> out.put((byte) ((m.granted() ? 1 : 0) | (m.preVote() ? 2 : 0)));
+            case RequestVoteResponse m -> {
+                out.put((byte) ((m.granted() ? 1 : 0) | (m.preVote() ? 2 : 0)));
+                putString(out, m.incarnation());
+            }
             case InstallSnapshot m -> {
                 SnapshotMeta meta = m.meta();
                 putString(out, meta.id());
@@ -140,6 +145,7 @@ public final class MessageCodec {
             case InstallSnapshotResponse m -> {
                 out.put(bool(m.success()));
                 out.putLong(m.lastLogIndex());
+                putString(out, m.incarnation());
             }
             case TimeoutNow m -> {
                 // The common header is the whole message.
@@ -159,14 +165,14 @@ public final class MessageCodec {
                 }
                 yield entries;
             }
-            case AppendEntriesResponse m -> 1 + 8 * 4;
+            case AppendEntriesResponse m -> 1 + 8 * 4 + stringSize(m.incarnation());
             case RequestVote m -> 8 * 2 + 1;
-            case RequestVoteResponse m -> 1;
+            case RequestVoteResponse m -> 1 + stringSize(m.incarnation());
             // InstallSnapshot is rare and its configuration small: encoding it twice is simpler
             // than a second sizing routine that must agree with ConfigurationCodec.
             case InstallSnapshot m -> stringSize(m.meta().id()) + 8 * 4 + stringSize(m.meta().checksum())
                     + 4 + ConfigurationCodec.encode(m.meta().configuration()).length + 1;
-            case InstallSnapshotResponse m -> 1 + 8;
+            case InstallSnapshotResponse m -> 1 + 8 + stringSize(m.incarnation());
             case TimeoutNow m -> 0;
         };
         if (size > Integer.MAX_VALUE - 8) {
@@ -283,7 +289,7 @@ public final class MessageCodec {
                         leaderCommit, readSeq);
             }
             case KIND_APPEND_ENTRIES_RESPONSE -> new AppendEntriesResponse(term, from, fromAddress, to,
-                    in.bool("success"), in.i64(), in.i64(), in.i64(), in.i64());
+                    in.bool("success"), in.i64(), in.i64(), in.i64(), in.i64(), in.string("incarnation"));
             case KIND_REQUEST_VOTE -> {
                 long lastLogIndex = in.i64();
                 long lastLogTerm = in.i64();
@@ -293,12 +299,13 @@ public final class MessageCodec {
             }
             case KIND_REQUEST_VOTE_RESPONSE -> {
                 int flags = in.flags("RequestVoteResponse flags");
-                yield new RequestVoteResponse(term, from, fromAddress, to, (flags & 1) != 0, (flags & 2) != 0);
+                yield new RequestVoteResponse(term, from, fromAddress, to, (flags & 1) != 0, (flags & 2) != 0,
+                        in.string("incarnation"));
             }
             case KIND_INSTALL_SNAPSHOT -> new InstallSnapshot(term, from, fromAddress, to, readMeta(in),
                     in.bool("inSharedStore"));
             case KIND_INSTALL_SNAPSHOT_RESPONSE -> new InstallSnapshotResponse(term, from, fromAddress, to,
-                    in.bool("success"), in.i64());
+                    in.bool("success"), in.i64(), in.string("incarnation"));
             case KIND_TIMEOUT_NOW -> new TimeoutNow(term, from, fromAddress, to);
             default -> throw in.malformed("unknown message kind " + kind);
         };

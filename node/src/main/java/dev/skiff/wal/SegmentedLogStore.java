@@ -161,6 +161,7 @@ public final class SegmentedLogStore implements LogStore {
     /** Writer-only: bytes after the in-progress segment's end may hold a failed write. */
     private boolean dirtyTail;
     private long[] offsetScratch = new long[256];
+    private String incarnation;
 
     private SegmentedLogStore(Path dir, Options options, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -196,6 +197,7 @@ public final class SegmentedLogStore implements LogStore {
         SegmentedLogStore store = new SegmentedLogStore(dir, options, lockChannel, lock);
         try {
             store.recover();
+            store.incarnation = LogIncarnation.loadOrCreate(dir);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -206,6 +208,11 @@ public final class SegmentedLogStore implements LogStore {
     /** Opens the log in {@code dir} with {@link Options#DEFAULTS}. */
     public static SegmentedLogStore open(Path dir) throws IOException {
         return open(dir, Options.DEFAULTS);
+    }
+
+    @Override
+    public String incarnation() {
+        return incarnation;
     }
 
     private void recover() throws IOException {

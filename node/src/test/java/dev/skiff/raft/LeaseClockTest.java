@@ -74,9 +74,9 @@ class LeaseClockTest {
             for (RaftMessage m : batch) {
                 switch (m) {
                     case RequestVote v -> node.onMessage(new RequestVoteResponse(v.preVote() ? node.stats().term() : v.term(),
-                            v.to(), v.to() + ":1", v.from(), true, v.preVote()));
+                            v.to(), v.to() + ":1", v.from(), true, v.preVote(), ""));
                     case AppendEntries a -> node.onMessage(new AppendEntriesResponse(a.term(), a.to(), a.to() + ":1", a.from(),
-                            true, a.prevLogIndex() + a.entries().size(), 0, 0, a.readSeq()));
+                            true, a.prevLogIndex() + a.entries().size(), 0, 0, a.readSeq(), ""));
                     default -> { }
                 }
             }

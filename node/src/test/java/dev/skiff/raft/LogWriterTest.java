@@ -23,6 +23,11 @@ class LogWriterTest {
         volatile boolean failing;
 
         @Override
+        public String incarnation() {
+            return delegate.incarnation();
+        }
+
+        @Override
         public void storeLogs(List<LogEntry> entries) throws IOException {
             try {
                 hold.await(10, TimeUnit.SECONDS);

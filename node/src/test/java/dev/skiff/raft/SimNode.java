@@ -18,8 +18,8 @@ final class SimNode {
     final String id;
     final String address;
     /** The node's disk; replaced by empty stores on a simulated disk loss. */
-    InMemoryLogStore logs = new InMemoryLogStore();
-    final InMemoryStableStore stable = new InMemoryStableStore();
+    InMemoryLogStore logs;
+    InMemoryStableStore stable = new InMemoryStableStore();
     SnapshotStore snapshots;
 
     RaftNode raft;
@@ -30,6 +30,7 @@ final class SimNode {
 
     SimNode(String id, SnapshotStore snapshots) {
         this.id = id;
+        this.logs = new InMemoryLogStore(id + "-disk0");
         this.address = id + ":7000";
         this.snapshots = snapshots;
     }
@@ -66,14 +67,19 @@ final class SimNode {
     }
 
     /**
-     * Replaces the crashed node's log (and its own snapshot store if {@code snapshotsToo}) with
-     * empty ones, as after a wiped data directory. The stable store is kept.
+     * Replaces the crashed node's log, stable store (and its own snapshot store if
+     * {@code snapshotsToo}) with empty ones, as after a wiped data directory; the new log has a
+     * new incarnation. With {@code keepStable} the term and vote survive, as with a shared
+     * {@code --stable} store.
      */
-    void loseDisk(boolean snapshotsToo) {
+    void loseDisk(String newIncarnation, boolean keepStable, boolean snapshotsToo) {
         if (up()) {
             throw new IllegalStateException(id + " must be down to lose its disk");
         }
-        logs = new InMemoryLogStore();
+        logs = new InMemoryLogStore(newIncarnation);
+        if (!keepStable) {
+            stable = new InMemoryStableStore();
+        }
         if (snapshotsToo) {
             snapshots = new InMemorySnapshotStore(2);
         }

@@ -43,12 +43,12 @@ final class RandomMessages {
             case 0 -> new AppendEntries(term, from, fromAddress, to, anyLong(), anyLong(), entries(),
                     anyLong(), anyLong());
             case 1 -> new AppendEntriesResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(),
-                    anyLong(), anyLong(), anyLong());
+                    anyLong(), anyLong(), anyLong(), anyString());
             case 2 -> new RequestVote(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(),
                     random.nextBoolean());
-            case 3 -> new RequestVoteResponse(term, from, fromAddress, to, random.nextBoolean(), random.nextBoolean());
+            case 3 -> new RequestVoteResponse(term, from, fromAddress, to, random.nextBoolean(), random.nextBoolean(), anyString());
             case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta(), random.nextBoolean());
-            case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong());
+            case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(), anyString());
             case 6 -> new TimeoutNow(term, from, fromAddress, to);
             default -> throw new IllegalArgumentException("kind " + kind);
         };
@@ -73,13 +73,22 @@ final class RandomMessages {
         int n = random.nextInt(0, 6);
         for (int i = 0; i < n; i++) {
             servers.add(new Server("n" + i + id(), "10.0.0." + i + ":" + random.nextInt(1, 65536),
-                    random.nextBoolean() ? Suffrage.VOTER : Suffrage.NONVOTER,
-                    random.nextBoolean() ? "" : "10.0.1." + i + ":8001"));
+                    Suffrage.values()[random.nextInt(Suffrage.values().length)],
+                    random.nextBoolean() ? "" : "10.0.1." + i + ":8001", anyString()));
         }
         return new SnapshotMeta(id(), random.nextLong(0, Long.MAX_VALUE), random.nextLong(0, Long.MAX_VALUE),
                 new Configuration(servers), random.nextLong(0, Long.MAX_VALUE),
                 random.nextBoolean() ? -1 : random.nextLong(0, Long.MAX_VALUE),
                 random.nextBoolean() ? "" : "crc32c:" + Long.toHexString(random.nextLong()));
+    }
+
+    /** A log incarnation: empty (unknown), a UUID, or odd text. */
+    private String anyString() {
+        return switch (random.nextInt(3)) {
+            case 0 -> "";
+            case 1 -> new java.util.UUID(random.nextLong(), random.nextLong()).toString();
+            default -> id();
+        };
     }
 
     private long anyLong() {

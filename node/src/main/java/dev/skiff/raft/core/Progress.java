@@ -47,6 +47,13 @@ final class Progress {
      * not a late answer.
      */
     long matchKnownAtReadSeq;
+    /**
+     * The log incarnation whose acknowledgements {@link #matchIndex} and {@link #ackedReadSeq}
+     * hold, or null before the first accepted answer.
+     */
+    String logIncarnation;
+    /** The log incarnation of the follower's latest answer, accepted or not (null before any). */
+    String announcedIncarnation;
 
     Progress(String id, String address, long nextIndex, int maxInflight) {
         this.id = id;

@@ -88,6 +88,8 @@ public final class RaftCore {
     private final RaftConfig config;
     private final String id;
     private final String address;
+    /** This server's {@link LogStore#incarnation()}, sent with every answer it gives. */
+    private final String incarnation;
     private final RandomGenerator random;
     private final RaftLog log;
     private final ConfigurationHistory configurations;
@@ -163,6 +165,7 @@ public final class RaftCore {
         this.config = config;
         this.id = config.localId();
         this.address = address;
+        this.incarnation = storage.incarnation();
         this.random = random;
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -393,6 +396,7 @@ public final class RaftCore {
             readRoundNeeded = true;
         }
         pruneReadSeqTicks();
+        reconcileMembership();
     }
 
     /** Handles a message from another server. */
@@ -423,9 +427,9 @@ public final class RaftCore {
             // §5.1: reject requests from stale terms, and tell the sender our term.
             switch (m) {
                 case AppendEntries a -> send(a.fromAddress(), new AppendEntriesResponse(term, id, address, a.from(),
-                        false, a.prevLogIndex(), 0, 0, a.readSeq()));
+                        false, a.prevLogIndex(), 0, 0, a.readSeq(), incarnation));
                 case RequestVote rv -> send(rv.fromAddress(), new RequestVoteResponse(term, id, address, rv.from(),
-                        false, rv.preVote()));
+                        false, rv.preVote(), incarnation));
                 default -> {
                 }
             }
@@ -489,17 +493,25 @@ public final class RaftCore {
         }
         Configuration current = configurations.latest();
         var existing = current.server(change.id());
+        // A member keeps its recorded incarnation (its votes still count only from that log),
+        // and a staged member becomes a voter only when it has caught up.
+        String known = existing.map(Server::incarnation).orElse("");
+        Suffrage voter = existing.map(s -> s.suffrage() == Suffrage.STAGING).orElse(false) ? Suffrage.STAGING : Suffrage.VOTER;
         Configuration next = switch (change.kind()) {
-            case ADD_VOTER -> current.with(new Server(change.id(), change.address(), Suffrage.VOTER, change.apiAddress()));
+            case ADD_VOTER -> current.with(new Server(change.id(), change.address(), voter, change.apiAddress(), known));
             case ADD_NONVOTER -> existing.isPresent() && existing.get().isVoter()
                     ? current
-                    : current.with(new Server(change.id(), change.address(), Suffrage.NONVOTER, change.apiAddress()));
+                    : current.with(new Server(change.id(), change.address(), Suffrage.NONVOTER, change.apiAddress(), known));
             case REMOVE -> current.without(change.id());
             case DEMOTE -> existing.map(s -> current.with(s.withSuffrage(Suffrage.NONVOTER))).orElse(current);
         };
         if (next.voters().isEmpty()) {
             throw new ConfigurationChangeException("the change would leave the cluster without voters");
         }
+        return appendConfiguration(next);
+    }
+
+    private long appendConfiguration(Configuration next) {
         long index = log.lastIndex() + 1;
         log.append(List.of(new LogEntry(index, term, LogType.CONFIGURATION, ConfigurationCodec.encode(next))));
         configurations.append(index, next);
@@ -524,7 +536,7 @@ public final class RaftCore {
         Progress target = null;
         if (targetId == null) {
             for (Progress pr : progress.values()) {
-                if (configurations.latest().isVoter(pr.id) && (target == null || pr.matchIndex > target.matchIndex)) {
+                if (countedVoter(pr.id, pr.logIncarnation) && (target == null || pr.matchIndex > target.matchIndex)) {
                     target = pr;
                 }
             }
@@ -533,7 +545,7 @@ public final class RaftCore {
             }
         } else {
             target = progress.get(targetId);
-            if (target == null || !configurations.latest().isVoter(targetId)) {
+            if (target == null || !countedVoter(targetId, target.logIncarnation)) {
                 throw new LeadershipTransferException("cannot transfer leadership to " + targetId + ": not a voter in the configuration");
             }
         }
@@ -616,7 +628,8 @@ public final class RaftCore {
      */
     public void snapshotReceived(InstallSnapshot header, SnapshotMeta local) {
         if (header.term() < term) {
-            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), false, log.lastIndex()));
+            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), false, log.lastIndex(),
+                    incarnation));
             return;
         }
         if (header.term() > term || role != Role.FOLLOWER) {
@@ -626,7 +639,7 @@ public final class RaftCore {
         if (local.index() <= commitIndex) {
             // We already have this state (a duplicate or a slow retry). Only the committed
             // prefix is known to match the leader's log: a suffix past it may not.
-            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, commitIndex));
+            send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, commitIndex, incarnation));
             return;
         }
         boolean discarded = log.restore(local.index(), local.term());
@@ -639,7 +652,7 @@ public final class RaftCore {
         applyCursor = local.index();
         latestSnapshot = local;
         restorePending = local;
-        send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, local.index()));
+        send(header.fromAddress(), new InstallSnapshotResponse(term, id, address, header.from(), true, local.index(), incarnation));
     }
 
     /** Streaming a snapshot to {@code peerId} failed; retry after an election timeout. */
@@ -769,7 +782,23 @@ public final class RaftCore {
     }
 
     private boolean promotable() {
-        return configurations.latest().isVoter(id);
+        return countedVoter(id, incarnation);
+    }
+
+    /**
+     * True if {@code serverId} is a voter of the latest configuration and answers from a log
+     * with {@code logIncarnation} count as its own: a server that lost its log (a wiped data
+     * directory) must not be counted in a vote or a quorum for entries it no longer holds.
+     */
+    private boolean countedVoter(String serverId, String logIncarnation) {
+        return configurations.latest().server(serverId)
+                .map(s -> s.isVoter() && s.countsFrom(logIncarnation))
+                .orElse(false);
+    }
+
+    /** True if this voter's acknowledgements (matchIndex, read sequence, contact) count in a quorum. */
+    private boolean counted(Server voter, Progress pr) {
+        return pr != null && pr.logIncarnation != null && voter.countsFrom(pr.logIncarnation);
     }
 
     /**
@@ -933,7 +962,12 @@ public final class RaftCore {
     private boolean quorumActive() {
         Set<String> active = new HashSet<>();
         active.add(id);
-        progress.values().stream().filter(pr -> pr.recentActive).forEach(pr -> active.add(pr.id));
+        for (Server s : configurations.latest().voters()) {
+            Progress pr = progress.get(s.id());
+            if (pr != null && pr.recentActive && counted(s, pr)) {
+                active.add(pr.id);
+            }
+        }
         List<String> voters = configurations.latest().voters().stream().map(Server::id).toList();
         long count = voters.stream().filter(active::contains).count();
         return voters.isEmpty() || count >= Quorum.majority(voters.size());
@@ -949,22 +983,24 @@ public final class RaftCore {
                 || (m.preVote() && m.term() > term);
         if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
             if (m.preVote()) {
-                send(m.fromAddress(), new RequestVoteResponse(m.term(), id, address, m.from(), true, true));
+                send(m.fromAddress(), new RequestVoteResponse(m.term(), id, address, m.from(), true, true, incarnation));
             } else {
                 electionElapsed = 0;
                 votedFor = m.from();
                 hardStateDirty = true;
-                send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), true, false));
+                send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), true, false, incarnation));
             }
         } else {
-            send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), false, m.preVote()));
+            send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), false, m.preVote(), incarnation));
         }
     }
 
     private void handleRequestVoteResponse(RequestVoteResponse m) {
         boolean relevant = (role == Role.PRE_CANDIDATE && m.preVote())
                 || (role == Role.CANDIDATE && !m.preVote() && m.term() == term);
-        if (!relevant) {
+        if (!relevant || !countedVoter(m.from(), m.incarnation())) {
+            // An answer from a log the configuration does not record for its sender (it lost
+            // its data since) is not that member's vote.
             return;
         }
         if (m.granted()) {
@@ -1005,7 +1041,7 @@ public final class RaftCore {
             prevTerm = log.term(commitIndex);
             if (entries.isEmpty()) {
                 send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), true,
-                        commitIndex, 0, 0, m.readSeq()));
+                        commitIndex, 0, 0, m.readSeq(), incarnation));
                 return;
             }
         }
@@ -1027,7 +1063,7 @@ public final class RaftCore {
                 }
             }
             send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), false, m.prevLogIndex(),
-                    conflictIndex, conflictTerm, m.readSeq()));
+                    conflictIndex, conflictTerm, m.readSeq(), incarnation));
             return;
         }
         // §5.3: if an existing entry conflicts with a new one (same index, different term),
@@ -1061,7 +1097,8 @@ public final class RaftCore {
         long lastNew = prevIndex + entries.size();
         // §5.3: if leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry).
         commitTo(Math.min(m.leaderCommit(), lastNew));
-        send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), true, lastNew, 0, 0, m.readSeq()));
+        send(m.fromAddress(), new AppendEntriesResponse(term, id, address, m.from(), true, lastNew, 0, 0, m.readSeq(),
+                incarnation));
     }
 
     private void commitTo(long index) {
@@ -1078,7 +1115,7 @@ public final class RaftCore {
             return;
         }
         Progress pr = progress.get(m.from());
-        if (pr == null) {
+        if (pr == null || !acceptAnswerFrom(pr, m.incarnation())) {
             return;
         }
         pr.recentActive = true;
@@ -1124,6 +1161,74 @@ public final class RaftCore {
             pr.probeSent = false;
         }
         sendAppends(pr, false);
+    }
+
+    /**
+     * Notes the log incarnation a follower answers from, and whether its answer may update its
+     * progress: only when the configuration records that incarnation for it (or none yet). A
+     * follower whose log changed (its data directory was wiped or replaced) starts from
+     * nothing: what it acknowledged before is gone, and {@link #reconcileMembership} stages it.
+     */
+    private boolean acceptAnswerFrom(Progress pr, String logIncarnation) {
+        pr.announcedIncarnation = logIncarnation;
+        Server member = configurations.latest().server(pr.id).orElse(null);
+        if (member == null || !member.countsFrom(logIncarnation)) {
+            return false;
+        }
+        if (pr.logIncarnation != null && !pr.logIncarnation.equals(logIncarnation)) {
+            notices.add("follower answers from a new log (its data directory was replaced): what it acknowledged "
+                    + "before no longer counts; replicating to it from the start follower=" + pr.id
+                    + " matchIndex=" + pr.matchIndex);
+            pr.matchIndex = 0;
+            pr.ackedReadSeq = 0;
+            pr.matchKnownAtReadSeq = 0;
+            pr.becomeProbe();
+        }
+        pr.logIncarnation = logIncarnation;
+        return true;
+    }
+
+    /**
+     * One membership repair per call, on a leader with a committed configuration of its term
+     * (so it is a single-server change like any other): records a member's log incarnation
+     * when the configuration has none yet; stages a voter that answers from a new log (it lost
+     * entries it acknowledged, so it must not vote until it has them again); promotes a staged
+     * member once it holds everything up to the latest configuration.
+     */
+    private void reconcileMembership() {
+        if (role != Role.LEADER || !committedInTerm || !configurations.latestCommitted() || transferee != null) {
+            return;
+        }
+        Configuration current = configurations.latest();
+        for (Server s : current.servers()) {
+            Server next = null;
+            if (s.id().equals(id)) {
+                next = s.incarnation().isEmpty() && !incarnation.isEmpty() ? s.withIncarnation(incarnation) : null;
+            } else {
+                Progress pr = progress.get(s.id());
+                String announced = pr == null ? null : pr.announcedIncarnation;
+                if (announced == null || announced.isEmpty()) {
+                    continue;
+                }
+                if (s.incarnation().isEmpty()) {
+                    next = s.withIncarnation(announced);
+                } else if (!s.incarnation().equals(announced)) {
+                    next = (s.isVoter() ? s.withSuffrage(Suffrage.STAGING) : s).withIncarnation(announced);
+                    notices.add("member answers from a new log (its data directory was replaced or wiped); "
+                            + (s.isVoter() ? "staging it: it votes again once it has caught up" : "recording it")
+                            + " server=" + s.id());
+                } else if (s.suffrage() == Suffrage.STAGING && counted(s, pr)
+                        && pr.matchIndex >= configurations.latestIndex()) {
+                    next = s.withSuffrage(Suffrage.VOTER);
+                    notices.add("staged member has caught up; promoting it to voter server=" + s.id()
+                            + " matchIndex=" + pr.matchIndex);
+                }
+            }
+            if (next != null) {
+                appendConfiguration(current.with(next));
+                return;
+            }
+        }
     }
 
     private void handleRejection(Progress pr, AppendEntriesResponse m) {
@@ -1194,7 +1299,7 @@ public final class RaftCore {
             return;
         }
         Progress pr = progress.get(m.from());
-        if (pr == null) {
+        if (pr == null || !acceptAnswerFrom(pr, m.incarnation())) {
             return;
         }
         pr.recentActive = true;
@@ -1229,7 +1334,7 @@ public final class RaftCore {
                 acked.put(id, selfMatch);
             } else {
                 Progress pr = progress.get(s.id());
-                acked.put(s.id(), pr == null ? 0 : pr.matchIndex);
+                acked.put(s.id(), counted(s, pr) ? pr.matchIndex : 0);
             }
         }
         long candidate = Quorum.committedIndex(voters, acked);
@@ -1346,7 +1451,7 @@ public final class RaftCore {
         int i = 0;
         for (Server s : voters) {
             Progress pr = progress.get(s.id());
-            seqs[i++] = s.id().equals(id) ? readSeq : pr == null ? 0 : pr.ackedReadSeq;
+            seqs[i++] = s.id().equals(id) ? readSeq : counted(s, pr) ? pr.ackedReadSeq : 0;
         }
         if (seqs.length == 0) {
             return 0;
@@ -1383,7 +1488,7 @@ public final class RaftCore {
                 ackTicks[i++] = ticks;
             } else {
                 Progress pr = progress.get(s.id());
-                Map.Entry<Long, Long> sent = pr == null ? null : readSeqSentTick.floorEntry(pr.ackedReadSeq);
+                Map.Entry<Long, Long> sent = counted(s, pr) ? readSeqSentTick.floorEntry(pr.ackedReadSeq) : null;
                 ackTicks[i++] = sent == null || pr.ackedReadSeq == 0 ? Long.MIN_VALUE / 2 : sent.getValue();
             }
         }

@@ -17,8 +17,10 @@ package dev.skiff.raft.message;
  *                      whole term per round trip (§5.3, "fast back-off")
  * @param conflictTerm  on failure, the term of the receiver's entry at prevLogIndex, or 0
  * @param readSeq       the request's readSeq, echoed
+ * @param incarnation   the receiver's {@link dev.skiff.raft.LogStore#incarnation() log
+ *                      incarnation}: the answer counts only for the membership that records it
  */
 public record AppendEntriesResponse(long term, String from, String fromAddress, String to,
                                     boolean success, long lastLogIndex, long conflictIndex,
-                                    long conflictTerm, long readSeq) implements RaftMessage {
+                                    long conflictTerm, long readSeq, String incarnation) implements RaftMessage {
 }

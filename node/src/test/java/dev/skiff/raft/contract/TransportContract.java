@@ -197,12 +197,12 @@ public abstract class TransportContract {
                         new LogEntry(14, 7, LogType.COMMAND, big),
                         LogEntry.of(15, 7, LogType.BARRIER)), 9, 4),
                 heartbeat(fromAddress),
-                new AppendEntriesResponse(7, "a", fromAddress, "b", false, 20, 15, 5, 4),
+                new AppendEntriesResponse(7, "a", fromAddress, "b", false, 20, 15, 5, 4, "inc-7"),
                 new RequestVote(8, "a", fromAddress, "b", 30, 7, true, false),
-                new RequestVoteResponse(8, "a", fromAddress, "b", true, true),
+                new RequestVoteResponse(8, "a", fromAddress, "b", true, true, "inc-7"),
                 new InstallSnapshot(7, "a", fromAddress, "b",
                         new SnapshotMeta("snap-1", 100, 6, configuration, 90, 12345, "crc32c:0badf00d")),
-                new InstallSnapshotResponse(7, "a", fromAddress, "b", true, 100),
+                new InstallSnapshotResponse(7, "a", fromAddress, "b", true, 100, "inc-7"),
                 new TimeoutNow(7, "a", fromAddress, "b"));
     }
 

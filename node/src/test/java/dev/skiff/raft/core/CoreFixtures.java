@@ -122,7 +122,7 @@ final class CoreFixtures {
 
     static AppendEntriesResponse appendResponse(String from, String to, long term, boolean success, long lastIndex,
                                                 long readSeq) {
-        return new AppendEntriesResponse(term, from, from + ":7000", to, success, lastIndex, 0, 0, readSeq);
+        return new AppendEntriesResponse(term, from, from + ":7000", to, success, lastIndex, 0, 0, readSeq, "");
     }
 
     static RequestVote vote(String from, String to, long term, long lastIndex, long lastTerm) {
@@ -130,7 +130,7 @@ final class CoreFixtures {
     }
 
     static RequestVoteResponse voteResponse(String from, String to, long term, boolean granted) {
-        return new RequestVoteResponse(term, from, from + ":7000", to, granted, false);
+        return new RequestVoteResponse(term, from, from + ":7000", to, granted, false, "");
     }
 
     /** Stores a snapshot holding {@code commands} in {@code n}'s snapshot store (as if received). */

@@ -35,10 +35,10 @@ final class CoreNode {
 
     final String id;
     final String address;
-    final InMemoryLogStore logs = new InMemoryLogStore();
+    final InMemoryLogStore logs;
     final InMemoryStableStore stable = new InMemoryStableStore();
     final InMemorySnapshotStore snapshots = new InMemorySnapshotStore(2);
-    final RaftStorage storage = new RaftStorage(logs, stable, snapshots);
+    final RaftStorage storage;
 
     RaftCore core;
     boolean up;
@@ -49,9 +49,16 @@ final class CoreNode {
     Configuration appliedConfiguration = Configuration.EMPTY;
     long appliedConfigurationIndex;
 
+    /** A server whose log has no incarnation, as one written before incarnations: the scripts' traces stay as they were. */
     CoreNode(String id) {
+        this(id, "");
+    }
+
+    CoreNode(String id, String incarnation) {
         this.id = id;
         this.address = id + ":7000";
+        this.logs = new InMemoryLogStore(incarnation);
+        this.storage = new RaftStorage(logs, stable, snapshots);
     }
 
     /** Starts (or restarts) from what the stores hold, as a real server does after a crash. */

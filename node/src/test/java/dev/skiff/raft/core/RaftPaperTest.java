@@ -361,7 +361,7 @@ class RaftPaperTest {
         assertThat(probe).filteredOn(a -> a.to().equals("2")).singleElement()
                 .satisfies(a -> assertThat(a.prevLogIndex()).isEqualTo(4));
         // Follower 2 holds only 1..2.
-        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, 4, 3, 0, 0));
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, 4, 3, 0, 0, ""));
         AppendEntries next = only(AppendEntries.class, n.drainMessages()).get(0);
         assertThat(next.to()).isEqualTo("2");
         assertThat(next.prevLogIndex()).isEqualTo(2);
@@ -535,7 +535,7 @@ class RaftPaperTest {
         assertThat(n.logs.firstIndex()).as("compacted, trailingLogs = 0").isZero();
 
         // Follower 3 has an empty log and rejects the first probe (prev 1).
-        n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0));
+        n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0, ""));
         List<InstallSnapshot> snaps = only(InstallSnapshot.class, n.drainMessages());
         assertThat(snaps).singleElement().satisfies(s -> {
             assertThat(s.to()).isEqualTo("3");
@@ -551,7 +551,7 @@ class RaftPaperTest {
         RaftConfig config = config(false, false).withSnapshots(Duration.ofSeconds(1), 1, 0);
         CoreNode n = leaderOfThreeWithFollower2(config);
         SnapshotMeta first = commitAndSnapshot(n, "x");
-        n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0));
+        n.core.step(new AppendEntriesResponse(2, "3", "3:7000", "1", false, 1, 1, 0, 0, ""));
         assertThat(only(InstallSnapshot.class, n.drainMessages())).singleElement()
                 .satisfies(s -> assertThat(s.meta()).isEqualTo(first));
 
@@ -565,7 +565,7 @@ class RaftPaperTest {
         }
         assertThat(retried).singleElement().satisfies(s -> assertThat(s.meta()).isEqualTo(second));
 
-        n.core.step(new InstallSnapshotResponse(2, "3", "3:7000", "1", true, first.index()));
+        n.core.step(new InstallSnapshotResponse(2, "3", "3:7000", "1", true, first.index(), ""));
         assertThat(n.core.progressView().get("3")).contains("match=" + first.index() + " ");
     }
 
@@ -578,7 +578,7 @@ class RaftPaperTest {
         AppendEntries beat = heartbeatTo(n, "2");
         assertThat(beat.prevLogIndex()).isEqualTo(match);
 
-        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq()));
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq(), ""));
 
         assertThat(only(AppendEntries.class, n.drainMessages())).singleElement().satisfies(a -> {
             assertThat(a.to()).isEqualTo("2");
@@ -601,7 +601,7 @@ class RaftPaperTest {
         AppendEntries beat = heartbeatTo(n, "2");
 
         // Its newest record was torn off: it holds up to match - 1.
-        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, match, 0, beat.readSeq()));
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, match, 0, beat.readSeq(), ""));
 
         assertThat(only(AppendEntries.class, n.drainMessages())).singleElement().satisfies(a -> {
             assertThat(a.prevLogIndex()).isEqualTo(match - 1);
@@ -623,7 +623,7 @@ class RaftPaperTest {
         long match = n.core.lastIndex();
         n.drainMessages();
 
-        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq()));
+        n.core.step(new AppendEntriesResponse(2, "2", "2:7000", "1", false, match, 1, 0, beat.readSeq(), ""));
 
         assertThat(n.core.progressView().get("2")).contains("match=" + match + " ");
         assertThat(n.core.takeNotices()).isEmpty();

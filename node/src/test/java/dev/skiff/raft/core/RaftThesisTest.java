@@ -107,7 +107,7 @@ class RaftThesisTest {
         CoreNode n = node("1", 3, true, false, 1, 1);
         campaign(n);
         n.drainMessages();
-        n.core.step(new RequestVoteResponse(2, "2", "2:7000", "1", true, true));
+        n.core.step(new RequestVoteResponse(2, "2", "2:7000", "1", true, true, ""));
         List<RequestVote> votes = only(RequestVote.class, n.drainMessages());
         assertThat(n.core.term()).isEqualTo(2);
         assertThat(n.core.votedFor()).isEqualTo("1");
