@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * Sends one attempt of a {@link Call} to one endpoint, over the JDK's {@link HttpURLConnection}.
  * Not {@code java.net.http.HttpClient}: that one loads and starts a thousand more classes, a
- * selector thread and TLS even for plain HTTP, which was most of a CLI command's start-up
+ * selector thread and TLS even for plain HTTP: a large part of a CLI command's start-up
  * (a JVM per command; issue #16).
  *
  * <p>Every request with a method other than GET is sent in fixed-length streaming mode, also
