@@ -48,11 +48,6 @@ final class Endpoints {
         return uri;
     }
 
-    /** Whether every endpoint is plain {@code http}. */
-    boolean plainHttpOnly() {
-        return uris.stream().allMatch(u -> u.getScheme().equalsIgnoreCase("http"));
-    }
-
     int size() {
         return uris.size();
     }

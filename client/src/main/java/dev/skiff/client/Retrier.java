@@ -3,13 +3,8 @@ package dev.skiff.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -27,13 +22,13 @@ final class Retrier {
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
-    private final HttpClient http;
+    private final Exchange exchange;
     private final Endpoints endpoints;
     private final Duration budget;
     private final RetryListener listener;
 
-    Retrier(HttpClient http, Endpoints endpoints, Duration budget, RetryListener listener) {
-        this.http = http;
+    Retrier(Exchange exchange, Endpoints endpoints, Duration budget, RetryListener listener) {
+        this.exchange = exchange;
         this.endpoints = endpoints;
         this.budget = budget;
         this.listener = listener;
@@ -44,11 +39,21 @@ final class Retrier {
     }
 
     /**
-     * Sends {@code call}; returns the first 2xx response (its body read by {@code handler}).
+     * Sends {@code call}; returns the first 2xx response, its body read whole.
      *
      * @throws SkiffException (a subclass) for an error answer, an unknown outcome or an exhausted budget
      */
-    <T> HttpResponse<T> send(Call call, HttpResponse.BodyHandler<T> handler) {
+    Response send(Call call) {
+        return send(call, false);
+    }
+
+    /**
+     * Sends {@code call}; returns the first 2xx response with {@code stream}: its body open in
+     * {@link Response#stream()} (the caller closes it), else read whole.
+     *
+     * @throws SkiffException (a subclass) for an error answer, an unknown outcome or an exhausted budget
+     */
+    Response send(Call call, boolean stream) {
         long deadline = System.nanoTime() + budget.toNanos();
         int first = endpoints.preferred();
         int n = endpoints.size();
@@ -60,30 +65,31 @@ final class Retrier {
             URI endpoint = endpoints.get(index);
             Failure failure;
             try {
-                HttpResponse<Object> r = http.send(request(call, endpoint), info -> info.statusCode() / 100 == 2
-                        ? HttpResponse.BodySubscribers.mapping(handler.apply(info), b -> (Object) b)
-                        : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), b -> (Object) b));
-                if (r.statusCode() / 100 == 2) {
+                Response r = exchange.send(endpoint, call, stream);
+                if (r.status() / 100 == 2) {
                     endpoints.answered(index);
-                    r.headers().firstValue("X-Skiff-Leader").ifPresent(endpoints::leaderIs);
-                    @SuppressWarnings("unchecked")
-                    HttpResponse<T> ok = (HttpResponse<T>) r;
-                    return ok;
+                    r.header("X-Skiff-Leader").ifPresent(endpoints::leaderIs);
+                    return r;
                 }
                 failure = answerFailure(call, endpoint, r);
-            } catch (ConnectException | HttpConnectTimeoutException | UnresolvedAddressException e) {
-                failure = new Failure(0, "", "cannot connect to " + endpoint.getAuthority() + " (" + describe(e) + ")", Duration.ZERO, e);
+            } catch (Exchange.NotSentException e) {
+                failure = new Failure(0, "", "cannot connect to " + endpoint.getAuthority() + " (" + describe(e.getCause()) + ")",
+                        Duration.ZERO, e);
+            } catch (Exchange.BodyNotTakenException e) {
+                // not applied, but most likely refused (a value over the node's limit): sending it
+                // again, here or elsewhere, would only be refused again
+                throw new SkiffException(0, "", call.method() + " " + call.path() + ": the node at " + endpoint.getAuthority()
+                        + " closed the connection before it had taken the " + call.body().length() + "-byte body, so nothing "
+                        + "was applied. Nodes do that when they refuse a body, most often a value over their --max-value-bytes "
+                        + "(1 MiB by default); check the size, or the node's log if it is not that (" + describe(e) + ")", e);
             } catch (IOException e) {
-                String what = (e instanceof HttpTimeoutException ? "no answer within " + call.timeout().toMillis() + " ms"
+                String what = (e instanceof SocketTimeoutException ? "no answer within " + call.timeout().toMillis() + " ms"
                         : "connection failed") + " from " + endpoint.getAuthority() + " (" + describe(e) + ")";
                 if (!call.retryUnknown()) {
                     throw new OutcomeUnknownException(0, "", call.method() + " " + call.path() + ": " + what
                             + "; the write may or may not have been applied: read it before trying again", e);
                 }
                 failure = new Failure(0, "", what, Duration.ZERO, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SkiffException(0, "", "interrupted while waiting for " + endpoint.getAuthority(), e);
             }
             last = failure;
             if (failure.retryAfter().compareTo(roundWait) > 0) {
@@ -113,9 +119,9 @@ final class Retrier {
     }
 
     /** A non-2xx answer: an exception to throw now, or the failure to retry. */
-    private Failure answerFailure(Call call, URI endpoint, HttpResponse<Object> r) {
-        int status = r.statusCode();
-        byte[] body = r.body() instanceof byte[] b ? b : new byte[0];
+    private Failure answerFailure(Call call, URI endpoint, Response r) {
+        int status = r.status();
+        byte[] body = r.body();
         String code = "";
         String message = "";
         long currentIndex = 0;
@@ -159,30 +165,16 @@ final class Retrier {
         if (last.status() == 504) {
             return new OutcomeUnknownException(504, last.code(), message, last.cause());
         }
-        if (last.status() == 0 && last.cause() != null && !(last.cause() instanceof ConnectException
-                || last.cause() instanceof HttpConnectTimeoutException || last.cause() instanceof UnresolvedAddressException)) {
+        if (last.status() == 0 && last.cause() != null && !(last.cause() instanceof Exchange.NotSentException)) {
             // a read that timed out everywhere: nothing was changed, but no node said it was unavailable
             return new SkiffException(0, "", message, last.cause());
         }
         return new UnavailableException(last.status(), last.code(), message, last.retryAfter(), last.cause());
     }
 
-    private static HttpRequest request(Call call, URI endpoint) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + call.path()))
-                .timeout(call.timeout())
-                .method(call.method(), call.body() == null ? HttpRequest.BodyPublishers.noBody() : call.body().get());
-        if (call.contentType() != null) {
-            b.header("Content-Type", call.contentType());
-        }
-        if (call.token() != null) {
-            b.header(SkiffClient.TOKEN_HEADER, call.token());
-        }
-        return b.build();
-    }
-
     /** {@code Retry-After} as seconds or an HTTP date; zero when absent or unreadable. */
-    static Duration retryAfter(HttpResponse<?> r) {
-        String value = r.headers().firstValue("Retry-After").orElse("").trim();
+    static Duration retryAfter(Response r) {
+        String value = r.header("Retry-After").orElse("").trim();
         if (value.isEmpty()) {
             return Duration.ZERO;
         }

@@ -7,11 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,7 +22,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -68,8 +62,9 @@ import javax.net.ssl.SSLContext;
  * modifyIndex, other {@code 4xx} → {@link RequestRejectedException}, anything else →
  * {@link SkiffException}. All are unchecked.
  *
- * <p>Thread-safe; one instance per application is enough. {@link #close()} releases the HTTP
- * client's threads and connections.
+ * <p>Thread-safe; one instance per application is enough. Requests run on the calling thread
+ * (the JDK's {@code HttpURLConnection}, with its keep-alive connections; no threads of its own),
+ * so virtual threads suit it.
  */
 public final class SkiffClient implements AutoCloseable {
 
@@ -80,7 +75,6 @@ public final class SkiffClient implements AutoCloseable {
 
     private static final int PROGRESS_STEP = 64 * 1024;
 
-    private final HttpClient http;
     private final Endpoints endpoints;
     private final Duration requestTimeout;
     private final String token;
@@ -88,19 +82,10 @@ public final class SkiffClient implements AutoCloseable {
 
     private SkiffClient(Builder b) {
         this.endpoints = new Endpoints(b.endpoints, b.sslContext != null);
-        HttpClient.Builder hb = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(b.connectTimeout)
-                .proxy(HttpClient.Builder.NO_PROXY);
-        if (b.sslContext != null) {
-            hb.sslContext(b.sslContext);
-        } else if (endpoints.plainHttpOnly()) {
-            hb.sslContext(NoTls.context());
-        }
-        this.http = hb.build();
         this.requestTimeout = b.requestTimeout;
         this.token = b.token;
-        this.retrier = new Retrier(http, endpoints, b.retryBudget, b.retryListener);
+        this.retrier = new Retrier(new Exchange(b.connectTimeout, b.sslContext == null ? null : b.sslContext.getSocketFactory()),
+                endpoints, b.retryBudget, b.retryListener);
     }
 
     /** A builder; {@link Builder#endpoints} is the only required setting. */
@@ -161,9 +146,8 @@ public final class SkiffClient implements AutoCloseable {
     public Optional<KeyValue> get(String key, Consistency consistency) {
         Objects.requireNonNull(consistency, "consistency");
         try {
-            HttpResponse<byte[]> r = retrier.send(request("GET", kvPath(key) + "?consistency=" + consistency.wireName(), null, true),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            long modifyIndex = r.headers().firstValueAsLong("X-Skiff-Modify-Index").orElse(0);
+            Response r = retrier.send(request("GET", kvPath(key) + "?consistency=" + consistency.wireName(), null, true));
+            long modifyIndex = r.longHeader("X-Skiff-Modify-Index").orElse(0);
             return Optional.of(new KeyValue(key, r.body(), modifyIndex, 0));
         } catch (NotFoundException e) {
             return Optional.empty();
@@ -224,7 +208,7 @@ public final class SkiffClient implements AutoCloseable {
         if (after != null && !after.isEmpty()) {
             q.append("&after=").append(query(after));
         }
-        HttpResponse<byte[]> r = retrier.send(request("GET", q.toString(), null, true), HttpResponse.BodyHandlers.ofByteArray());
+        Response r = retrier.send(request("GET", q.toString(), null, true));
         JsonNode body = json(r);
         List<KeyValue> items = new ArrayList<>();
         Base64.Decoder b64 = Base64.getDecoder();
@@ -232,7 +216,7 @@ public final class SkiffClient implements AutoCloseable {
             items.add(new KeyValue(item.path("key").asText(), b64.decode(item.path("value").asText()),
                     item.path("modifyIndex").asLong(), item.path("createIndex").asLong()));
         }
-        return new KvPage(items, body.path("more").asBoolean(), r.headers().firstValueAsLong("X-Skiff-Index").orElse(0));
+        return new KvPage(items, body.path("more").asBoolean(), r.longHeader("X-Skiff-Index").orElse(0));
     }
 
     /**
@@ -272,7 +256,7 @@ public final class SkiffClient implements AutoCloseable {
 
     /** The answering node's {@code /v1/status}. */
     public NodeStatus status() {
-        JsonNode s = json(retrier.send(request("GET", "/v1/status", null, true), HttpResponse.BodyHandlers.ofByteArray()));
+        JsonNode s = json(retrier.send(request("GET", "/v1/status", null, true)));
         List<Member> members = members(s.path("latest_configuration"));
         endpoints.learn(members);
         Map<String, String> storage = new LinkedHashMap<>();
@@ -290,7 +274,7 @@ public final class SkiffClient implements AutoCloseable {
 
     /** The cluster's configuration (forwarded to nothing: the answering node's latest view). */
     public List<Member> members() {
-        JsonNode body = json(retrier.send(request("GET", "/v1/cluster/members", null, true), HttpResponse.BodyHandlers.ofByteArray()));
+        JsonNode body = json(retrier.send(request("GET", "/v1/cluster/members", null, true)));
         List<Member> members = members(body.path("members"));
         endpoints.learn(members);
         return members;
@@ -367,20 +351,20 @@ public final class SkiffClient implements AutoCloseable {
      * @return the snapshot's index, term and the bytes written
      */
     public SnapshotInfo downloadSnapshot(OutputStream out, TransferProgress progress) {
-        HttpResponse<InputStream> r = retrier.send(request("GET", "/v1/snapshot", null, true), HttpResponse.BodyHandlers.ofInputStream());
-        long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        Response r = retrier.send(request("GET", "/v1/snapshot", null, true), true);
+        long total = r.longHeader("Content-Length").orElse(-1);
         Duration allowed = requestTimeout.plus(transferTime(Math.max(total, 0)));
         long copied;
-        try (InputStream in = r.body(); Watchdog ignored = new Watchdog(in, allowed)) {
+        try (InputStream in = r.stream(); Watchdog ignored = new Watchdog(in, allowed)) {
             copied = copy(in, out, total, progress, ignored);
         } catch (IOException e) {
-            throw new SkiffException(0, "", "snapshot download from " + r.uri().getAuthority() + " failed: " + e.getMessage(), e);
+            throw new SkiffException(0, "", "snapshot download from " + r.endpoint().getAuthority() + " failed: " + e.getMessage(), e);
         }
         if (total >= 0 && copied != total) {
             throw new SkiffException(0, "", "snapshot download ended after " + copied + " of " + total + " bytes", null);
         }
-        return new SnapshotInfo(r.headers().firstValueAsLong("X-Skiff-Snapshot-Index").orElse(0),
-                r.headers().firstValueAsLong("X-Skiff-Snapshot-Term").orElse(0), "", copied);
+        return new SnapshotInfo(r.longHeader("X-Skiff-Snapshot-Index").orElse(0),
+                r.longHeader("X-Skiff-Snapshot-Term").orElse(0), "", copied);
     }
 
     /**
@@ -434,22 +418,20 @@ public final class SkiffClient implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        Supplier<BodyPublisher> body = () -> BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> {
-            try {
-                return new CountingInputStream(Files.newInputStream(file), size, progress);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
-        }), size);
+        Call.Body body = new Call.Body(size, () -> new CountingInputStream(Files.newInputStream(file), size, progress));
         Call call = new Call("PUT", "/v1/snapshot", body, "application/octet-stream", false,
                 requestTimeout.plus(transferTime(size)), token);
-        return json(retrier.send(call, HttpResponse.BodyHandlers.ofByteArray())).path("index").asLong();
+        return json(retrier.send(call)).path("index").asLong();
     }
 
-    /** Releases the HTTP client. */
+    /**
+     * Ends the client's use. It holds no threads; the JDK keeps idle connections to the nodes for
+     * a few seconds per process and closes them itself. Kept so that a client can be scoped with
+     * try-with-resources, and a later transport that holds resources needs no change of callers.
+     */
     @Override
     public void close() {
-        http.close();
+        // nothing to release: see above
     }
 
     @Override
@@ -468,13 +450,13 @@ public final class SkiffClient implements AutoCloseable {
     }
 
     private JsonNode writeJson(String method, String path, byte[] body, WriteOptions options) {
-        Call call = new Call(method, path, body == null ? null : () -> BodyPublishers.ofByteArray(body),
+        Call call = new Call(method, path, body == null ? null : Call.Body.of(body),
                 body == null ? null : "application/octet-stream", options.retryUnknownOutcome(), requestTimeout, token);
-        return json(retrier.send(call, HttpResponse.BodyHandlers.ofByteArray()));
+        return json(retrier.send(call));
     }
 
     private Call request(String method, String path, byte[] body, boolean retryUnknown) {
-        return new Call(method, path, body == null ? null : () -> BodyPublishers.ofByteArray(body), null, retryUnknown,
+        return new Call(method, path, body == null ? null : Call.Body.of(body), null, retryUnknown,
                 requestTimeout, token);
     }
 
@@ -487,12 +469,12 @@ public final class SkiffClient implements AutoCloseable {
         return out;
     }
 
-    private static JsonNode json(HttpResponse<byte[]> r) {
+    private static JsonNode json(Response r) {
         try {
             return Json.MAPPER.readTree(r.body());
         } catch (IOException e) {
-            throw new SkiffException(r.statusCode(), "", "the node at " + r.uri().getAuthority() + " answered "
-                    + r.statusCode() + " with a body that is not JSON: " + e.getMessage(), e);
+            throw new SkiffException(r.status(), "", "the node at " + r.endpoint().getAuthority() + " answered "
+                    + r.status() + " with a body that is not JSON: " + e.getMessage(), e);
         }
     }
 
