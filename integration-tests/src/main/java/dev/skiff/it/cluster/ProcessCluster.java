@@ -40,6 +40,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Path baseDir;
     private final ClusterOptions options;
     private final HttpClient http;
+    private ClusterTls tls;
     private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
 
     /** A cluster with no node yet; {@link #start(int)} starts them. */
@@ -99,11 +100,24 @@ public final class ProcessCluster implements AutoCloseable {
             flags.add("--cluster-secret-file");
             flags.add(secretFile(nodeOptions.clusterSecret()).toString());
         }
+        HttpClient client = http;
+        if (nodeOptions.tls()) {
+            flags.addAll(tls().issue(id));
+            client = tls().httpClient();
+        }
         NodeProcess node = new NodeProcess(id, FreePorts.next(), FreePorts.next(), baseDir.resolve(id),
-                baseDir.resolve("logs").resolve(id + ".log"), flags, nodeOptions.environment(), http,
+                baseDir.resolve("logs").resolve(id + ".log"), flags, nodeOptions.environment(), client,
                 nodeOptions.clientTimeout());
         nodes.add(node);
         return node;
+    }
+
+    /** The development CA of this cluster's TLS nodes (created on first use, under the cluster's directory). */
+    public synchronized ClusterTls tls() {
+        if (tls == null) {
+            tls = new ClusterTls(baseDir.resolve("tls"));
+        }
+        return tls;
     }
 
     private Path secretFile(String secret) {
