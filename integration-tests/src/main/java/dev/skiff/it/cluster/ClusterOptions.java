@@ -46,9 +46,13 @@ public record ClusterOptions(List<String> nodeFlags, String clusterSecret, Durat
         environment = Map.copyOf(environment);
     }
 
-    /** No extra flags, no secret, a 20 s client timeout, no extra environment. */
+    /**
+     * No extra flags, no secret, a 20 s client timeout, no extra environment; TLS only when the
+     * tests run with {@code -Dskiff.it.tls=true} (to run any suite, e.g. the linearizability
+     * test, over TLS).
+     */
     public static ClusterOptions defaults() {
-        return new ClusterOptions(List.of(), null, Duration.ofSeconds(20), Map.of());
+        return new ClusterOptions(List.of(), null, Duration.ofSeconds(20), Map.of(), Boolean.getBoolean("skiff.it.tls"));
     }
 
     /** These options plus {@code flags} for every node. */

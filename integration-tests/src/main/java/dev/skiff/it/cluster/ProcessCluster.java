@@ -33,8 +33,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ProcessCluster implements AutoCloseable {
 
-    /** How long {@link #awaitLeader()} and the other waits allow by default. */
-    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    /**
+     * How long {@link #awaitLeader()} and the other waits allow by default: 30 s, or
+     * {@code -Dskiff.it.waitSeconds=N} on a machine so loaded that node JVMs take tens of
+     * seconds to start.
+     */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(Long.getLong("skiff.it.waitSeconds", 30));
     private static final Duration POLL = Duration.ofMillis(50);
 
     private final Path baseDir;
@@ -267,7 +271,7 @@ public final class ProcessCluster implements AutoCloseable {
         if (node.isRunning()) {
             throw new IllegalStateException(node.id() + " must be stopped before it moves to new ports");
         }
-        NodeProcess moved = node.onNewPorts(http, options.clientTimeout());
+        NodeProcess moved = node.onNewPorts(options.tls() ? tls().httpClient() : http, options.clientTimeout());
         nodes.set(nodes.indexOf(node), moved);
         moved.start();
         return moved;
