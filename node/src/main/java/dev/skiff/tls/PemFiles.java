@@ -37,7 +37,7 @@ public final class PemFiles {
      */
     public static List<X509Certificate> certificates(Path file) throws IOException {
         List<X509Certificate> certs = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(reader)) {
+        try (Reader reader = open(file); PEMParser pem = new PEMParser(reader)) {
             for (Object o; (o = pem.readObject()) != null; ) {
                 if (!(o instanceof X509CertificateHolder holder)) {
                     throw new IOException(file + " holds a " + o.getClass().getSimpleName()
@@ -60,7 +60,7 @@ public final class PemFiles {
      * @throws IOException if the file cannot be read, is encrypted, or holds no key
      */
     public static PrivateKey privateKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(reader)) {
+        try (Reader reader = open(file); PEMParser pem = new PEMParser(reader)) {
             for (Object o; (o = pem.readObject()) != null; ) {
                 JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
                 switch (o) {
@@ -82,6 +82,16 @@ public final class PemFiles {
         }
         throw new IOException(file + " holds no PEM private key (expected -----BEGIN PRIVATE KEY-----, "
                 + "-----BEGIN EC PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
+    }
+
+    private static Reader open(Path file) throws IOException {
+        try {
+            return Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(file + " does not exist", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(file + " is not readable by this user (check its permissions)", e);
+        }
     }
 
     private static IOException encrypted(Path file) {
