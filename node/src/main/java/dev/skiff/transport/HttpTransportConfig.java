@@ -13,8 +13,8 @@ import javax.net.ssl.SSLContext;
  *                             free port (tests)
  * @param advertiseAddress     the address peers use to reach this server, or empty to use the
  *                             bound address (set it when binding {@code 0.0.0.0})
- * @param secret               the cluster secret every raft-port request must carry, or empty
- *                             to accept any request
+ * @param secret               the cluster secret that every raft-port connection must prove
+ *                             (see {@link ClusterSecret}), or empty to accept any request
  * @param tls                  the TLS context of the raft port (this node's certificate and key,
  *                             the CA that peers' certificates must chain to), or empty for plain
  *                             HTTP; with it the port accepts only peers with a client certificate
