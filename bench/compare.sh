@@ -17,6 +17,9 @@
 #   --trials N         failover trials per system (default 10)
 #   --jfr              record a JFR profile on every Skiff node (bench/results/<ts>-<node>.jfr)
 #   --keep             keep the temporary directory (data and logs) for inspection
+#   --tls              TLS on both systems: skiff tls init writes one CA and certificates; Skiff
+#                      with --tls-* (mutual TLS between nodes, HTTPS API), etcd with
+#                      --cert-file/--key-file (HTTPS clients) and --peer-* with peer client-cert auth
 #
 # What it does: installs etcd-server, etcd-client and wrk with apt-get if they are missing; builds
 # Skiff (bin/skiff builds the distribution when it is missing or stale); starts a 3-node Skiff
@@ -48,6 +51,8 @@ quick=0
 duration_set=0
 warmup_set=0
 nkeys=1000
+tls=0
+scheme=http
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -60,6 +65,7 @@ while [[ $# -gt 0 ]]; do
     --failover) failover=1 ;;
     --trials) [[ ${2:-} =~ ^[0-9]+$ && $2 -ge 1 && $2 -le 50 ]] || die "--trials needs 1..50"; trials=$2; shift ;;
     --jfr) jfr=1 ;;
+    --tls) tls=1; scheme=https ;;
     --keep) keep=1 ;;
     -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -112,6 +118,15 @@ dist=${dist%/}
 # ------------------------------------------------------------------ temp dir, processes, cleanup
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/skiff-compare.XXXXXX")
+skiff_tls=()
+etcd_client_tls=()
+etcd_peer_tls=()
+if [[ $tls == 1 ]]; then
+  # One development CA for both systems; curl and etcdctl trust it through their environment
+  # variables, wrk does not verify certificates (it still pays for the handshake and the encryption).
+  "$dist/bin/skiff" tls init "$tmp/tls" --nodes n1,n2,n3,e1,e2,e3 >/dev/null
+  export CURL_CA_BUNDLE="$tmp/tls/ca.pem" ETCDCTL_CACERT="$tmp/tls/ca.pem"
+fi
 pids=()
 cleanup() {
   local status=$?
@@ -176,12 +191,15 @@ mkdir -p "$results_dir"
 start_skiff() { # node number 1..3; same flags on a restart (state makes --bootstrap/--join no-ops)
   local i=$1 opts=$skiff_java_opts
   local role=(--bootstrap)
-  [[ $i == 1 ]] || role=(--join "http://127.0.0.1:$(api_port 1)")
+  [[ $i == 1 ]] || role=(--join "$scheme://127.0.0.1:$(api_port 1)")
   if [[ $jfr == 1 ]]; then
     opts="$opts -XX:StartFlightRecording=filename=$results_dir/$ts-n$i.jfr,settings=profile,dumponexit=true"
   fi
+  if [[ $tls == 1 ]]; then
+    skiff_tls=(--tls-cert-file "$tmp/tls/n$i.pem" --tls-key-file "$tmp/tls/n$i-key.pem" --tls-ca-file "$tmp/tls/ca.pem")
+  fi
   JAVA_OPTS=$opts "$dist/bin/skiff" node --id "n$i" --api-addr "127.0.0.1:$(api_port "$i")" \
-    --raft-addr "127.0.0.1:$(raft_port "$i")" --data-dir "$tmp/skiff/n$i" "${role[@]}" \
+    --raft-addr "127.0.0.1:$(raft_port "$i")" --data-dir "$tmp/skiff/n$i" "${role[@]}" "${skiff_tls[@]}" \
     >>"$tmp/logs/skiff-n$i.log" 2>&1 &
   skiff_pid[$i]=$!
   pids+=($!)
@@ -204,16 +222,16 @@ wait_for() { # seconds description command...
 }
 
 skiff_members() { # prints how many members node 1 sees
-  curl -fsS --max-time 2 "http://127.0.0.1:$(api_port 1)/v1/status" 2>/dev/null \
+  curl -fsS --max-time 2 "$scheme://127.0.0.1:$(api_port 1)/v1/status" 2>/dev/null \
     | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["latest_configuration"]))' 2>/dev/null || echo 0
 }
 skiff_has_three() { [[ $(skiff_members) == 3 ]]; }
-skiff_all_ready() { for i in 1 2 3; do http_ok "http://127.0.0.1:$(api_port "$i")/readyz" || return 1; done; }
+skiff_all_ready() { for i in 1 2 3; do http_ok "$scheme://127.0.0.1:$(api_port "$i")/readyz" || return 1; done; }
 
 skiff_leader_api() { # host:port of the leader's API, asked of every node in turn
   local i
   for i in 1 2 3; do
-    curl -fsS --max-time 2 "http://127.0.0.1:$(api_port "$i")/v1/status" 2>/dev/null \
+    curl -fsS --max-time 2 "$scheme://127.0.0.1:$(api_port "$i")/v1/status" 2>/dev/null \
       | python3 -c 'import json,sys; s=json.load(sys.stdin); l=s.get("leader") or {}; a=l.get("apiAddress"); print(a) if a else sys.exit(1)' 2>/dev/null \
       && return 0
   done
@@ -223,7 +241,7 @@ skiff_leader_api() { # host:port of the leader's API, asked of every node in tur
 start_skiff_cluster() {
   log "starting Skiff (3 nodes, $dist)"
   start_skiff 1
-  wait_for 60 "Skiff n1 to be ready" http_ok "http://127.0.0.1:$(api_port 1)/readyz"
+  wait_for 60 "Skiff n1 to be ready" http_ok "$scheme://127.0.0.1:$(api_port 1)/readyz"
   start_skiff 2
   start_skiff 3
   wait_for 90 "Skiff n2 and n3 to join" skiff_has_three
@@ -234,22 +252,27 @@ start_skiff_cluster() {
 
 etcd_initial_cluster() {
   local i out=""
-  for i in 1 2 3; do out+="${out:+,}e$i=http://127.0.0.1:$(etcd_peer_port "$i")"; done
+  for i in 1 2 3; do out+="${out:+,}e$i=$scheme://127.0.0.1:$(etcd_peer_port "$i")"; done
   echo "$out"
 }
 etcd_endpoints() {
   local i out=""
-  for i in 1 2 3; do out+="${out:+,}http://127.0.0.1:$(etcd_client_port "$i")"; done
+  for i in 1 2 3; do out+="${out:+,}$scheme://127.0.0.1:$(etcd_client_port "$i")"; done
   echo "$out"
 }
 
 start_etcd() { # member number 1..3; a restart reuses the data dir (initial-cluster flags are then ignored)
   local i=$1
-  etcd --name "e$i" --data-dir "$tmp/etcd/e$i" \
-    --listen-client-urls "http://127.0.0.1:$(etcd_client_port "$i")" \
-    --advertise-client-urls "http://127.0.0.1:$(etcd_client_port "$i")" \
-    --listen-peer-urls "http://127.0.0.1:$(etcd_peer_port "$i")" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$(etcd_peer_port "$i")" \
+  if [[ $tls == 1 ]]; then
+    etcd_client_tls=(--cert-file "$tmp/tls/e$i.pem" --key-file "$tmp/tls/e$i-key.pem")
+    etcd_peer_tls=(--peer-cert-file "$tmp/tls/e$i.pem" --peer-key-file "$tmp/tls/e$i-key.pem"
+      --peer-trusted-ca-file "$tmp/tls/ca.pem" --peer-client-cert-auth)
+  fi
+  etcd --name "e$i" --data-dir "$tmp/etcd/e$i" "${etcd_client_tls[@]}" "${etcd_peer_tls[@]}" \
+    --listen-client-urls "$scheme://127.0.0.1:$(etcd_client_port "$i")" \
+    --advertise-client-urls "$scheme://127.0.0.1:$(etcd_client_port "$i")" \
+    --listen-peer-urls "$scheme://127.0.0.1:$(etcd_peer_port "$i")" \
+    --initial-advertise-peer-urls "$scheme://127.0.0.1:$(etcd_peer_port "$i")" \
     --initial-cluster "$(etcd_initial_cluster)" --initial-cluster-token skiff-compare \
     --initial-cluster-state new --logger zap --log-level warn \
     >>"$tmp/logs/etcd-e$i.log" 2>&1 &
@@ -257,7 +280,7 @@ start_etcd() { # member number 1..3; a restart reuses the data dir (initial-clus
   pids+=($!)
 }
 
-etcd_all_healthy() { for i in 1 2 3; do curl -fsS --max-time 2 "http://127.0.0.1:$(etcd_client_port "$i")/health" 2>/dev/null | grep -q '"true"' || return 1; done; }
+etcd_all_healthy() { for i in 1 2 3; do curl -fsS --max-time 2 "$scheme://127.0.0.1:$(etcd_client_port "$i")/health" 2>/dev/null | grep -q '"true"' || return 1; done; }
 
 etcd_leader_client() { # host:port of the leader's client URL
   etcdctl --endpoints "$(etcd_endpoints)" --command-timeout=3s endpoint status -w json 2>/dev/null | python3 -c '
@@ -265,7 +288,7 @@ import json, sys
 for e in json.load(sys.stdin):
     s = e["Status"]
     if s["header"]["member_id"] == s["leader"]:
-        print(e["Endpoint"].replace("http://", ""))
+        print(e["Endpoint"].split("://", 1)[-1])
         sys.exit(0)
 sys.exit(1)'
 }
@@ -299,7 +322,7 @@ run_wrk() {
   local threads=2
   if ((conns < 2)) || [[ $mode == preload ]]; then threads=1; fi
   local out
-  out=$(wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 10s -s "$here/wrk/kv.lua" "http://$target" \
+  out=$(wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 10s -s "$here/wrk/kv.lua" "$scheme://$target" \
     -- "$system" "$mode" "$readmode" "$prefix" "$nkeys" 2>&1) || { echo "compare.sh: wrk failed: $out" >&2; exit 1; }
   grep '^WRKRESULT' <<<"$out" || { echo "compare.sh: wrk printed no result: $out" >&2; exit 1; }
 }
@@ -329,9 +352,9 @@ preload_ok() { # the last preloaded key reads back
   local system=$1 target=$2 key
   key=$(printf 'pre/%06d' $((nkeys - 1)))
   if [[ $system == skiff ]]; then
-    http_ok "http://$target/v1/kv/$key"
+    http_ok "$scheme://$target/v1/kv/$key"
   else
-    curl -fsS --max-time 2 -X POST -d "{\"key\":\"$(printf %s "$key" | base64)\"}" "http://$target/v3/kv/range" | grep -q '"kvs"'
+    curl -fsS --max-time 2 -X POST -d "{\"key\":\"$(printf %s "$key" | base64)\"}" "$scheme://$target/v3/kv/range" | grep -q '"kvs"'
   fi
 }
 
@@ -389,7 +412,7 @@ failover_skiff_trial() {
   local t=$1 leader i urls="" ms
   wait_for 60 "every Skiff node to be ready" skiff_all_ready
   leader=$(skiff_leader_api) && i=$(skiff_node_of "$leader") || { echo "compare.sh: no Skiff leader" >&2; exit 1; }
-  for j in 1 2 3; do [[ $j == "$i" ]] || urls+="${urls:+,}http://127.0.0.1:$(api_port "$j")"; done
+  for j in 1 2 3; do [[ $j == "$i" ]] || urls+="${urls:+,}$scheme://127.0.0.1:$(api_port "$j")"; done
   ms=$(python3 "$here/failover.py" --system skiff --pid "${skiff_pid[$i]}" --urls "$urls" --key "failover/$t") || ms=fail
   wait "${skiff_pid[$i]}" 2>/dev/null || true
   log "failover skiff trial $t: killed n$i (leader), first write after $ms ms"
@@ -402,7 +425,7 @@ failover_etcd_trial() {
   wait_for 60 "every etcd member to be healthy" etcd_all_healthy
   wait_for 30 "an etcd leader" has_leader etcd
   leader=$(etcd_leader_client) && i=$(etcd_member_of "$leader") || { echo "compare.sh: no etcd leader" >&2; exit 1; }
-  for j in 1 2 3; do [[ $j == "$i" ]] || urls+="${urls:+,}http://127.0.0.1:$(etcd_client_port "$j")"; done
+  for j in 1 2 3; do [[ $j == "$i" ]] || urls+="${urls:+,}$scheme://127.0.0.1:$(etcd_client_port "$j")"; done
   ms=$(python3 "$here/failover.py" --system etcd --pid "${etcd_pid[$i]}" --urls "$urls" --key "failover/$t") || ms=fail
   wait "${etcd_pid[$i]}" 2>/dev/null || true
   log "failover etcd trial $t: killed e$i (leader), first write after $ms ms"
@@ -435,6 +458,7 @@ meta = {
     "loadavg_end": "$load_end",
     "cpus": $(nproc),
     "duration_s_per_row": $duration,
+    "tls": $( [[ $tls == 1 ]] && echo True || echo False ),
     "warmup_s": $warmup,
     "preloaded_keys": $nkeys,
     "value_bytes": 100,

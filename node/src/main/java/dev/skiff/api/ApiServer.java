@@ -6,6 +6,8 @@ import dev.skiff.raft.SnapshotStore;
 import dev.skiff.storage.StorageHealth;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Methods;
@@ -71,7 +73,22 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
                      long readyMaxLag) {
-        this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes,
+        this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, health, uploadDir, readyMaxLag,
+                PeerApi.PLAIN, false);
+    }
+
+    /**
+     * The API over HTTPS when {@code peers} has a TLS context: the listener serves this node's
+     * certificate and asks clients for theirs, requiring one that chains to the CA when
+     * {@code requireClientCert}; forwarding and probes to other nodes use HTTPS with the same
+     * context. With {@link PeerApi#PLAIN}, plain HTTP.
+     *
+     * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration, StorageHealth, Path, long)
+     */
+    public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
+                     long readyMaxLag, PeerApi peers, boolean requireClientCert) {
+        this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics, peers), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
         this.kv = new KvHandler(ctx);
@@ -79,8 +96,16 @@ public final class ApiServer implements AutoCloseable {
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
-        this.server = Undertow.builder()
-                .addHttpListener(port, bindHost)
+        Undertow.Builder builder = Undertow.builder();
+        if (peers.tls().isPresent()) {
+            builder.addHttpsListener(port, bindHost, peers.tls().get())
+                    .setSocketOption(Options.SSL_CLIENT_AUTH_MODE,
+                            requireClientCert ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED)
+                    .setServerOption(UndertowOptions.ENABLE_HTTP2, false);
+        } else {
+            builder.addHttpListener(port, bindHost);
+        }
+        this.server = builder
                 .setIoThreads(2)
                 // Requests run on fresh virtual threads, so a per-thread buffer cache never hits:
                 // pool buffers globally instead of allocating and zeroing new ones per response.
@@ -93,7 +118,8 @@ public final class ApiServer implements AutoCloseable {
         server.start();
         InetSocketAddress bound = (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
         this.boundAddress = bindHost + ":" + bound.getPort();
-        log.info("client API listening on {}", boundAddress);
+        log.info("client API listening on {} (scheme={}, client certificates {})", boundAddress, peers.scheme(),
+                peers.tls().isEmpty() ? "n/a" : requireClientCert ? "required" : "not requested");
     }
 
     /** {@code host:port} the API listens on. */

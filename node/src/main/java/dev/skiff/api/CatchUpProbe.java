@@ -17,12 +17,14 @@ final class CatchUpProbe {
 
     private static final Duration POLL = Duration.ofMillis(100);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .proxy(HttpClient.Builder.NO_PROXY).build();
+    private final HttpClient client;
+    private final PeerApi peers;
     private final String leaderId;
 
-    CatchUpProbe(String leaderId) {
+    CatchUpProbe(String leaderId, PeerApi peers) {
         this.leaderId = leaderId;
+        this.peers = peers;
+        this.client = peers.client(Duration.ofSeconds(2)).build();
     }
 
     /**
@@ -36,7 +38,7 @@ final class CatchUpProbe {
         String last = "its status is unknown";
         while (true) {
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://" + apiAddress + "/v1/status"))
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(peers.uri(apiAddress, "/v1/status"))
                         .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode status = Responses.JSON.readTree(r.body());
                 long applied = status.path("applied_index").asLong(0);

@@ -29,7 +29,7 @@ final class ClusterHandler {
 
     ClusterHandler(ApiContext ctx) {
         this.ctx = ctx;
-        this.promotionReadiness = new CatchUpProbe(ctx.nodeId());
+        this.promotionReadiness = new CatchUpProbe(ctx.nodeId(), ctx.forwarder().peers());
     }
 
     void status(HttpServerExchange exchange) {

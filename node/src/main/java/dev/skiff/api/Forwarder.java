@@ -34,17 +34,21 @@ final class Forwarder {
     private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .proxy(HttpClient.Builder.NO_PROXY)
-            .build();
+    private final HttpClient client;
+    private final PeerApi peers;
     private final String selfId;
     private final ApiMetrics metrics;
 
-    Forwarder(String selfId, ApiMetrics metrics) {
+    Forwarder(String selfId, ApiMetrics metrics, PeerApi peers) {
         this.selfId = selfId;
         this.metrics = metrics;
+        this.peers = peers;
+        this.client = peers.client(Duration.ofSeconds(2)).build();
+    }
+
+    /** How this node reaches other nodes' APIs (also used by the probes that ask the leader). */
+    PeerApi peers() {
+        return peers;
     }
 
     static boolean wasForwarded(HttpServerExchange exchange) {
@@ -79,7 +83,7 @@ final class Forwarder {
             throw ApiException.unavailable("no leader is known; retry shortly");
         }
         String query = exchange.getQueryString();
-        URI uri = URI.create("http://" + leader.apiAddress() + exchange.getRequestURI()
+        URI uri = peers.uri(leader.apiAddress(), exchange.getRequestURI()
                 + (query == null || query.isEmpty() ? "" : "?" + query));
         HttpRequest.BodyPublisher publisher = body == null || length == 0
                 ? HttpRequest.BodyPublishers.noBody()

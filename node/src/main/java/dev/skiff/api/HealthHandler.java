@@ -21,12 +21,13 @@ final class HealthHandler {
 
     private final ApiContext ctx;
     private final long readyMaxLag;
-    private final LeaderCommitIndex leaderCommit = new LeaderCommitIndex();
+    private final LeaderCommitIndex leaderCommit;
     /** Why Raft stopped on its own, once it has; a stop by shutdown leaves it null. */
     private volatile Throwable fatal;
 
     HealthHandler(ApiContext ctx, long readyMaxLag) {
         this.ctx = ctx;
+        this.leaderCommit = new LeaderCommitIndex(ctx.forwarder().peers());
         this.readyMaxLag = readyMaxLag;
         ctx.raft().addObserver(o -> {
             if (o instanceof Observation.Fatal f) {

@@ -29,12 +29,17 @@ final class LeaderCommitIndex {
     static final Duration MAX_AGE = Duration.ofSeconds(1);
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT)
-            .proxy(HttpClient.Builder.NO_PROXY).build();
+    private final HttpClient client;
+    private final PeerApi peers;
     private final ReentrantLock lock = new ReentrantLock();
     private String cachedLeader;
     private long cachedIndex;
     private long cachedAtNanos;
+
+    LeaderCommitIndex(PeerApi peers) {
+        this.peers = peers;
+        this.client = peers.client(TIMEOUT).build();
+    }
 
     /**
      * The commit index {@code leader} reports.
@@ -56,7 +61,7 @@ final class LeaderCommitIndex {
         if (leader.id().equals(cachedLeader) && now - cachedAtNanos < MAX_AGE.toNanos()) {
             return cachedIndex;
         }
-        URI uri = URI.create("http://" + leader.apiAddress() + "/readyz");
+        URI uri = peers.uri(leader.apiAddress(), "/readyz");
         HttpResponse<String> r;
         try {
             r = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header(PROBE_HEADER, "1").GET().build(),

@@ -1,6 +1,9 @@
 package dev.skiff.cli;
 
+import dev.skiff.client.ClientTls;
 import dev.skiff.client.SkiffClient;
+import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -35,6 +38,41 @@ final class ClientOptions {
     @Option(names = {"-v", "--verbose"}, description = "Print each retry on stderr.")
     boolean verbose;
 
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates to trust: talk HTTPS to nodes started "
+            + "with --tls-* flags (env SKIFF_CA_FILE).")
+    Path caFile;
+
+    @Option(names = "--cert-file", paramLabel = "PEM", description = "Client certificate, for nodes started with "
+            + "--api-require-client-cert; with --key-file (env SKIFF_CERT_FILE).")
+    Path certFile;
+
+    @Option(names = "--key-file", paramLabel = "PEM", description = "The PKCS#8 key of --cert-file (env SKIFF_KEY_FILE).")
+    Path keyFile;
+
+    /** The TLS context from --ca-file (or SKIFF_CA_FILE) and the client certificate, if any. */
+    private SSLContext tls() {
+        Path ca = caFile != null ? caFile : envPath("SKIFF_CA_FILE");
+        Path cert = certFile != null ? certFile : envPath("SKIFF_CERT_FILE");
+        Path key = keyFile != null ? keyFile : envPath("SKIFF_KEY_FILE");
+        if (ca == null) {
+            if (cert != null || key != null) {
+                throw new IllegalArgumentException("--cert-file/--key-file need --ca-file (or SKIFF_CA_FILE): the CA the "
+                        + "nodes' certificates chain to");
+            }
+            return null;
+        }
+        try {
+            return ClientTls.fromPem(ca, cert, key);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ca-file/--cert-file/--key-file: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path envPath(String name) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? null : Path.of(value.strip());
+    }
+
     /** The endpoints to use: {@code --endpoints}, else {@code --addr}, else the default. */
     List<String> endpointList() {
         if (endpoints != null && !endpoints.isEmpty()) {
@@ -54,6 +92,10 @@ final class ClientOptions {
         Duration retry = retryFor.trim().equals("0") ? Duration.ZERO : Durations.parse(retryFor, "--retry-for");
         SkiffClient.Builder b = SkiffClient.builder().requestTimeout(requestTimeout).retryBudget(retry)
                 .token(System.getenv("SKIFF_TOKEN"));
+        SSLContext tls = tls();
+        if (tls != null) {
+            b.sslContext(tls);
+        }
         try {
             b.endpoints(list);
             if (verbose) {

@@ -35,6 +35,9 @@ final class DemoCommand implements Callable<Integer> {
     int raftPort;
     @Option(names = "--cloud", description = "Use DynamoDB (and S3) emulators started in-process: stable store, discovery, snapshots.")
     boolean cloud;
+    @Option(names = "--tls", description = "TLS on both ports: certificates from skiff tls init in DATA-DIR/tls "
+            + "(written on first use), mutual TLS between nodes, HTTPS for clients.")
+    boolean tls;
     @Option(names = "--emulators", description = "Directory of the emulators for --cloud, with dynamodb/ and s3proxy/ (mvn -q -pl emulators package: emulators/target/emulators).")
     Path emulators;
 
@@ -50,7 +53,12 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         CloudEmulators emulated = cloud ? CloudEmulators.start(dataDir, emulators) : null;
         try {
-            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated));
+            Path tlsDir = tls ? dataDir.resolve("tls") : null;
+            if (tlsDir != null && !java.nio.file.Files.exists(TlsCommands.caCert(tlsDir))) {
+                java.nio.file.Files.createDirectories(dataDir);
+                TlsCommands.init(tlsDir, List.of("n1", "n2", "n3"), dev.skiff.tls.DevCertificates.LOCAL_SANS);
+            }
+            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated, tlsDir));
             awaitFormed(nodes, Duration.ofSeconds(60));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
             out.println();
@@ -58,20 +66,30 @@ final class DemoCommand implements Callable<Integer> {
             if (emulated != null) {
                 printCloud(out, emulated);
             }
+            String scheme = tls ? "https" : "http";
             for (SkiffNode n : nodes) {
-                out.printf("  %s  api http://%s  raft %s%n", n.settings.id(), n.settings.apiAdvertise(), n.settings.raftAdvertise());
+                out.printf("  %s  api %s://%s  raft %s%s%n", n.settings.id(), scheme, n.settings.apiAdvertise(),
+                        n.settings.raftAdvertise(), tls ? " (mutual TLS)" : "");
             }
-            String a1 = "http://127.0.0.1:" + apiPort;
-            String a2 = "http://127.0.0.1:" + (apiPort + 1);
-            String a3 = "http://127.0.0.1:" + (apiPort + 2);
+            String a1 = scheme + "://127.0.0.1:" + apiPort;
+            String a2 = scheme + "://127.0.0.1:" + (apiPort + 1);
+            String a3 = scheme + "://127.0.0.1:" + (apiPort + 2);
+            String curl = tls ? "curl -s --cacert " + TlsCommands.caCert(dataDir.resolve("tls")) : "curl -s";
             out.println();
+            if (tls) {
+                out.println("TLS certificates (development CA) in " + dataDir.resolve("tls"));
+            }
             out.println("Try (any node answers; followers forward to the leader):");
-            out.println("  curl -s -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
-            out.println("  curl -s " + a3 + "/v1/kv/greeting");
-            out.println("  curl -s '" + a1 + "/v1/kv/greeting?consistency=consistent'");
-            out.println("  curl -s -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
-            out.println("  curl -s '" + a1 + "/v1/kv/?prefix=gr'");
-            out.println("  curl -s " + a1 + "/v1/status");
+            out.println("  " + curl + " -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
+            out.println("  " + curl + " " + a3 + "/v1/kv/greeting");
+            out.println("  " + curl + " '" + a1 + "/v1/kv/greeting?consistency=consistent'");
+            out.println("  " + curl + " -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
+            out.println("  " + curl + " '" + a1 + "/v1/kv/?prefix=gr'");
+            out.println("  " + curl + " " + a1 + "/v1/status");
+            if (tls) {
+                out.println("  SKIFF_CA_FILE=" + TlsCommands.caCert(dataDir.resolve("tls")) + " bin/skiff status --addr 127.0.0.1:"
+                        + apiPort);
+            }
             out.println();
             out.println("Web UI (cluster, keys, snapshots): " + a1 + "/ui/");
             out.println();
@@ -95,18 +113,29 @@ final class DemoCommand implements Callable<Integer> {
      * all three start alike and the discovery table sorts them out.
      */
     static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated) throws IOException {
+        return startNodes(dataDir, apiPort, raftPort, emulated, null);
+    }
+
+    /** {@link #startNodes(Path, int, int, CloudEmulators)} with TLS from {@code tlsDir} (written by tls init), or null for none. */
+    static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated, Path tlsDir)
+            throws IOException {
         List<SkiffNode> nodes = new ArrayList<>();
+        String scheme = tlsDir == null ? "http" : "https";
         try {
             for (int i = 1; i <= 3; i++) {
                 HostPort api = new HostPort("127.0.0.1", apiPort + i - 1);
                 HostPort raft = new HostPort("127.0.0.1", raftPort + i - 1);
                 boolean first = emulated == null && i == 1;
-                List<URI> join = emulated != null || i == 1 ? List.of() : List.of(URI.create("http://127.0.0.1:" + apiPort));
+                List<URI> join = emulated != null || i == 1 ? List.of() : List.of(URI.create(scheme + "://127.0.0.1:" + apiPort));
+                java.util.Optional<dev.skiff.tls.NodeTls> nodeTls = tlsDir == null ? java.util.Optional.empty()
+                        : java.util.Optional.of(new dev.skiff.tls.NodeTls(dev.skiff.tls.ReloadingTls.load(new dev.skiff.tls.TlsFiles(
+                                TlsCommands.nodeCert(tlsDir, "n" + i), TlsCommands.nodeKey(tlsDir, "n" + i),
+                                TlsCommands.caCert(tlsDir))), false));
                 nodes.add(SkiffNode.start(new NodeSettings("n" + i, api, raft, api, raft, dataDir.resolve("n" + i),
                         dataDir.resolve("n" + i).resolve("snapshots"), first, join, null,
                         NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
                         dev.skiff.raft.RaftConfig.defaults("n" + i),
-                        emulated == null ? StorageSettings.local() : emulated.storage())));
+                        emulated == null ? StorageSettings.local() : emulated.storage()), nodeTls));
             }
             return nodes;
         } catch (IOException | RuntimeException e) {

@@ -94,6 +94,7 @@ public final class Main {
         if (clientCommand == null) {
             cli.addSubcommand(new NodeCommand());
             cli.addSubcommand(new DemoCommand());
+            cli.addSubcommand(new TlsCommands());
         }
         for (Object command : new Object[] {new KvCommands(), new StatusCommand(), new MembersCommands(),
                 new LeaderCommands(), new SnapshotCommands()}) {

@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import dev.skiff.tls.NodeTls;
+import dev.skiff.tls.ReloadingTls;
+import dev.skiff.tls.TlsFiles;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import dev.skiff.api.MemberRules;
@@ -61,6 +65,18 @@ final class NodeCommand implements Callable<Integer> {
     String cluster;
     @Option(names = "--cluster-secret-file", description = "File holding the raft port's shared secret (or set SKIFF_CLUSTER_SECRET).")
     Path clusterSecretFile;
+    @Option(names = "--tls-cert-file", paramLabel = "PEM", description = "This node's certificate (PEM; SANs must "
+            + "name its advertised addresses). With --tls-key-file and --tls-ca-file: mutual TLS on the raft port, "
+            + "HTTPS on the API port. Files changed on disk are picked up without a restart.")
+    Path tlsCertFile;
+    @Option(names = "--tls-key-file", paramLabel = "PEM", description = "The private key of --tls-cert-file (PEM, unencrypted; keep it 0600).")
+    Path tlsKeyFile;
+    @Option(names = "--tls-ca-file", paramLabel = "PEM", description = "CA certificates (PEM bundle) that peers' and "
+            + "clients' certificates must chain to.")
+    Path tlsCaFile;
+    @Option(names = "--api-require-client-cert", description = "With TLS: API clients must present a certificate "
+            + "chaining to --tls-ca-file (default: not asked for).")
+    boolean apiRequireClientCert;
     @Option(names = "--advertise-api", description = "host:port clients and peers use for the API (needed when binding 0.0.0.0).")
     String advertiseApi;
     @Option(names = "--advertise-raft", description = "host:port peers use for Raft (needed when binding 0.0.0.0).")
@@ -96,7 +112,7 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogFormat.apply(logFormat);
         NodeSettings settings = settings();
-        SkiffNode node = SkiffNode.start(settings);
+        SkiffNode node = SkiffNode.start(settings, tls());
         Signals.onTermination(node::close);
         try {
             node.stopped.join();
@@ -164,9 +180,9 @@ final class NodeCommand implements Callable<Integer> {
             joinUris.add(joinUri(j));
         }
         String secret = secret();
-        if (secret == null && !raftBind.isLoopback()) {
+        if (secret == null && tlsCertFile == null && !raftBind.isLoopback()) {
             log.warn("!!! SECURITY: the raft port {} is reachable beyond this machine and no cluster secret is set: "
-                    + "anyone who can reach it can join or disrupt the cluster. Set --cluster-secret-file or SKIFF_CLUSTER_SECRET.",
+                    + "anyone who can reach it can join or disrupt the cluster. Set --cluster-secret-file or SKIFF_CLUSTER_SECRET, or use mutual TLS (--tls-cert-file, --tls-key-file, --tls-ca-file).",
                     raftBind);
         }
         RaftConfig raftConfig = raftConfig();
@@ -236,18 +252,47 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** A --join value: a member's API base URL, http://host:port (a bare host:port means http://). */
-    private static URI joinUri(String value) {
-        String hint = "--join takes members' API addresses like http://10.0.0.5:8001 (comma-separated), got '" + value + "'";
-        String url = value.contains("://") ? value : "http://" + value;
+    /**
+     * The TLS flags, checked: all three files or none, readable, the key matching the
+     * certificate and the certificate chaining to the CA.
+     */
+    Optional<NodeTls> tls() {
+        if (tlsCertFile == null && tlsKeyFile == null && tlsCaFile == null) {
+            if (apiRequireClientCert) {
+                throw new IllegalArgumentException("--api-require-client-cert needs TLS: give --tls-cert-file, "
+                        + "--tls-key-file and --tls-ca-file too");
+            }
+            return Optional.empty();
+        }
+        if (tlsCertFile == null || tlsKeyFile == null || tlsCaFile == null) {
+            throw new IllegalArgumentException("TLS needs all of --tls-cert-file, --tls-key-file and --tls-ca-file; missing "
+                    + String.join(", ", java.util.stream.Stream.of(tlsCertFile == null ? "--tls-cert-file" : null,
+                            tlsKeyFile == null ? "--tls-key-file" : null, tlsCaFile == null ? "--tls-ca-file" : null)
+                    .filter(java.util.Objects::nonNull).toList())
+                    + " (skiff tls init DIR writes a development set)");
+        }
+        try {
+            return Optional.of(new NodeTls(ReloadingTls.load(new TlsFiles(tlsCertFile, tlsKeyFile, tlsCaFile)),
+                    apiRequireClientCert));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tls-cert-file/--tls-key-file/--tls-ca-file: " + e.getMessage(), e);
+        }
+    }
+
+    /** A --join value: a member's API base URL, http(s)://host:port (a bare host:port means https:// with TLS, else http://). */
+    private URI joinUri(String value) {
+        String scheme = tlsCertFile != null ? "https" : "http";
+        String hint = "--join takes members' API addresses like " + scheme + "://10.0.0.5:8001 (comma-separated), got '" + value + "'";
+        String url = value.contains("://") ? value : scheme + "://" + value;
         URI u;
         try {
             u = new URI(url);
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException(hint);
         }
-        if (!"http".equalsIgnoreCase(u.getScheme())) {
-            throw new IllegalArgumentException(hint + ": the scheme must be http://");
+        if (!scheme.equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException(hint + ": the scheme must be " + scheme + "://"
+                    + (scheme.equals("https") ? " (the node has TLS flags)" : " (https:// needs the --tls-* flags)"));
         }
         if (u.getHost() == null || u.getPort() < 1) {
             throw new IllegalArgumentException(hint + ": it needs a host and a port");

@@ -2,6 +2,8 @@ package dev.skiff.cli;
 
 import dev.skiff.api.ApiMetrics;
 import dev.skiff.api.ApiServer;
+import dev.skiff.api.PeerApi;
+import dev.skiff.tls.NodeTls;
 import dev.skiff.autopilot.DeadMemberCleanup;
 import dev.skiff.discovery.AddressBookTransport;
 import dev.skiff.discovery.Discovery;
@@ -91,6 +93,8 @@ final class SkiffNode implements AutoCloseable {
     /** Removes dead members while this node leads (--remove-dead-after), or null. */
     private DeadMemberCleanup deadMemberCleanup;
     private Thread joiner;
+    /** How this node reaches other nodes' APIs (http or https); set before it joins. */
+    private volatile PeerApi peerApi = PeerApi.PLAIN;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
@@ -113,7 +117,17 @@ final class SkiffNode implements AutoCloseable {
      * {@code --bootstrap}/{@code --join}, or through the discovery table.
      */
     static SkiffNode start(NodeSettings s) throws IOException {
+        return start(s, Optional.empty());
+    }
+
+    /**
+     * {@link #start(NodeSettings)} with TLS on both ports when {@code tls} is present: mutual
+     * TLS on the raft port, HTTPS on the API port, and HTTPS to other nodes' APIs (forwarding,
+     * probes, joining).
+     */
+    static SkiffNode start(NodeSettings s, Optional<NodeTls> tls) throws IOException {
         StorageSettings cloud = s.storage();
+        PeerApi peerApi = new PeerApi(tls.map(t -> t.material().context()));
         prepareDirectories(s);
         // One registry for everything /metrics shows: the API's meters, the WAL's, the state
         // machine's, the snapshot store's, the storage back-ends' remote calls and the JVM's.
@@ -141,6 +155,9 @@ final class SkiffNode implements AutoCloseable {
                     .withAdvertiseAddress(s.raftAdvertise().toString());
             if (s.clusterSecret() != null) {
                 tc = tc.withSecret(ClusterSecret.of(s.clusterSecret()));
+            }
+            if (tls.isPresent()) {
+                tc = tc.withTls(tls.get().material().context());
             }
             transport = new HttpTransport(tc);
             if (cloud.discovery() != null) {
@@ -187,7 +204,7 @@ final class SkiffNode implements AutoCloseable {
             try {
                 api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
-                        s.autopilot().readyMaxLag());
+                        s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false));
             } catch (RuntimeException e) {
                 ListenFailure.rethrowIfListenFailure(e, "the client API", "--api-addr", s.apiBind());
                 throw e;
@@ -214,6 +231,7 @@ final class SkiffNode implements AutoCloseable {
             if (agent != null) {
                 agent.start(raft);
             }
+            node.peerApi = peerApi;
             node.formCluster(hasState || restored);
             log.info("node started id={} api={} raft={} dataDir={} cluster={}{}", s.id(), s.apiAdvertise(), s.raftAdvertise(),
                     s.dataDir(), cloud.cluster(), cloud.discovery() == null ? "" : " discovery=" + cloud.discovery());
@@ -389,7 +407,7 @@ final class SkiffNode implements AutoCloseable {
         List<URI> uris = new ArrayList<>();
         for (Member m : members) {
             if (!m.id().equals(settings.id())) {
-                uris.add(URI.create("http://" + m.apiAddress()));
+                uris.add(peerApi.uri(m.apiAddress(), ""));
             }
         }
         return uris;
@@ -403,7 +421,7 @@ final class SkiffNode implements AutoCloseable {
      * /v1/cluster/members/{id}} and asks again.
      */
     private void joinLoop(Supplier<List<URI>> members) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
+        HttpClient client = peerApi.client(Duration.ofSeconds(2)).build();
         Map<String, Object> addresses = new LinkedHashMap<>();
         addresses.put("raftAddress", settings.raftAdvertise().toString());
         addresses.put("apiAddress", settings.apiAdvertise().toString());

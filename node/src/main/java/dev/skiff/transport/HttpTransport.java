@@ -8,6 +8,7 @@ import dev.skiff.raft.message.RaftMessage;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -26,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * answered 204 as soon as the receiver has queued it (the Raft reply is a message of its own).
  * {@code POST /raft/v1/snapshot} streams an InstallSnapshot header and the snapshot's data,
  * answered once the receiver has stored it. The path and the codec's first byte both carry
- * the wire version. With a {@link ClusterSecret}, every request carries its token (see there)
- * and a request without it gets 401 and reaches nothing. {@link RaftRpcHandler} lists every
+ * the wire version. With TLS ({@link HttpTransportConfig#tls()}) the port accepts only peers
+ * presenting a certificate that chains to the CA, and a sender checks that the peer's
+ * certificate names the address it dialled. With a {@link ClusterSecret}, each connection
+ * first runs the secret's challenge-response handshake and every request then carries a
+ * counter and a MAC (see there); a request without them gets 401 and reaches nothing. {@link RaftRpcHandler} lists every
  * status the server answers.
  *
  * <p><b>Sending.</b> {@link #send} hands the message to the target's {@link PeerChannel}
@@ -97,8 +101,16 @@ public final class HttpTransport implements Transport {
             throw new IllegalStateException("HttpTransport.start may be called once, before close");
         }
         rpcHandler = new RaftRpcHandler(handler, config.secret(), config.maxMessageBytes());
-        Undertow undertow = Undertow.builder()
-                .addHttpListener(bind.port(), bind.host())
+        Undertow.Builder builder = Undertow.builder();
+        if (config.tls().isPresent()) {
+            // Mutual TLS: a peer without a certificate chaining to the CA fails the handshake
+            // and never reaches the handler.
+            builder.addHttpsListener(bind.port(), bind.host(), config.tls().get())
+                    .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, SslClientAuthMode.REQUIRED);
+        } else {
+            builder.addHttpListener(bind.port(), bind.host());
+        }
+        Undertow undertow = builder
                 .setIoThreads(config.ioThreads())
                 .setWorkerThreads(config.workerThreads())
                 .setWorkerOption(Options.WORKER_NAME, "skiff-raft-" + bind.port())
@@ -122,8 +134,8 @@ public final class HttpTransport implements Transport {
         if (config.advertiseAddress().isEmpty()) {
             localAddress = listening.toString();
         }
-        log.info("raft transport listening on {} (advertised as {}, cluster secret {})", listening, localAddress,
-                config.secret().isPresent() ? "required" : "not configured");
+        log.info("raft transport listening on {} (advertised as {}, tls={}, cluster secret {})", listening, localAddress,
+                config.tls().isPresent() ? "mutual" : "off", config.secret().isPresent() ? "required" : "not configured");
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.skiff.transport;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Settings of an {@link HttpTransport}. Start from {@link #defaults(String)} and change what
@@ -12,8 +13,12 @@ import java.util.Optional;
  *                             free port (tests)
  * @param advertiseAddress     the address peers use to reach this server, or empty to use the
  *                             bound address (set it when binding {@code 0.0.0.0})
- * @param secret               the cluster secret every raft-port request must carry, or empty
- *                             to accept any request
+ * @param secret               the cluster secret that every raft-port connection must prove
+ *                             (see {@link ClusterSecret}), or empty to accept any request
+ * @param tls                  the TLS context of the raft port (this node's certificate and key,
+ *                             the CA that peers' certificates must chain to), or empty for plain
+ *                             HTTP; with it the port accepts only peers with a client certificate
+ *                             and checks that a dialled peer's certificate names its address
  * @param maxMessageBytes      largest accepted message body; bigger ones get 413
  * @param maxQueuedPerLane     most messages waiting per peer and lane; beyond that new messages
  *                             are dropped and counted
@@ -34,6 +39,7 @@ public record HttpTransportConfig(
         String bindAddress,
         Optional<String> advertiseAddress,
         Optional<ClusterSecret> secret,
+        Optional<SSLContext> tls,
         int maxMessageBytes,
         int maxQueuedPerLane,
         int maxInflightEntries,
@@ -78,11 +84,12 @@ public record HttpTransportConfig(
         Objects.requireNonNull(bindAddress, "bindAddress");
         advertiseAddress = advertiseAddress == null ? Optional.empty() : advertiseAddress;
         secret = secret == null ? Optional.empty() : secret;
+        tls = tls == null ? Optional.empty() : tls;
     }
 
     /** Every field at its default, listening on {@code bindAddress}, without a secret. */
     public static HttpTransportConfig defaults(String bindAddress) {
-        return new HttpTransportConfig(bindAddress, Optional.empty(), Optional.empty(), DEFAULT_MAX_MESSAGE_BYTES,
+        return new HttpTransportConfig(bindAddress, Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_MESSAGE_BYTES,
                 DEFAULT_MAX_QUEUED_PER_LANE, DEFAULT_MAX_INFLIGHT_ENTRIES, DEFAULT_MAX_INFLIGHT_CONTROL,
                 DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SNAPSHOT_TIMEOUT, DEFAULT_MIN_BACKOFF,
                 DEFAULT_MAX_BACKOFF, DEFAULT_IO_THREADS, DEFAULT_WORKER_THREADS);
@@ -90,28 +97,35 @@ public record HttpTransportConfig(
 
     /** This config with a cluster secret. */
     public HttpTransportConfig withSecret(ClusterSecret newSecret) {
-        return new HttpTransportConfig(bindAddress, advertiseAddress, Optional.of(newSecret), maxMessageBytes,
+        return new HttpTransportConfig(bindAddress, advertiseAddress, Optional.of(newSecret), tls, maxMessageBytes,
+                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
+                snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
+    }
+
+    /** This config with TLS (mutual: the context's key manager presents this node's certificate). */
+    public HttpTransportConfig withTls(SSLContext context) {
+        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, Optional.of(context), maxMessageBytes,
                 maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with an advertised address. */
     public HttpTransportConfig withAdvertiseAddress(String address) {
-        return new HttpTransportConfig(bindAddress, Optional.of(address), secret, maxMessageBytes,
+        return new HttpTransportConfig(bindAddress, Optional.of(address), secret, tls, maxMessageBytes,
                 maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with another body limit. */
     public HttpTransportConfig withMaxMessageBytes(int bytes) {
-        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, bytes,
+        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, bytes,
                 maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with other queue and in-flight bounds. */
     public HttpTransportConfig withFlowControl(int queuedPerLane, int inflightEntries, int inflightControl) {
-        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, maxMessageBytes,
+        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, maxMessageBytes,
                 queuedPerLane, inflightEntries, inflightControl, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
@@ -119,7 +133,7 @@ public record HttpTransportConfig(
     /** This config with other timeouts and backoff bounds. */
     public HttpTransportConfig withTimeouts(Duration connect, Duration request, Duration backoffMin,
                                             Duration backoffMax) {
-        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, maxMessageBytes,
+        return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, maxMessageBytes,
                 maxQueuedPerLane, maxInflightEntries, maxInflightControl, connect, request,
                 snapshotTimeout, backoffMin, backoffMax, ioThreads, workerThreads);
     }

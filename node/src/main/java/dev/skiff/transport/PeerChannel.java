@@ -336,7 +336,7 @@ final class PeerChannel {
 
         Sender(Lane lane) {
             this.lane = lane;
-            this.connection = new PeerConnection(target, RaftRpcHandler.BATCH_PATH, config.secret(),
+            this.connection = new PeerConnection(target, RaftRpcHandler.BATCH_PATH, config.secret(), config.tls(),
                     (int) config.connectTimeout().toMillis(), (int) config.requestTimeout().toMillis());
             this.thread = Thread.ofPlatform().daemon().name("skiff-raft-send-" + address + "-" + lane.name + "-"
                     + lane.senders.size()).unstarted(() -> runSender(this));

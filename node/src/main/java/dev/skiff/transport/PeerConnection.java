@@ -1,6 +1,8 @@
 package dev.skiff.transport;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One keep-alive HTTP/1.1 connection to a peer's raft port, used by one request at a time:
@@ -24,6 +30,12 @@ import java.util.Optional;
  * once. Only what the raft port answers needs to be understood: a status line, headers, and a
  * body of {@code Content-Length} bytes or chunked (refusals carry a short text); anything else
  * closes the connection.
+ *
+ * <p><b>Security.</b> With TLS, the connection is a TLS socket that presents this node's
+ * certificate and checks that the peer's certificate chains to the CA and names the address
+ * dialled (its SAN, as HTTPS does). With a {@link ClusterSecret}, a new connection first runs
+ * the secret's handshake (the peer proves itself before anything derived from the secret is
+ * sent; see there), then every request carries its counter and MAC. Both may be on at once.
  *
  * <p>An idle connection older than {@link #MAX_IDLE_NANOS} is replaced before use: the server
  * closes idle connections after two minutes, and a request must not race that close. A kept
@@ -39,33 +51,44 @@ final class PeerConnection implements AutoCloseable {
     static final long MAX_IDLE_NANOS = 30_000_000_000L;
     private static final int MAX_HEADER_LINE = 8 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** How much of a refusal's body is kept for {@link #lastBody()}. */
+    private static final int KEPT_BODY_BYTES = 1024;
 
     private final HostPort target;
+    private final String path;
     private final byte[] requestHead;
+    private final Optional<ClusterSecret> secret;
+    private final Optional<SSLContext> tls;
     private final int connectTimeoutMillis;
     private final int requestTimeoutMillis;
     private volatile Socket socket;
     private OutputStream out;
     private InputStream in;
+    private ClusterSecret.Session session;
     private long lastUsedNanos;
     private volatile boolean closed;
+    private String lastAuthHeader;
+    private final ByteArrayOutputStream lastBody = new ByteArrayOutputStream();
 
     /**
-     * @param path   the request path
-     * @param secret the cluster secret's header, if any
+     * @param path   the request path of {@link #post}
+     * @param secret the cluster secret, if any
+     * @param tls    the TLS context (this node's certificate and the CA), if the raft port speaks TLS
      */
-    PeerConnection(HostPort target, String path, Optional<ClusterSecret> secret, int connectTimeoutMillis,
-                   int requestTimeoutMillis) {
+    PeerConnection(HostPort target, String path, Optional<ClusterSecret> secret, Optional<SSLContext> tls,
+                   int connectTimeoutMillis, int requestTimeoutMillis) {
         this.target = target;
+        this.path = path;
+        this.secret = secret;
+        this.tls = tls;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.requestTimeoutMillis = requestTimeoutMillis;
-        StringBuilder head = new StringBuilder(160)
-                .append("POST ").append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(target).append("\r\n")
-                .append("Content-Type: application/octet-stream\r\n");
-        secret.ifPresent(s -> head.append(ClusterSecret.HEADER).append(": ").append(s.headerValue()).append("\r\n"));
-        head.append("Content-Length: ");
-        this.requestHead = head.toString().getBytes(StandardCharsets.US_ASCII);
+        this.requestHead = head("POST", path, "Content-Type: application/octet-stream\r\n");
+    }
+
+    private byte[] head(String method, String requestPath, String extra) {
+        return (method + " " + requestPath + " HTTP/1.1\r\nHost: " + target + "\r\n" + extra)
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -74,7 +97,9 @@ final class PeerConnection implements AutoCloseable {
      * @return the HTTP status
      * @throws IOException on any connection failure: {@link java.net.ConnectException} or a
      *                     {@link java.net.SocketTimeoutException} when the peer is down or
-     *                     hung, others when the connection broke
+     *                     hung, {@link SSLException} when its certificate is not acceptable
+     *                     (or it refuses ours), {@link PeerNotAuthenticException} when it does
+     *                     not prove the cluster secret, others when the connection broke
      */
     int post(byte[] body) throws IOException {
         if (closed) {
@@ -83,13 +108,12 @@ final class PeerConnection implements AutoCloseable {
         if (socket != null && System.nanoTime() - lastUsedNanos > MAX_IDLE_NANOS) {
             disconnect();
         }
-        byte[] request = request(body);
         boolean reused = socket != null;
         if (!reused) {
             connect();
         }
         try {
-            return exchange(request);
+            return exchange(request(body));
         } catch (SocketTimeoutException e) {
             throw e;
         } catch (IOException e) {
@@ -100,20 +124,92 @@ final class PeerConnection implements AutoCloseable {
             // answer): try once on a fresh one. Should the first copy have arrived after all,
             // the peer gets the messages twice, which Raft tolerates.
             connect();
-            return exchange(request);
+            return exchange(request(body));
         }
     }
 
+    /**
+     * Sends a streamed request on a fresh connection: {@code preamble}, then {@code data}
+     * (chunked), and waits up to {@code timeoutMillis} for the answer. The MAC (in secret mode)
+     * covers the preamble. When {@code expected >= 0} and the data holds another number of
+     * bytes, the connection is cut (the body never ends cleanly) and an IOException says so.
+     *
+     * @return the HTTP status; {@link #lastBody()} has the start of the answer's body
+     */
+    int postStream(String streamPath, byte[] preamble, InputStream data, long expected, int timeoutMillis,
+                   String what) throws IOException {
+        if (closed) {
+            throw new IOException("raft connection to " + target + " is closed");
+        }
+        disconnect();
+        connect();
+        socket.setSoTimeout(timeoutMillis);
+        StringBuilder extra = new StringBuilder("Content-Type: application/octet-stream\r\n");
+        if (session != null) {
+            long n = session.nextCounter();
+            extra.append(ClusterSecret.HEADER).append(": ")
+                    .append(session.header(n, "POST", streamPath, preamble, 0, preamble.length)).append("\r\n");
+        }
+        extra.append("Transfer-Encoding: chunked\r\n\r\n");
+        try {
+            out.write(head("POST", streamPath, extra.toString()));
+            writeChunk(preamble, preamble.length);
+            byte[] chunk = new byte[SnapshotSender.CHUNK_BYTES];
+            long sent = 0;
+            for (int n; (n = data.read(chunk)) >= 0; ) {
+                if (expected >= 0 && sent + n > expected) {
+                    sent += n;
+                    break;
+                }
+                writeChunk(chunk, n);
+                sent += n;
+            }
+            if (expected >= 0 && sent != expected) {
+                // Cut instead of ending the body: a clean end could pass a short stream for the whole.
+                disconnect();
+                throw new IOException(what + " has " + (sent > expected ? "more than " + expected : "only " + sent)
+                        + " bytes of data, but its header says " + expected);
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            int status = readResponse();
+            disconnect();
+            return status;
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /** The start (up to 1 KiB) of the last answer's body, as text. */
+    String lastBody() {
+        return lastBody.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    private void writeChunk(byte[] bytes, int length) throws IOException {
+        if (length == 0) {
+            return;
+        }
+        out.write((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes, 0, length);
+        out.write(CRLF);
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
     private byte[] request(byte[] body) {
-        byte[] length = Integer.toString(body.length).getBytes(StandardCharsets.US_ASCII);
-        byte[] request = new byte[requestHead.length + length.length + 4 + body.length];
-        System.arraycopy(requestHead, 0, request, 0, requestHead.length);
-        System.arraycopy(length, 0, request, requestHead.length, length.length);
-        int at = requestHead.length + length.length;
-        request[at++] = '\r';
-        request[at++] = '\n';
-        request[at++] = '\r';
-        request[at++] = '\n';
+        byte[] auth = session == null ? new byte[0]
+                : (ClusterSecret.HEADER + ": " + session.header(session.nextCounter(), "POST", path, body, 0, body.length)
+                        + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] length = ("Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = new byte[requestHead.length + auth.length + length.length + body.length];
+        int at = 0;
+        System.arraycopy(requestHead, 0, request, at, requestHead.length);
+        at += requestHead.length;
+        System.arraycopy(auth, 0, request, at, auth.length);
+        at += auth.length;
+        System.arraycopy(length, 0, request, at, length.length);
+        at += length.length;
         System.arraycopy(body, 0, request, at, body.length);
         return request;
     }
@@ -138,17 +234,71 @@ final class PeerConnection implements AutoCloseable {
             s.setKeepAlive(true);
             s.connect(new InetSocketAddress(target.host(), target.port()), connectTimeoutMillis);
             s.setSoTimeout(requestTimeoutMillis);
+            if (tls.isPresent()) {
+                SSLSocket ssl = (SSLSocket) tls.get().getSocketFactory().createSocket(s, target.host(), target.port(), true);
+                SSLParameters params = ssl.getSSLParameters();
+                // The peer's certificate must name the address dialled, as for an HTTPS URL.
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                ssl.setSSLParameters(params);
+                ssl.startHandshake();
+                s = ssl;
+            }
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
         socket = s;
-        out = s.getOutputStream();
+        session = null;
+        out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
         in = new BufferedInputStream(s.getInputStream(), 8 * 1024);
         if (closed) {
             disconnect();
             throw new IOException("raft connection to " + target + " is closed");
         }
+        if (secret.isPresent()) {
+            try {
+                authenticate(secret.get());
+            } catch (IOException | RuntimeException e) {
+                disconnect();
+                throw e;
+            }
+        }
+    }
+
+    /** The dialler's half of {@link ClusterSecret}'s handshake; nothing secret leaves before the peer proved itself. */
+    private void authenticate(ClusterSecret secret) throws IOException {
+        byte[] cn = ClusterSecret.newNonce();
+        int status = authStep("hello " + ClusterSecret.encode(cn));
+        String[] challenge = lastAuthHeader == null ? new String[0] : lastAuthHeader.split(" ");
+        if (status != 200 || challenge.length != 3 || !challenge[0].equals("challenge")) {
+            throw new PeerNotAuthenticException("raft peer " + target + " answered the cluster-secret hello with HTTP "
+                    + status + " and no challenge; it is not a Skiff node with a cluster secret (or an older version)");
+        }
+        byte[] sn = ClusterSecret.decode(challenge[1]);
+        byte[] proof = ClusterSecret.decode(challenge[2]);
+        if (sn == null || sn.length != ClusterSecret.NONCE_BYTES
+                || !ClusterSecret.same(secret.listenerProof(cn, sn), proof)) {
+            throw new PeerNotAuthenticException("raft peer " + target + " does not prove the cluster secret "
+                    + "(another secret, or not a member); nothing derived from the secret was sent to it");
+        }
+        status = authStep("prove " + ClusterSecret.encode(secret.diallerProof(cn, sn)));
+        if (status != 204) {
+            throw new PeerNotAuthenticException("raft peer " + target + " refused this node's cluster-secret proof with HTTP "
+                    + status + ": " + lastBody());
+        }
+        session = secret.session(cn, sn);
+    }
+
+    private int authStep(String value) throws IOException {
+        out.write(head("POST", RaftRpcHandler.AUTH_PATH,
+                ClusterSecret.HEADER + ": " + value + "\r\nContent-Length: 0\r\n\r\n"));
+        out.flush();
+        int status = readResponse();
+        if (socket == null) {
+            throw new IOException("raft peer " + target + " closed the connection during the cluster-secret handshake"
+                    + " (HTTP " + status + ": " + lastBody() + ")");
+        }
+        return status;
     }
 
     /** Reads one response; on return the connection is ready for the next request, or closed. */
@@ -165,6 +315,8 @@ final class PeerConnection implements AutoCloseable {
         }
         long contentLength = -1;
         boolean chunked = false;
+        lastAuthHeader = null;
+        lastBody.reset();
         boolean close = statusLine.startsWith("HTTP/1.0");
         for (String line = readLine(); !line.isEmpty(); line = readLine()) {
             int colon = line.indexOf(':');
@@ -176,6 +328,7 @@ final class PeerConnection implements AutoCloseable {
             switch (name) {
                 case "content-length" -> contentLength = Long.parseLong(value);
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                case "x-skiff-auth" -> lastAuthHeader = value;
                 case "connection" -> close = value.equalsIgnoreCase("close") || close && !value.equalsIgnoreCase("keep-alive");
                 default -> {
                     // Other headers do not matter here.
@@ -222,14 +375,14 @@ final class PeerConnection implements AutoCloseable {
         }
         long left = n;
         while (left > 0) {
-            long skipped = in.skip(left);
-            if (skipped <= 0) {
-                if (in.read() < 0) {
-                    throw new EOFException("connection to " + target + " closed inside a response body");
-                }
-                skipped = 1;
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection to " + target + " closed inside a response body");
             }
-            left -= skipped;
+            if (lastBody.size() < KEPT_BODY_BYTES) {
+                lastBody.write(b);
+            }
+            left--;
         }
     }
 
@@ -257,6 +410,7 @@ final class PeerConnection implements AutoCloseable {
     private void disconnect() {
         Socket s = socket;
         socket = null;
+        session = null;
         out = null;
         in = null;
         if (s != null) {

@@ -6,13 +6,16 @@ import dev.skiff.raft.message.RaftMessage;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import io.undertow.util.StatusCodes;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -33,8 +36,11 @@ import org.slf4j.LoggerFactory;
  *       chunked). Dispatched to a worker thread, which streams the data into
  *       {@link MessageHandler#onSnapshot} and answers 204 once it returns, 500 if it throws.</li>
  * </ul>
- * Refusals change nothing and reach no handler: 401 without the cluster secret (checked
- * before anything else, so a stranger learns nothing about paths), 404 for another path, 405
+ * With a {@link ClusterSecret}, {@value #AUTH_PATH} runs its handshake, and every other request
+ * needs an authenticated connection and the next counter with a MAC over its body (see
+ * {@link ClusterSecret}); the MAC is checked before the body is decoded.
+ * Refusals change nothing and reach no handler: 401 without the cluster secret's proof (checked
+ * before anything else, so a stranger learns nothing about paths; the connection is closed), 404 for another path, 405
  * for another method, 400 for a body that does not decode, 413 for a message body over the
  * limit. The path carries the wire version ({@code v1}), like the codec's version byte.
  *
@@ -45,6 +51,11 @@ final class RaftRpcHandler implements HttpHandler {
     static final String MESSAGE_PATH = "/raft/v1/message";
     static final String BATCH_PATH = "/raft/v1/messages";
     static final String SNAPSHOT_PATH = "/raft/v1/snapshot";
+    /** The cluster-secret handshake ({@link ClusterSecret}); exists only when a secret is configured. */
+    static final String AUTH_PATH = "/raft/v1/auth";
+    private static final AttachmentKey<Handshake> HANDSHAKE = AttachmentKey.create(Handshake.class);
+    private static final AttachmentKey<ClusterSecret.Session> SESSION = AttachmentKey.create(ClusterSecret.Session.class);
+    private static final HttpString AUTH_HEADER = new HttpString(ClusterSecret.HEADER);
     /** The InstallSnapshot header is tiny; 1 MiB leaves room for a configuration of thousands. */
     static final int MAX_SNAPSHOT_HEADER_BYTES = 1 << 20;
 
@@ -68,13 +79,18 @@ final class RaftRpcHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        if (secret.isPresent() && !secret.get().matches(exchange.getRequestHeaders().getFirst(ClusterSecret.HEADER))) {
-            // Close rather than drain whatever body a stranger sends.
-            exchange.setPersistent(false);
-            refuse(exchange, StatusCodes.UNAUTHORIZED, "missing or wrong " + ClusterSecret.HEADER);
-            return;
-        }
         String path = exchange.getRequestPath();
+        Authenticated auth = null;
+        if (secret.isPresent()) {
+            if (AUTH_PATH.equals(path)) {
+                handshake(exchange, secret.get());
+                return;
+            }
+            auth = authenticated(exchange);
+            if (auth == null) {
+                return;
+            }
+        }
         boolean batch = BATCH_PATH.equals(path);
         boolean message = batch || MESSAGE_PATH.equals(path);
         if (!message && !SNAPSHOT_PATH.equals(path)) {
@@ -86,21 +102,134 @@ final class RaftRpcHandler implements HttpHandler {
             refuse(exchange, StatusCodes.METHOD_NOT_ALLOWED, path + " accepts POST only");
             return;
         }
+        Authenticated request = auth;
         if (message) {
-            receiveMessage(exchange, batch);
+            receiveMessage(exchange, batch, request);
         } else {
-            exchange.dispatch(() -> receiveSnapshot(exchange));
+            exchange.dispatch(() -> receiveSnapshot(exchange, request));
         }
     }
 
-    private void receiveMessage(HttpServerExchange exchange, boolean batch) {
+    /**
+     * The listener's half of {@link ClusterSecret}'s handshake: {@code hello CN} → 200 with
+     * {@code challenge SN proof}; {@code prove P} → 204, and the connection is authenticated.
+     */
+    private void handshake(HttpServerExchange exchange, ClusterSecret secret) {
+        if (!Methods.POST.equals(exchange.getRequestMethod())) {
+            exchange.setPersistent(false);
+            refuse(exchange, StatusCodes.METHOD_NOT_ALLOWED, AUTH_PATH + " accepts POST only");
+            return;
+        }
+        var connection = exchange.getConnection();
+        String value = exchange.getRequestHeaders().getFirst(AUTH_HEADER);
+        String[] parts = value == null ? new String[0] : value.split(" ");
+        if (connection.getAttachment(SESSION) != null) {
+            unauthorized(exchange, "this connection is already authenticated");
+        } else if (parts.length == 2 && parts[0].equals("hello")) {
+            byte[] cn = ClusterSecret.decode(parts[1]);
+            if (cn == null || cn.length != ClusterSecret.NONCE_BYTES) {
+                unauthorized(exchange, "hello needs a " + ClusterSecret.NONCE_BYTES + "-byte base64url nonce");
+                return;
+            }
+            byte[] sn = ClusterSecret.newNonce();
+            connection.putAttachment(HANDSHAKE, new Handshake(cn, sn));
+            exchange.getResponseHeaders().put(AUTH_HEADER, "challenge " + ClusterSecret.encode(sn) + " "
+                    + ClusterSecret.encode(secret.listenerProof(cn, sn)));
+            exchange.setStatusCode(StatusCodes.OK);
+            exchange.endExchange();
+        } else if (parts.length == 2 && parts[0].equals("prove")) {
+            // One attempt per challenge: whatever happens, the pending handshake is gone.
+            Handshake pending = connection.removeAttachment(HANDSHAKE);
+            if (pending == null) {
+                unauthorized(exchange, "prove without a hello on this connection");
+            } else if (!ClusterSecret.same(secret.diallerProof(pending.cn(), pending.sn()), ClusterSecret.decode(parts[1]))) {
+                unauthorized(exchange, "wrong cluster-secret proof");
+            } else {
+                connection.putAttachment(SESSION, secret.session(pending.cn(), pending.sn()));
+                exchange.setStatusCode(StatusCodes.NO_CONTENT);
+                exchange.endExchange();
+            }
+        } else {
+            unauthorized(exchange, "expected " + ClusterSecret.HEADER + ": hello NONCE or prove PROOF");
+        }
+    }
+
+    /**
+     * The counter and MAC of a request on an authenticated connection, the counter already
+     * checked; or null after refusing the request.
+     */
+    private Authenticated authenticated(HttpServerExchange exchange) {
+        ClusterSecret.Session session = exchange.getConnection().getAttachment(SESSION);
+        if (session == null) {
+            unauthorized(exchange, "connection not authenticated: run the cluster-secret handshake (POST " + AUTH_PATH + ") first");
+            return null;
+        }
+        String value = exchange.getRequestHeaders().getFirst(AUTH_HEADER);
+        int space = value == null ? -1 : value.indexOf(' ');
+        long counter;
+        byte[] mac;
+        try {
+            counter = space < 0 ? -1 : Long.parseLong(value, 0, space, 10);
+            mac = space < 0 ? null : ClusterSecret.decode(value.substring(space + 1));
+        } catch (NumberFormatException e) {
+            counter = -1;
+            mac = null;
+        }
+        if (mac == null) {
+            unauthorized(exchange, "missing or malformed " + ClusterSecret.HEADER + " (COUNTER MAC)");
+            return null;
+        }
+        if (!session.isNext(counter)) {
+            unauthorized(exchange, "request counter " + counter + " is not the next on this connection (a replay?)");
+            return null;
+        }
+        return new Authenticated(session, counter, mac);
+    }
+
+    /** Whether the request's MAC covers these bytes; refuses it (401, connection closed) if not. */
+    private boolean verified(HttpServerExchange exchange, Authenticated auth, byte[] covered, int offset, int length) {
+        if (auth == null) {
+            return true;
+        }
+        synchronized (auth.session()) {
+            byte[] expected = auth.session().mac(auth.counter(), exchange.getRequestMethod().toString(),
+                    exchange.getRequestPath(), covered, offset, length);
+            if (ClusterSecret.same(expected, auth.mac()) && auth.session().isNext(auth.counter())) {
+                auth.session().accept(auth.counter());
+                return true;
+            }
+        }
+        exchange.getConnection().removeAttachment(SESSION);
+        unauthorized(exchange, "request MAC does not match its body");
+        return false;
+    }
+
+    private void unauthorized(HttpServerExchange exchange, String reason) {
+        // Close rather than drain whatever body a stranger sends; the connection's session ends with it.
+        exchange.setPersistent(false);
+        refuse(exchange, StatusCodes.UNAUTHORIZED, reason);
+    }
+
+    /** A handshake between hello and prove: the dialler's and this listener's nonces. */
+    private record Handshake(byte[] cn, byte[] sn) {
+    }
+
+    /** A request's counter and MAC, to verify once its covered bytes are read. */
+    private record Authenticated(ClusterSecret.Session session, long counter, byte[] mac) {
+    }
+
+    private void receiveMessage(HttpServerExchange exchange, boolean batch, Authenticated auth) {
         if (exchange.getRequestContentLength() > maxMessageBytes) {
             tooLarge(exchange);
             return;
         }
         Receiver receiver = exchange.getRequestReceiver();
         receiver.setMaxBufferSize(maxMessageBytes);
-        receiver.receiveFullBytes((ex, body) -> deliver(ex, body, batch), (ex, e) -> {
+        receiver.receiveFullBytes((ex, body) -> {
+            if (verified(ex, auth, body, 0, body.length)) {
+                deliver(ex, body, batch);
+            }
+        }, (ex, e) -> {
             if (e instanceof Receiver.RequestToLargeException) {
                 tooLarge(ex);
             } else {
@@ -135,12 +264,16 @@ final class RaftRpcHandler implements HttpHandler {
     }
 
     /** Runs on a worker thread: the only place here that blocks. */
-    private void receiveSnapshot(HttpServerExchange exchange) {
+    private void receiveSnapshot(HttpServerExchange exchange, Authenticated auth) {
         exchange.startBlocking();
         InputStream body = exchange.getInputStream();
         InstallSnapshot header;
         try {
-            header = readSnapshotHeader(body);
+            byte[] preamble = readSnapshotPreamble(body);
+            if (!verified(exchange, auth, preamble, 0, preamble.length)) {
+                return;
+            }
+            header = decodeSnapshotHeader(preamble);
         } catch (MalformedMessageException e) {
             refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
             return;
@@ -164,7 +297,8 @@ final class RaftRpcHandler implements HttpHandler {
         exchange.endExchange();
     }
 
-    private static InstallSnapshot readSnapshotHeader(InputStream body) throws IOException {
+    /** The 4-byte length and the encoded InstallSnapshot: what a snapshot request's MAC covers. */
+    private static byte[] readSnapshotPreamble(InputStream body) throws IOException {
         var in = new DataInputStream(body);
         int length;
         try {
@@ -176,12 +310,18 @@ final class RaftRpcHandler implements HttpHandler {
             throw new MalformedMessageException("snapshot header length " + length + " is outside 1.."
                     + MAX_SNAPSHOT_HEADER_BYTES);
         }
-        byte[] bytes = in.readNBytes(length);
-        if (bytes.length < length) {
-            throw new MalformedMessageException("snapshot request ends inside its header: " + bytes.length
+        byte[] preamble = new byte[4 + length];
+        ByteBuffer.wrap(preamble).putInt(length);
+        int read = in.readNBytes(preamble, 4, length);
+        if (read < length) {
+            throw new MalformedMessageException("snapshot request ends inside its header: " + read
                     + " of " + length + " bytes");
         }
-        if (MessageCodec.decode(bytes) instanceof InstallSnapshot header) {
+        return preamble;
+    }
+
+    private static InstallSnapshot decodeSnapshotHeader(byte[] preamble) throws MalformedMessageException {
+        if (MessageCodec.decode(java.util.Arrays.copyOfRange(preamble, 4, preamble.length)) instanceof InstallSnapshot header) {
             return header;
         }
         throw new MalformedMessageException("snapshot request header is not an InstallSnapshot message");

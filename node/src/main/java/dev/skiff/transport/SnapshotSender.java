@@ -2,14 +2,9 @@ package dev.skiff.transport;
 
 import dev.skiff.raft.OpenSnapshot;
 import dev.skiff.raft.message.InstallSnapshot;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,12 +36,10 @@ final class SnapshotSender implements AutoCloseable {
 
     /** 64 KiB: large enough to stream at disk speed, small enough to never matter for memory. */
     static final int CHUNK_BYTES = 64 * 1024;
-    /** How much of a refusal's body to quote in the failure. */
-    private static final int MAX_ERROR_BYTES = 1024;
 
     private final HttpTransportConfig config;
     private final ExecutorService threads;
-    private final Set<HttpURLConnection> active = ConcurrentHashMap.newKeySet();
+    private final Set<PeerConnection> active = ConcurrentHashMap.newKeySet();
 
     SnapshotSender(HttpTransportConfig config) {
         this.config = config;
@@ -78,73 +71,29 @@ final class SnapshotSender implements AutoCloseable {
     }
 
     private void upload(HostPort target, InstallSnapshot header, InputStream data) throws IOException {
-        URI uri = URI.create("http://" + target + RaftRpcHandler.SNAPSHOT_PATH);
-        var connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        byte[] encoded = MessageCodec.encode(header);
+        byte[] preamble = ByteBuffer.allocate(4 + encoded.length).putInt(encoded.length).put(encoded).array();
+        int timeout = (int) Math.min(Integer.MAX_VALUE, config.snapshotTimeout().toMillis());
+        PeerConnection connection = new PeerConnection(target, RaftRpcHandler.SNAPSHOT_PATH, config.secret(), config.tls(),
+                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), timeout);
         active.add(connection);
-        // HttpURLConnection has no write timeout: a receiver that stops reading would hold this
-        // thread forever. Cutting the connection at the deadline unblocks it.
+        // A socket has no write timeout: a receiver that stops reading would hold this thread
+        // forever. Cutting the connection at the deadline unblocks it.
         CompletableFuture.runAsync(() -> {
             if (active.contains(connection)) {
-                connection.disconnect();
+                connection.close();
             }
-        }, CompletableFuture.delayedExecutor(config.snapshotTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        }, CompletableFuture.delayedExecutor(timeout, TimeUnit.MILLISECONDS));
         try {
-            connection.setRequestMethod("POST");
-            connection.setDoOutput(true);
-            connection.setChunkedStreamingMode(CHUNK_BYTES);
-            connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
-            connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, config.snapshotTimeout().toMillis()));
-            connection.setRequestProperty("Content-Type", "application/octet-stream");
-            config.secret().ifPresent(s -> connection.setRequestProperty(ClusterSecret.HEADER, s.headerValue()));
-            byte[] encoded = MessageCodec.encode(header);
-            try (OutputStream out = connection.getOutputStream()) {
-                var preamble = new DataOutputStream(out);
-                preamble.writeInt(encoded.length);
-                preamble.write(encoded);
-                long expected = header.dataBytes();
-                long sent = copy(data, out, expected);
-                if (expected >= 0 && sent != expected) {
-                    // Abort instead of closing the body: a close would end it cleanly, and the
-                    // receiver could take a cut-off (or cut-short) stream for the whole snapshot.
-                    connection.disconnect();
-                    throw new IOException("snapshot " + header.meta().id() + " has "
-                            + (sent > expected ? "more than " + expected : "only " + sent)
-                            + " bytes of data, but its header says " + expected);
-                }
-            }
-            int status = connection.getResponseCode();
+            int status = connection.postStream(RaftRpcHandler.SNAPSHOT_PATH, preamble, data, header.dataBytes(), timeout,
+                    "snapshot " + header.meta().id());
             if (status / 100 != 2) {
                 throw new IOException("peer " + target + " refused snapshot " + header.meta().id() + ": HTTP "
-                        + status + " " + errorBody(connection));
+                        + status + " " + connection.lastBody());
             }
         } finally {
             active.remove(connection);
-            connection.disconnect();
-        }
-    }
-
-    /**
-     * Copies {@code data} to {@code out} and returns how many bytes it had; stops early, without
-     * writing the excess, once it holds more than {@code expected} (when known).
-     */
-    private static long copy(InputStream data, OutputStream out, long expected) throws IOException {
-        byte[] chunk = new byte[CHUNK_BYTES];
-        long sent = 0;
-        for (int n; (n = data.read(chunk)) >= 0; ) {
-            if (expected >= 0 && sent + n > expected) {
-                return sent + n;
-            }
-            out.write(chunk, 0, n);
-            sent += n;
-        }
-        return sent;
-    }
-
-    private static String errorBody(HttpURLConnection connection) {
-        try (InputStream err = connection.getErrorStream()) {
-            return err == null ? "" : new String(err.readNBytes(MAX_ERROR_BYTES), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return "";
+            connection.close();
         }
     }
 
@@ -159,8 +108,8 @@ final class SnapshotSender implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdownNow();
-        for (HttpURLConnection connection : active) {
-            connection.disconnect();
+        for (PeerConnection connection : active) {
+            connection.close();
         }
     }
 }

@@ -1,15 +1,18 @@
 /**
  * Raft RPC over HTTP/1.1: {@link dev.skiff.transport.HttpTransport} (an Undertow server on the
- * raft port and a pipelining client to peers), the binary {@link dev.skiff.transport.MessageCodec}
- * and the {@link dev.skiff.transport.ClusterSecret} check.
+ * raft port and a pipelining client to peers), the binary {@link dev.skiff.transport.MessageCodec},
+ * mutual TLS, and the {@link dev.skiff.transport.ClusterSecret} handshake and per-request MACs.
  *
  * <p>Wire version 1, versioned twice over: in the path and in the codec's first byte.
  * <pre>
  * POST /raft/v1/message    body: one MessageCodec message            → 204 once queued
  * POST /raft/v1/snapshot   body (chunked): i32 n, n bytes of a MessageCodec InstallSnapshot,
  *                          then exactly meta.size bytes of data     → 204 once stored, 500 if not
- * header X-Skiff-Cluster-Secret: token derived from the secret (see ClusterSecret), when set
+ * POST /raft/v1/auth       with a cluster secret: X-Skiff-Auth: hello CN → 200 challenge SN SP;
+ *                          X-Skiff-Auth: prove CP → 204 (see ClusterSecret)
+ * header X-Skiff-Auth: COUNTER MAC on every other request, with a cluster secret
  * refusals: 401 secret, 404 path, 405 method, 400 undecodable body, 413 message over the limit
+ * with TLS: a peer without a certificate chaining to the CA fails the handshake
  * </pre>
  */
 package dev.skiff.transport;

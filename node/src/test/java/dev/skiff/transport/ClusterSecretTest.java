@@ -12,27 +12,37 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterSecretTest {
 
     @Test
-    void aFileAndAStringWithTheSameSecretMatchEachOther(@TempDir Path dir) throws IOException {
+    void aFileAndAStringWithTheSameSecretProveTheSame(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("secret");
         Files.writeString(file, "s3cret-value\n");
+        byte[] cn = ClusterSecret.newNonce();
+        byte[] sn = ClusterSecret.newNonce();
 
         ClusterSecret fromFile = ClusterSecret.fromFile(file);
         ClusterSecret fromString = ClusterSecret.of("s3cret-value");
 
-        assertThat(fromFile.matches(fromString.headerValue())).isTrue();
-        assertThat(fromString.matches(fromFile.headerValue())).isTrue();
+        assertThat(fromFile.diallerProof(cn, sn)).isEqualTo(fromString.diallerProof(cn, sn));
+        assertThat(fromFile.session(cn, sn).mac(1, "POST", "/p", new byte[] {1}, 0, 1))
+                .isEqualTo(fromString.session(cn, sn).mac(1, "POST", "/p", new byte[] {1}, 0, 1));
     }
 
     @Test
-    void theTokenIsNotTheSecretAndOtherSecretsOrNoTokenDoNotMatch() {
+    void proofsAndMacsDependOnEveryInputAndNeverShowTheSecret() {
         ClusterSecret secret = ClusterSecret.of("s3cret-value");
+        byte[] cn = ClusterSecret.newNonce();
+        byte[] sn = ClusterSecret.newNonce();
+        ClusterSecret.Session session = secret.session(cn, sn);
+        byte[] mac = session.mac(1, "POST", "/p", new byte[] {1}, 0, 1);
 
-        assertThat(secret.headerValue()).doesNotContain("s3cret").hasSize(43);
-        assertThat(secret.matches(ClusterSecret.of("s3cret-valuf").headerValue())).isFalse();
-        assertThat(secret.matches(null)).isFalse();
-        assertThat(secret.matches("")).isFalse();
-        assertThat(secret.matches("s3cret-value")).isFalse();
+        assertThat(secret.diallerProof(cn, sn)).isNotEqualTo(secret.diallerProof(cn, ClusterSecret.newNonce()));
+        assertThat(secret.diallerProof(cn, sn)).isNotEqualTo(ClusterSecret.of("s3cret-valuf").diallerProof(cn, sn));
+        assertThat(mac).isNotEqualTo(session.mac(2, "POST", "/p", new byte[] {1}, 0, 1));
+        assertThat(mac).isNotEqualTo(session.mac(1, "POST", "/q", new byte[] {1}, 0, 1));
+        assertThat(mac).isNotEqualTo(session.mac(1, "POST", "/p", new byte[] {2}, 0, 1));
+        assertThat(mac).isNotEqualTo(secret.session(cn, ClusterSecret.newNonce()).mac(1, "POST", "/p", new byte[] {1}, 0, 1));
         assertThat(secret.toString()).doesNotContain("s3cret");
+        assertThat(session.toString()).doesNotContain("s3cret");
+        assertThat(ClusterSecret.same(mac, null)).isFalse();
     }
 
     @Test

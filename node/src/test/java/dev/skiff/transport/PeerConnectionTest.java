@@ -70,7 +70,7 @@ class PeerConnectionTest {
             }
             exchange.endExchange();
         }));
-        try (PeerConnection c = new PeerConnection(target, "/raft/v1/messages", Optional.empty(), 1000, 5000)) {
+        try (PeerConnection c = new PeerConnection(target, "/raft/v1/messages", Optional.empty(), Optional.empty(), 1000, 5000)) {
             assertThat(c.post("a".getBytes(StandardCharsets.UTF_8))).isEqualTo(204);
             assertThat(c.post("bb".getBytes(StandardCharsets.UTF_8))).isEqualTo(401);
             assertThat(c.post("ccc".getBytes(StandardCharsets.UTF_8))).isEqualTo(500);
@@ -83,28 +83,35 @@ class PeerConnectionTest {
     }
 
     @Test
-    void theClusterSecretTravelsInItsHeader() throws Exception {
+    void aListenerWithoutTheSecretGetsOnlyARandomNonceAndTheRequestFails() throws Exception {
         ClusterSecret secret = ClusterSecret.of("s3cret-for-the-test");
         List<String> seen = new CopyOnWriteArrayList<>();
-        HostPort target = start(exchange -> {
-            seen.add(exchange.getRequestHeaders().getFirst(ClusterSecret.HEADER));
-            exchange.setStatusCode(204);
-        });
-        try (PeerConnection c = new PeerConnection(target, "/raft/v1/messages", Optional.of(secret), 1000, 5000)) {
-            assertThat(c.post(new byte[] {1})).isEqualTo(204);
+        HostPort target = start(new BlockingHandler(exchange -> {
+            seen.add(exchange.getRequestPath() + " " + exchange.getRequestHeaders().getFirst(ClusterSecret.HEADER)
+                    + " body=" + exchange.getInputStream().readAllBytes().length);
+            // Pretends to be a raft port: answers with a challenge it cannot back with a proof.
+            exchange.getResponseHeaders().put(new io.undertow.util.HttpString(ClusterSecret.HEADER), "challenge "
+                    + ClusterSecret.encode(ClusterSecret.newNonce()) + " " + ClusterSecret.encode(new byte[32]));
+            exchange.setStatusCode(200);
+        }));
+        try (PeerConnection c = new PeerConnection(target, "/raft/v1/messages", Optional.of(secret), Optional.empty(),
+                1000, 5000)) {
+            assertThatThrownBy(() -> c.post(new byte[] {1})).isInstanceOf(PeerNotAuthenticException.class)
+                    .hasMessageContaining("does not prove the cluster secret");
         }
-        assertThat(seen).containsExactly(secret.headerValue());
+        assertThat(seen).hasSize(1);
+        assertThat(seen.getFirst()).startsWith("/raft/v1/auth hello ").endsWith(" body=0");
     }
 
     @Test
     void aPeerThatIsDownOrSilentFailsWithTheExceptionsThatMeanSo() throws Exception {
         int port = HttpTransportContractTest.freePort();
-        try (PeerConnection c = new PeerConnection(new HostPort("127.0.0.1", port), "/raft/v1/messages", Optional.empty(),
+        try (PeerConnection c = new PeerConnection(new HostPort("127.0.0.1", port), "/raft/v1/messages", Optional.empty(), Optional.empty(),
                 1000, 5000)) {
             assertThatThrownBy(() -> c.post(new byte[] {1})).isInstanceOf(ConnectException.class);
         }
         HostPort silent = start(exchange -> exchange.dispatch(SameThreadExecutor.INSTANCE, () -> { }));
-        try (PeerConnection c = new PeerConnection(silent, "/raft/v1/messages", Optional.empty(), 1000, 200)) {
+        try (PeerConnection c = new PeerConnection(silent, "/raft/v1/messages", Optional.empty(), Optional.empty(), 1000, 200)) {
             assertThatThrownBy(() -> c.post(new byte[] {1})).isInstanceOf(SocketTimeoutException.class);
         }
     }

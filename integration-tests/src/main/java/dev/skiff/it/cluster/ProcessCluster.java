@@ -33,13 +33,18 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ProcessCluster implements AutoCloseable {
 
-    /** How long {@link #awaitLeader()} and the other waits allow by default. */
-    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    /**
+     * How long {@link #awaitLeader()} and the other waits allow by default: 30 s, or
+     * {@code -Dskiff.it.waitSeconds=N} on a machine so loaded that node JVMs take tens of
+     * seconds to start.
+     */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(Long.getLong("skiff.it.waitSeconds", 30));
     private static final Duration POLL = Duration.ofMillis(50);
 
     private final Path baseDir;
     private final ClusterOptions options;
     private final HttpClient http;
+    private ClusterTls tls;
     private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
 
     /** A cluster with no node yet; {@link #start(int)} starts them. */
@@ -99,11 +104,24 @@ public final class ProcessCluster implements AutoCloseable {
             flags.add("--cluster-secret-file");
             flags.add(secretFile(nodeOptions.clusterSecret()).toString());
         }
+        HttpClient client = http;
+        if (nodeOptions.tls()) {
+            flags.addAll(tls().issue(id));
+            client = tls().httpClient();
+        }
         NodeProcess node = new NodeProcess(id, FreePorts.next(), FreePorts.next(), baseDir.resolve(id),
-                baseDir.resolve("logs").resolve(id + ".log"), flags, nodeOptions.environment(), http,
+                baseDir.resolve("logs").resolve(id + ".log"), flags, nodeOptions.environment(), client,
                 nodeOptions.clientTimeout());
         nodes.add(node);
         return node;
+    }
+
+    /** The development CA of this cluster's TLS nodes (created on first use, under the cluster's directory). */
+    public synchronized ClusterTls tls() {
+        if (tls == null) {
+            tls = new ClusterTls(baseDir.resolve("tls"));
+        }
+        return tls;
     }
 
     private Path secretFile(String secret) {
@@ -253,7 +271,7 @@ public final class ProcessCluster implements AutoCloseable {
         if (node.isRunning()) {
             throw new IllegalStateException(node.id() + " must be stopped before it moves to new ports");
         }
-        NodeProcess moved = node.onNewPorts(http, options.clientTimeout());
+        NodeProcess moved = node.onNewPorts(options.tls() ? tls().httpClient() : http, options.clientTimeout());
         nodes.set(nodes.indexOf(node), moved);
         moved.start();
         return moved;
