@@ -39,6 +39,8 @@ public final class ApiServer implements AutoCloseable {
     private final UiHandler ui = new UiHandler();
     private final HealthHandler healthChecks;
     private final NonBlockingPut nonBlockingPut;
+    private final AclGuard acl;
+    private final AclHandler aclTokens;
     private final String boundAddress;
 
     /**
@@ -71,6 +73,22 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
                      long readyMaxLag) {
+        this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, health, uploadDir, readyMaxLag,
+                null);
+    }
+
+    /**
+     * Starts the API with ACLs on when {@code aclManagementHash} is given (API.md §7): every
+     * request but the health checks, metrics and the UI's files then needs a token, and the token
+     * whose secret hashes (SHA-256) to {@code aclManagementHash} has every right.
+     *
+     * @param aclManagementHash SHA-256 of the management token's secret, or null for no ACLs
+     * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration, StorageHealth, Path, long)
+     */
+    public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
+                     ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
+                     long readyMaxLag, byte[] aclManagementHash) {
+        this.acl = aclManagementHash == null ? AclGuard.off() : new AclGuard(aclManagementHash, kvFsm::acl);
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
@@ -78,7 +96,8 @@ public final class ApiServer implements AutoCloseable {
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
-        this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
+        this.aclTokens = new AclHandler(ctx);
         this.server = Undertow.builder()
                 .addHttpListener(port, bindHost)
                 .setIoThreads(2)
@@ -143,6 +162,7 @@ public final class ApiServer implements AutoCloseable {
         String route = "unknown";
         try {
             String path = exchange.getRequestPath();
+            acl.authorize(exchange, path);
             if (path.startsWith("/v1/kv/")) {
                 route = "kv";
                 kv.handle(exchange, path.substring("/v1/kv/".length()));
@@ -165,6 +185,12 @@ public final class ApiServer implements AutoCloseable {
             } else if (path.equals("/v1/snapshot")) {
                 route = "snapshot";
                 ops.snapshot(exchange);
+            } else if (path.equals("/v1/acl/tokens")) {
+                route = "acl";
+                aclTokens.tokens(exchange, null);
+            } else if (path.startsWith("/v1/acl/tokens/")) {
+                route = "acl";
+                aclTokens.tokens(exchange, path.substring("/v1/acl/tokens/".length()));
             } else if (path.equals("/healthz")) {
                 route = "healthz";
                 requireMethod(exchange, "GET");
@@ -217,6 +243,9 @@ public final class ApiServer implements AutoCloseable {
         if (e.status == 405) {
             exchange.getResponseHeaders().put(io.undertow.util.Headers.ALLOW, allowFor(exchange.getRequestPath()));
         }
+        if (e.status == 401) {
+            exchange.getResponseHeaders().put(io.undertow.util.Headers.WWW_AUTHENTICATE, "Bearer realm=\"skiff\"");
+        }
         Responses.error(exchange, e);
     }
 
@@ -238,6 +267,12 @@ public final class ApiServer implements AutoCloseable {
         }
         if (path.equals("/v1/cluster/leadership-transfer")) {
             return "POST";
+        }
+        if (path.equals("/v1/acl/tokens")) {
+            return "GET, POST";
+        }
+        if (path.startsWith("/v1/acl/tokens/")) {
+            return "DELETE";
         }
         if (path.equals("/ui") || path.startsWith("/ui/")) {
             return "GET, HEAD";

@@ -35,6 +35,9 @@ final class DemoCommand implements Callable<Integer> {
     int raftPort;
     @Option(names = "--cloud", description = "Use DynamoDB (and S3) emulators started in-process: stable store, discovery, snapshots.")
     boolean cloud;
+    @Option(names = "--acl", description = "Turn ACLs on: writes a management token to DATA-DIR/acl-bootstrap-token "
+            + "(kept across runs) and prints how to use it.")
+    boolean acl;
     @Option(names = "--emulators", description = "Directory of the emulators for --cloud, with dynamodb/ and s3proxy/ (mvn -q -pl emulators package: emulators/target/emulators).")
     Path emulators;
 
@@ -50,7 +53,8 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         CloudEmulators emulated = cloud ? CloudEmulators.start(dataDir, emulators) : null;
         try {
-            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated));
+            String token = acl ? DemoAclToken.readOrCreate(dataDir) : null;
+            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated, token));
             awaitFormed(nodes, Duration.ofSeconds(60));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
             out.println();
@@ -65,13 +69,17 @@ final class DemoCommand implements Callable<Integer> {
             String a2 = "http://127.0.0.1:" + (apiPort + 1);
             String a3 = "http://127.0.0.1:" + (apiPort + 2);
             out.println();
-            out.println("Try (any node answers; followers forward to the leader):");
-            out.println("  curl -s -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
-            out.println("  curl -s " + a3 + "/v1/kv/greeting");
-            out.println("  curl -s '" + a1 + "/v1/kv/greeting?consistency=consistent'");
-            out.println("  curl -s -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
-            out.println("  curl -s '" + a1 + "/v1/kv/?prefix=gr'");
-            out.println("  curl -s " + a1 + "/v1/status");
+            if (token != null) {
+                DemoAclToken.printHowTo(out, dataDir, a1, a2, a3);
+            } else {
+                out.println("Try (any node answers; followers forward to the leader):");
+                out.println("  curl -s -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
+                out.println("  curl -s " + a3 + "/v1/kv/greeting");
+                out.println("  curl -s '" + a1 + "/v1/kv/greeting?consistency=consistent'");
+                out.println("  curl -s -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
+                out.println("  curl -s '" + a1 + "/v1/kv/?prefix=gr'");
+                out.println("  curl -s " + a1 + "/v1/status");
+            }
             out.println();
             out.println("Web UI (cluster, keys, snapshots): " + a1 + "/ui/");
             out.println();
@@ -95,6 +103,12 @@ final class DemoCommand implements Callable<Integer> {
      * all three start alike and the discovery table sorts them out.
      */
     static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated) throws IOException {
+        return startNodes(dataDir, apiPort, raftPort, emulated, null);
+    }
+
+    /** {@link #startNodes(Path, int, int, CloudEmulators)} with ACLs on when {@code aclToken} (the management token) is given. */
+    static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated, String aclToken)
+            throws IOException {
         List<SkiffNode> nodes = new ArrayList<>();
         try {
             for (int i = 1; i <= 3; i++) {
@@ -106,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                         dataDir.resolve("n" + i).resolve("snapshots"), first, join, null,
                         NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
                         dev.skiff.raft.RaftConfig.defaults("n" + i),
-                        emulated == null ? StorageSettings.local() : emulated.storage())));
+                        emulated == null ? StorageSettings.local() : emulated.storage()), aclToken));
             }
             return nodes;
         } catch (IOException | RuntimeException e) {

@@ -91,6 +91,8 @@ final class SkiffNode implements AutoCloseable {
     /** Removes dead members while this node leads (--remove-dead-after), or null. */
     private DeadMemberCleanup deadMemberCleanup;
     private Thread joiner;
+    /** The management token this node joins with when ACLs are on (API.md §7), or null. */
+    private volatile String aclToken;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
@@ -113,6 +115,15 @@ final class SkiffNode implements AutoCloseable {
      * {@code --bootstrap}/{@code --join}, or through the discovery table.
      */
     static SkiffNode start(NodeSettings s) throws IOException {
+        return start(s, null);
+    }
+
+    /**
+     * {@link #start(NodeSettings)} with ACLs on when {@code aclManagementToken} is given: the
+     * API then needs a token for every request but health checks and metrics, this one has
+     * every right, and the node's own join requests carry it.
+     */
+    static SkiffNode start(NodeSettings s, String aclManagementToken) throws IOException {
         StorageSettings cloud = s.storage();
         prepareDirectories(s);
         // One registry for everything /metrics shows: the API's meters, the WAL's, the state
@@ -187,7 +198,8 @@ final class SkiffNode implements AutoCloseable {
             try {
                 api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
-                        s.autopilot().readyMaxLag());
+                        s.autopilot().readyMaxLag(),
+                        aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken));
             } catch (RuntimeException e) {
                 ListenFailure.rethrowIfListenFailure(e, "the client API", "--api-addr", s.apiBind());
                 throw e;
@@ -197,6 +209,7 @@ final class SkiffNode implements AutoCloseable {
                     : null;
             SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent, prober,
                     new JvmMeters(meters));
+            node.aclToken = aclManagementToken;
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {
                     node.stopped.completeExceptionally(f.cause());
@@ -423,7 +436,7 @@ final class SkiffNode implements AutoCloseable {
                 }
                 attempt++;
                 try {
-                    HttpResponse<String> r = send(client, via, "POST", "/v1/cluster/members", addJson);
+                    HttpResponse<String> r = send(client, via, "POST", "/v1/cluster/members", addJson, aclToken);
                     if (r.statusCode() == 200) {
                         log.info("admitted to the cluster via {} id={} response={}", via, settings.id(), r.body());
                         return;
@@ -436,7 +449,7 @@ final class SkiffNode implements AutoCloseable {
                     }
                     if (r.statusCode() == 409 && r.body().contains("\"member_exists\"")) {
                         HttpResponse<String> moved = send(client, via, "PUT",
-                                "/v1/cluster/members/" + URLEncoder.encode(settings.id(), StandardCharsets.UTF_8), moveJson);
+                                "/v1/cluster/members/" + URLEncoder.encode(settings.id(), StandardCharsets.UTF_8), moveJson, aclToken);
                         if (moved.statusCode() == 200) {
                             log.warn("the cluster knew member {} at other addresses ({}); moved its entry to raft={} api={} via {}",
                                     settings.id(), r.body(), settings.raftAdvertise(), settings.apiAdvertise(), via);
@@ -467,12 +480,16 @@ final class SkiffNode implements AutoCloseable {
         }
     }
 
-    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json)
-            throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(member.resolve(path))
+    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json,
+                                             String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
                 .timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) {
+            request.header("X-Skiff-Token", token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String toJson(Map<String, Object> body) {
