@@ -14,7 +14,8 @@ Checks, each counted once:
   iam          the node policy grants no wildcard action and no "*" resource
   user-data    the launch template's user-data rendered by `terraform console` (templatefile,
                offline): bash -n, size, the env file it writes (exact SKIFF_* variables and
-               values, for a normal and a restore cluster), the secret only fetched from SSM,
+               values, for a normal, a restore and an ACL+TLS cluster), the secret, the ACL
+               token and the TLS material only fetched from SSM and loaded as credentials,
                the systemd unit it installs = dist's unit with ExecStart `skiff node`,
                systemd-analyze verify of every unit
   packaging    dist's skiff.env.sample documents every `skiff node` flag of API.md §1-§5 (the
@@ -22,7 +23,9 @@ Checks, each counted once:
                every SKIFF_* variable the user-data sets is a flag API.md defines; the
                module's copy of skiff.service is dist's; every tarball name in the Terraform
                tree is the one dist builds (skiff-<project version>.tar.gz)
-  lifecycle    files/skiff-lifecycle.sh against stubbed curl/aws/systemctl
+  network      no egress rule open to the internet; S3/DynamoDB reached by prefix list
+  alb          HTTP redirects to HTTPS with a certificate; HTTPS target group with node TLS
+  lifecycle    files/skiff-lifecycle.sh against stubbed curl/aws/systemctl (also with ACLs+TLS)
   validate     terraform init -backend=false && terraform validate, when providers can be had
 
 Usage: tfcheck.py                 run every check; exit 1 if one fails
@@ -597,15 +600,25 @@ SAMPLE = {
     "remove_dead_after": "10m",
     "min_voters": 3,
     "secret_parameter_name": "/skiff/prod/cluster-secret",
+    "acl_parameter_name": "",
+    "tls_parameter_prefix": "",
     "asg_name": "skiff-prod",
     "lifecycle_hook_name": "skiff-prod-leave",
 }
 SAMPLE_INSTANCE = {"instance_id": "i-0123456789abcdef0", "private_ip": "10.0.2.17",
                    "java_home": "/usr/lib/jvm/java-21-amazon-corretto.aarch64"}
 CREDENTIAL_PATH = "/run/credentials/skiff.service/cluster-secret"
+# A cluster with ACLs and TLS on (security_variables.tf): what the user-data then adds.
+SECURE = {"acl_parameter_name": "/skiff/prod/acl-bootstrap-token", "tls_parameter_prefix": "/skiff/prod/tls"}
+SECURE_ENV = {
+    "SKIFF_ACL_BOOTSTRAP_TOKEN_FILE": "/run/credentials/skiff.service/acl-bootstrap-token",
+    "SKIFF_TLS_CERT_FILE": "/run/credentials/skiff.service/tls-cert",
+    "SKIFF_TLS_KEY_FILE": "/run/credentials/skiff.service/tls-key",
+    "SKIFF_TLS_CA_FILE": "/run/credentials/skiff.service/tls-ca",
+}
 
 
-def expected_env(restore_from: str) -> dict:
+def expected_env(restore_from: str, secure: bool = False) -> dict:
     s, i = SAMPLE, SAMPLE_INSTANCE
     env = {
         "SKIFF_ID": i["instance_id"],
@@ -628,6 +641,8 @@ def expected_env(restore_from: str) -> dict:
     }
     if restore_from:
         env["SKIFF_RESTORE_FROM"] = restore_from
+    if secure:
+        env.update(SECURE_ENV)
     return env
 
 
@@ -693,10 +708,12 @@ def check_user_data(mod: Module, report) -> None:
     if missing:
         report("user-data: sample values", [f"no sample value for template variable {m!r} (add it to SAMPLE)" for m in missing])
         return
-    for restore_from in ("", "s3://old-snapshots-123456789012/snapshots"):
-        label = "restore cluster" if restore_from else "cluster"
+    variants = [("cluster", "", {}), ("restore cluster", "s3://old-snapshots-123456789012/snapshots", {}),
+                ("cluster with ACLs and TLS", "", SECURE)]
+    for label, restore_from, overrides in variants:
+        secure = bool(overrides)
         try:
-            script = render(template, dict(values, restore_from=restore_from))
+            script = render(template, dict(values, restore_from=restore_from, **overrides))
         except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
             report(f"user-data ({label}): render", [str(e)])
             continue
@@ -723,13 +740,15 @@ def check_user_data(mod: Module, report) -> None:
                     env = parse_env_file(open(out).read())
                 except ValueError as e:
                     env, errors = {}, [f"env file: {e}"]
-                want = expected_env(restore_from)
+                want = expected_env(restore_from, secure)
                 for k in sorted(set(want) | set(env)):
                     if env.get(k) != want.get(k):
                         errors.append(f"env file: {k}={env.get(k)!r}, expected {want.get(k)!r}")
                 errors += check_env_flags_defined(env)
             report(f"user-data ({label}): /etc/skiff/skiff.env has exactly the expected variables", errors)
         report(f"user-data ({label}): cluster secret only fetched from SSM", secret_errors(script, values))
+        report(f"user-data ({label}): ACL token and TLS material only from SSM, root-only, as credentials",
+               secure_material_errors(script, secure))
         if not restore_from:
             report("user-data: installed skiff.service is dist's unit, ExecStart `skiff node`", unit_errors(script))
             report("user-data: systemd-analyze verify of every installed unit", verify_units(script))
@@ -752,6 +771,65 @@ def secret_errors(script: str, values: dict) -> list:
     dropin = heredoc(script, "/etc/systemd/system/skiff.service.d/10-aws.conf") or ""
     if "LoadCredential=cluster-secret:/etc/skiff/cluster-secret" not in dropin or "Requires=skiff-secret.service" not in dropin:
         errors.append("skiff.service does not load the secret as a credential after skiff-secret.service")
+    return errors
+
+
+def secure_material_errors(script: str, secure: bool) -> list:
+    """With ACLs/TLS configured: fetched from SSM by skiff-fetch-secret, loaded as systemd
+    credentials, never in the user-data or the environment; without: not mentioned at all."""
+    errors = []
+    if re.search(r"^\s*SKIFF_(ACL_BOOTSTRAP_TOKEN|TLS_KEY|TOKEN)=", script, re.M):
+        errors.append("the user-data sets a token or key itself, not a file")
+    hooks = heredoc(script, '"$1"') or ""
+    dropin = heredoc(script, "/etc/systemd/system/skiff.service.d/10-aws.conf") or ""
+    fetch = heredoc(script, "/usr/local/libexec/skiff/skiff-fetch-secret") or ""
+    credentials = ["acl-bootstrap-token:/etc/skiff/acl-bootstrap-token", "tls-cert:/etc/skiff/tls-cert.pem",
+                   "tls-key:/etc/skiff/tls-key.pem", "tls-ca:/etc/skiff/tls-ca.pem"]
+    for c in credentials:
+        present = f"LoadCredential={c}" in dropin
+        if present != secure:
+            errors.append(f"LoadCredential={c} is {'missing' if secure else 'there without ACLs/TLS'}")
+    if secure:
+        for k, v in SECURE.items():
+            name = "ACL_PARAMETER" if k.startswith("acl") else "TLS_PARAMETER_PREFIX"
+            if f"{name}={v}" not in script:
+                errors.append(f"{name}={v} is not passed to the helper scripts")
+        for needed in ['fetch "$ACL_PARAMETER" /etc/skiff/acl-bootstrap-token',
+                       'fetch "$TLS_PARAMETER_PREFIX/$part" "/etc/skiff/tls-$part.pem"', "umask 077", "chmod 0400"]:
+            if needed not in fetch:
+                errors.append(f"skiff-fetch-secret lacks: {needed}")
+    del hooks
+    return errors
+
+
+def egress_errors(mod: Module) -> list:
+    """No security group egress rule of the module reaches the whole internet (issue #13)."""
+    errors = []
+    for name in sorted(os.listdir(mod.dir)):
+        if not name.endswith(".tf"):
+            continue
+        text = open(os.path.join(mod.dir, name), encoding="utf-8").read()
+        for m in re.finditer(r'resource "aws_vpc_security_group_egress_rule" "(\w+)" \{(.*?)\n\}', text, re.S):
+            if re.search(r'cidr_ipv[46]\s*=\s*"(0\.0\.0\.0/0|::/0)"', m.group(2)):
+                errors.append(f"{name}: egress rule {m.group(1)} is open to the internet")
+    if not errors and "prefix_list_id" not in "".join(open(os.path.join(mod.dir, n)).read()
+                                                      for n in os.listdir(mod.dir) if n.endswith(".tf")):
+        errors.append("no egress rule to the S3/DynamoDB prefix lists")
+    return errors
+
+
+def alb_errors(mod: Module) -> list:
+    """HTTP redirects to HTTPS when the load balancer has a certificate; the target group and
+    its health checks speak HTTPS to nodes that serve it."""
+    text = open(os.path.join(mod.dir, "alb.tf"), encoding="utf-8").read()
+    errors = []
+    http = re.search(r'resource "aws_lb_listener" "http" \{(.*?)\n\}', text, re.S)
+    if not http or 'type = "redirect"' not in http.group(1) or 'protocol    = "HTTPS"' not in http.group(1) \
+            or "var.redirect_http_to_https" not in http.group(1):
+        errors.append("the HTTP listener does not redirect to HTTPS (redirect_http_to_https)")
+    tg = re.search(r'resource "aws_lb_target_group" "api" \{(.*?)\n\}', text, re.S)
+    if not tg or tg.group(1).count("local.node_protocol") != 2:
+        errors.append("the target group or its health check does not follow local.node_protocol (HTTPS with TLS)")
     return errors
 
 
@@ -895,12 +973,13 @@ def check_env_sample() -> list:
 LIFECYCLE_STUBS = {
     # curl: answers instance metadata and the node's API, logging each request.
     "curl": r'''#!/bin/bash
-method=GET url=
+method=GET url= extra=
 while [ $# -gt 0 ]; do
-  case "$1" in -X) method=$2; shift ;; http*) url=$1 ;; esac
+  case "$1" in -X) method=$2; shift ;; -H) case "$2" in @*) extra="$extra header=$2" ;; esac; shift ;;
+    --cacert) extra="$extra cacert=$2"; shift ;; http*) url=$1 ;; esac
   shift
 done
-echo "curl $method $url" >>"$STUB_LOG"
+echo "curl $method $url$extra" >>"$STUB_LOG"
 case "$url" in
   */api/token) echo token ;;
   */autoscaling/target-lifecycle-state) echo "$STUB_STATE" ;;
@@ -969,6 +1048,20 @@ def check_lifecycle_script() -> list:
         again = [c for c in run("Terminated", 0) if "169.254.169.254" not in c]
         if again:
             errors.append(f"the leave ran twice: {again}")
+        # With ACLs and TLS: HTTPS checked against the CA, the token from a header file.
+        with open(os.path.join(d, "hooks.env"), "a") as f:
+            f.write("ACL_PARAMETER=/skiff/prod/acl-bootstrap-token\nTLS_PARAMETER_PREFIX=/skiff/prod/tls\n")
+        os.remove(os.path.join(d, "leaving"))
+        os.remove(os.path.join(d, "status-calls"))
+        secured = [c for c in run("Terminated", 1) if "169.254.169.254" not in c and c.startswith("curl")]
+        opts = " header=@/etc/skiff/acl-header cacert=/etc/skiff/tls-ca.pem"
+        want = [f"curl GET https://127.0.0.1:8001/v1/status{opts}",
+                f"curl POST https://127.0.0.1:8001/v1/cluster/leadership-transfer{opts}",
+                f"curl GET https://127.0.0.1:8001/v1/status{opts}",
+                f"curl DELETE https://127.0.0.1:8001/v1/cluster/members/i-0123456789abcdef0{opts}"]
+        if secured != want:
+            errors.append("with ACLs and TLS a terminating leader made these API calls:\n  " + "\n  ".join(secured)
+                          + "\nexpected:\n  " + "\n  ".join(want))
     return errors
 
 
@@ -1087,6 +1180,10 @@ def main(argv) -> int:
     report("packaging: modules/skiff-cluster/files/skiff.service is dist's unit",
            [] if same else ["they differ: cp dist/src/main/packaging/systemd/skiff.service "
                             "terraform/modules/skiff-cluster/files/skiff.service"])
+    report("network: no node or load balancer egress rule open to the internet; S3/DynamoDB by prefix list",
+           egress_errors(module))
+    report("alb: HTTP redirects to HTTPS with a certificate; HTTPS to TLS nodes (traffic and health checks)",
+           alb_errors(module))
     report("lifecycle: skiff-lifecycle leaves the cluster on termination (stubbed curl/aws/systemctl)",
            check_lifecycle_script())
     if have_terraform:

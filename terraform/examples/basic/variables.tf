@@ -57,3 +57,21 @@ variable "enable_ssm_session_manager" {
   type        = bool
   default     = true
 }
+
+variable "acl_bootstrap_token_parameter_name" {
+  description = "SSM SecureString with the ACL management token (e.g. /skiff/demo/acl-bootstrap-token); null: ACLs off."
+  type        = string
+  default     = null
+}
+
+variable "tls_parameter_prefix" {
+  description = "SSM path with the nodes' TLS material as SecureStrings PREFIX/cert, PREFIX/key, PREFIX/ca; null: plain HTTP to the nodes."
+  type        = string
+  default     = null
+}
+
+variable "gateway_endpoint_route_table_ids" {
+  description = "Route tables of the subnets to attach S3 and DynamoDB gateway endpoints to; empty if the VPC has them (or a NAT)."
+  type        = list(string)
+  default     = []
+}

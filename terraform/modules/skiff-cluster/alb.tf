@@ -1,6 +1,7 @@
 # Application load balancer in front of every node's API: any node serves any request
 # (followers forward to the leader), so plain round robin is right. /readyz turns a node
-# out of rotation while it has no leader or lags behind.
+# out of rotation while it has no leader or lags behind. With tls_parameter_prefix the nodes
+# serve HTTPS, and the target group (traffic and /readyz checks) speaks HTTPS to them.
 
 resource "aws_lb" "api" {
   name                       = "${local.name_prefix}-api"
@@ -17,7 +18,7 @@ resource "aws_lb" "api" {
 resource "aws_lb_target_group" "api" {
   name                 = "${local.name_prefix}-api"
   port                 = var.api_port
-  protocol             = "HTTP"
+  protocol             = local.node_protocol
   target_type          = "instance"
   vpc_id               = var.vpc_id
   deregistration_delay = 30
@@ -25,7 +26,7 @@ resource "aws_lb_target_group" "api" {
   health_check {
     path                = "/readyz"
     port                = "traffic-port"
-    protocol            = "HTTP"
+    protocol            = local.node_protocol
     matcher             = "200"
     interval            = 10
     timeout             = 5
@@ -41,9 +42,26 @@ resource "aws_lb_listener" "http" {
   port              = var.http_port
   protocol          = "HTTP"
 
-  default_action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.api.arn
+  # With HTTPS on the load balancer, plain HTTP only redirects to it (security.tf's
+  # redirect_http_to_https); otherwise it serves the API.
+  dynamic "default_action" {
+    for_each = local.https_enabled && var.redirect_http_to_https ? [1] : []
+    content {
+      type = "redirect"
+      redirect {
+        port        = tostring(var.https_port)
+        protocol    = "HTTPS"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+
+  dynamic "default_action" {
+    for_each = local.https_enabled && var.redirect_http_to_https ? [] : [1]
+    content {
+      type             = "forward"
+      target_group_arn = aws_lb_target_group.api.arn
+    }
   }
 
   tags = local.tags

@@ -52,6 +52,8 @@ resource "aws_launch_template" "node" {
     remove_dead_after     = var.remove_dead_after
     min_voters            = var.min_voters
     secret_parameter_name = var.cluster_secret_parameter_name
+    acl_parameter_name    = local.acl_enabled ? var.acl_bootstrap_token_parameter_name : ""
+    tls_parameter_prefix  = local.tls_enabled ? var.tls_parameter_prefix : ""
     asg_name              = local.asg_name
     lifecycle_hook_name   = local.lifecycle_hook_name
     skiff_unit            = chomp(file("${path.module}/files/skiff.service"))

@@ -106,7 +106,7 @@ data "aws_iam_policy_document" "node" {
   statement {
     sid       = "ReadClusterSecret"
     actions   = ["ssm:GetParameter"]
-    resources = [local.secret_parameter_arn]
+    resources = concat([local.secret_parameter_arn], local.acl_parameter_arns, local.tls_parameter_arns)
   }
 
   dynamic "statement" {

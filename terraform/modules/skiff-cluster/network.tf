@@ -2,7 +2,8 @@
 # sources and may only talk to the nodes' API port. The nodes' accepts the API port from the
 # load balancer, from each other (followers forward to the leader, joins go through the API)
 # and from the allowed sources; the Raft port only from each other. Nodes reach AWS APIs and
-# package repositories over HTTPS (instance metadata and the VPC resolver are not filtered).
+# package repositories over HTTPS through the VPC and the S3/DynamoDB prefix lists only
+# (security.tf; instance metadata and the VPC resolver are not filtered).
 
 locals {
   lb_ports = local.https_enabled ? [var.http_port, var.https_port] : [var.http_port]
@@ -112,11 +113,5 @@ resource "aws_vpc_security_group_egress_rule" "nodes_to_nodes" {
   referenced_security_group_id = aws_security_group.node.id
 }
 
-resource "aws_vpc_security_group_egress_rule" "nodes_https" {
-  security_group_id = aws_security_group.node.id
-  description       = "HTTPS to S3, DynamoDB, SSM, Auto Scaling and package repositories"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-}
+# The nodes' HTTPS egress (AWS APIs, package repositories) is in security.tf: the VPC CIDR and
+# the S3 and DynamoDB prefix lists, not the internet.

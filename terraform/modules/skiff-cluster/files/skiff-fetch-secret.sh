@@ -1,35 +1,61 @@
 #!/bin/bash
 # skiff-fetch-secret: run by skiff-secret.service before every start of skiff.service.
-# Reads the cluster secret from SSM Parameter Store (a SecureString, decrypted by SSM) and
-# writes it to /etc/skiff/cluster-secret, owned by root, mode 0400. skiff.service receives
-# it through LoadCredential=, so only the node process can read its copy, and a rotated
-# secret takes effect at the next restart. The secret never passes through argv or the
-# environment. Retries for about two minutes: at boot the network or the instance role's
-# credentials may not be ready yet.
+# Reads the node's secrets from SSM Parameter Store (SecureStrings, decrypted by SSM) and
+# writes each to a file under /etc/skiff owned by root, mode 0400:
+#   cluster secret               SECRET_PARAMETER         -> /etc/skiff/cluster-secret
+#   ACL management token         ACL_PARAMETER (optional) -> /etc/skiff/acl-bootstrap-token
+#                                                           (and /etc/skiff/acl-header for skiff-lifecycle)
+#   TLS certificate, key and CA  TLS_PARAMETER_PREFIX/{cert,key,ca} (optional)
+#                                                        -> /etc/skiff/tls-{cert,key,ca}.pem
+# skiff.service receives them through LoadCredential=, so only the node process can read its
+# copies, and a value rotated in SSM takes effect at the next restart. No secret passes
+# through argv or the environment. Retries for about two minutes: at boot the network or the
+# instance role's credentials may not be ready yet.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/skiff/aws-hooks.env
 
-out=/etc/skiff/cluster-secret
 umask 077
-tmp=$(mktemp /etc/skiff/.cluster-secret.XXXXXX)
-trap 'rm -f "$tmp"' EXIT
 
-for attempt in $(seq 1 12); do
-  if value=$(aws ssm get-parameter --region "$AWS_REGION" --name "$SECRET_PARAMETER" \
-      --with-decryption --query Parameter.Value --output text); then
-    if [ -z "$value" ]; then
-      echo "skiff-fetch-secret: SSM parameter $SECRET_PARAMETER is empty" >&2
-      exit 1
+# fetch PARAMETER FILE: the parameter's value into FILE (0400), atomically.
+fetch() {
+  local parameter=$1 out=$2 tmp value
+  tmp=$(mktemp "/etc/skiff/.fetch.XXXXXX")
+  for attempt in $(seq 1 12); do
+    if value=$(aws ssm get-parameter --region "$AWS_REGION" --name "$parameter" \
+        --with-decryption --query Parameter.Value --output text); then
+      if [ -z "$value" ]; then
+        rm -f "$tmp"
+        echo "skiff-fetch-secret: SSM parameter $parameter is empty" >&2
+        exit 1
+      fi
+      printf '%s' "$value" >"$tmp"
+      chmod 0400 "$tmp"
+      mv -f "$tmp" "$out"
+      return 0
     fi
-    printf '%s' "$value" >"$tmp"
-    chmod 0400 "$tmp"
-    mv -f "$tmp" "$out"
-    exit 0
-  fi
-  echo "skiff-fetch-secret: attempt $attempt: cannot read $SECRET_PARAMETER, retrying in 10 s" >&2
-  sleep 10
-done
-echo "skiff-fetch-secret: cannot read SSM parameter $SECRET_PARAMETER in $AWS_REGION:" \
-  "check that it exists and that the instance role may read it" >&2
-exit 1
+    echo "skiff-fetch-secret: attempt $attempt: cannot read $parameter, retrying in 10 s" >&2
+    sleep 10
+  done
+  rm -f "$tmp"
+  echo "skiff-fetch-secret: cannot read SSM parameter $parameter in $AWS_REGION:" \
+    "check that it exists and that the instance role may read it" >&2
+  exit 1
+}
+
+fetch "$SECRET_PARAMETER" /etc/skiff/cluster-secret
+
+if [ -n "${ACL_PARAMETER:-}" ]; then
+  fetch "$ACL_PARAMETER" /etc/skiff/acl-bootstrap-token
+  # A curl header file (curl -H @FILE), so that skiff-lifecycle never puts the token in argv.
+  tmp=$(mktemp "/etc/skiff/.fetch.XXXXXX")
+  printf 'X-Skiff-Token: %s\n' "$(cat /etc/skiff/acl-bootstrap-token)" >"$tmp"
+  chmod 0400 "$tmp"
+  mv -f "$tmp" /etc/skiff/acl-header
+fi
+
+if [ -n "${TLS_PARAMETER_PREFIX:-}" ]; then
+  for part in cert key ca; do
+    fetch "$TLS_PARAMETER_PREFIX/$part" "/etc/skiff/tls-$part.pem"
+  done
+fi

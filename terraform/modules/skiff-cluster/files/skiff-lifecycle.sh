@@ -18,6 +18,16 @@ MARKER=${MARKER:-/run/skiff-leaving}
 
 log() { echo "skiff-lifecycle: $*"; }
 api="http://127.0.0.1:$API_PORT"
+# With ACLs the token goes in a header file (never argv); with TLS the node serves HTTPS,
+# checked against the cluster's CA (the node certificate must name 127.0.0.1).
+api_opts=()
+if [ -n "${ACL_PARAMETER:-}" ]; then
+  api_opts+=(-H "@${ACL_HEADER_FILE:-/etc/skiff/acl-header}")
+fi
+if [ -n "${TLS_PARAMETER_PREFIX:-}" ]; then
+  api="https://127.0.0.1:$API_PORT"
+  api_opts+=(--cacert "${TLS_CA_FILE:-/etc/skiff/tls-ca.pem}")
+fi
 
 imds() {
   local token
@@ -28,7 +38,7 @@ imds() {
 }
 
 is_leader() {
-  curl -sf -m 5 "$api/v1/status" | grep -Eiq '"state"[[:space:]]*:[[:space:]]*"leader"'
+  curl -sf -m 5 "${api_opts[@]}" "$api/v1/status" | grep -Eiq '"state"[[:space:]]*:[[:space:]]*"leader"'
 }
 
 leave() {
@@ -39,7 +49,7 @@ leave() {
 
   if is_leader; then
     log "transferring leadership"
-    curl -sf -m 30 -X POST "$api/v1/cluster/leadership-transfer" >/dev/null ||
+    curl -sf -m 30 "${api_opts[@]}" -X POST "$api/v1/cluster/leadership-transfer" >/dev/null ||
       log "leadership transfer request failed"
     for _ in $(seq 1 30); do
       is_leader || break
@@ -48,7 +58,7 @@ leave() {
   fi
 
   log "removing $node_id from the cluster configuration"
-  curl -sf -m 30 -X DELETE "$api/v1/cluster/members/$node_id" >/dev/null ||
+  curl -sf -m 30 "${api_opts[@]}" -X DELETE "$api/v1/cluster/members/$node_id" >/dev/null ||
     log "removal failed (the discovery table's grace period will clean up)"
 
   log "stopping skiff.service"

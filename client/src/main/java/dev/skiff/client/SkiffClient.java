@@ -335,6 +335,54 @@ public final class SkiffClient implements AutoCloseable {
         return new LeadershipTransfer(body.path("previousLeader").asText(""), leader);
     }
 
+    // ----------------------------------------------------------------------------------- ACL
+
+    /**
+     * Creates an ACL token ({@code POST /v1/acl/tokens}); needs operator {@code write}. The answer
+     * carries the token's secret, which is never shown again. Not retried when the outcome is
+     * unknown (a retry would create a second token).
+     *
+     * @param operator {@code none}, {@code read} or {@code write}
+     */
+    public AclToken createToken(String description, List<AclRule> rules, String operator) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("description", description == null ? "" : description)
+                .put("operator", operator == null ? "none" : operator);
+        com.fasterxml.jackson.databind.node.ArrayNode array = body.putArray("rules");
+        for (AclRule r : rules) {
+            array.addObject().put("prefix", r.prefix()).put("access", r.access());
+        }
+        return aclToken(writeJson("POST", "/v1/acl/tokens", bytes(body), WriteOptions.DEFAULT));
+    }
+
+    /** The cluster's ACL tokens ({@code GET /v1/acl/tokens}), without secrets; needs operator {@code read}. */
+    public List<AclToken> tokens() {
+        JsonNode body = json(retrier.send(request("GET", "/v1/acl/tokens", null, true)));
+        List<AclToken> out = new ArrayList<>();
+        for (JsonNode t : body.path("tokens")) {
+            out.add(aclToken(t));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes an ACL token ({@code DELETE /v1/acl/tokens/{accessorId}}); needs operator {@code write}.
+     *
+     * @return whether it existed
+     */
+    public boolean deleteToken(String accessorId) {
+        return writeJson("DELETE", "/v1/acl/tokens/" + segment(accessorId), null, WriteOptions.idempotent())
+                .path("deleted").asBoolean();
+    }
+
+    private static AclToken aclToken(JsonNode t) {
+        List<AclRule> rules = new ArrayList<>();
+        for (JsonNode r : t.path("rules")) {
+            rules.add(new AclRule(r.path("prefix").asText(), r.path("access").asText()));
+        }
+        return new AclToken(t.path("accessorId").asText(), t.path("secretId").asText(""), t.path("description").asText(""),
+                List.copyOf(rules), t.path("operator").asText("none"), t.path("createIndex").asLong());
+    }
+
     // ----------------------------------------------------------------------------- snapshots
 
     /** Takes a snapshot now ({@code POST /v1/snapshot}). */

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * by the project's checker. Inconclusive counts as a failure.
  *
  * <p>{@code -Dskiff.jepsen.seconds=600} runs longer (default 60); {@code -Dskiff.jepsen.seed=N}
- * replays the clients' and the nemesis' choices (timing still varies).
+ * replays the clients' and the nemesis' choices (timing still varies); {@code
+ * -Dskiff.jepsen.acl=true} runs with ACLs on (every client sends the management token).
  */
 class LinearizabilityIT {
 
@@ -45,7 +46,10 @@ class LinearizabilityIT {
     void when_nodesAreKilledPausedAndRestarted_then_theHistoryIsLinearizable() throws Exception {
         int seconds = intProperty("skiff.jepsen.seconds", 60);
         long seed = longProperty("skiff.jepsen.seed", System.nanoTime());
-        ProcessCluster cluster = clusters.start(3, ClusterOptions.defaults());
+        // -Dskiff.jepsen.acl=true: the same with ACLs on and the management token in every client.
+        ProcessCluster cluster = clusters.start(3, Boolean.getBoolean("skiff.jepsen.acl")
+                ? ClusterOptions.defaults().withAclToken("jepsen-management-token-" + Long.toHexString(seed))
+                : ClusterOptions.defaults());
         History history = new History();
         RecordingClient.Counts counts = new RecordingClient.Counts();
         AtomicBoolean stopClients = new AtomicBoolean();

@@ -41,6 +41,8 @@ public final class ApiServer implements AutoCloseable {
     private final UiHandler ui = new UiHandler();
     private final HealthHandler healthChecks;
     private final NonBlockingPut nonBlockingPut;
+    private final AclGuard acl;
+    private final AclHandler aclTokens;
     private final String boundAddress;
 
     /**
@@ -74,20 +76,25 @@ public final class ApiServer implements AutoCloseable {
                      ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
                      long readyMaxLag) {
         this(bindHost, port, nodeId, raft, kvFsm, snapshots, metrics, maxValueBytes, timeout, health, uploadDir, readyMaxLag,
-                PeerApi.PLAIN, false);
+                PeerApi.PLAIN, false, null);
     }
 
     /**
      * The API over HTTPS when {@code peers} has a TLS context: the listener serves this node's
      * certificate and asks clients for theirs, requiring one that chains to the CA when
      * {@code requireClientCert}; forwarding and probes to other nodes use HTTPS with the same
-     * context. With {@link PeerApi#PLAIN}, plain HTTP.
+     * context. With {@link PeerApi#PLAIN}, plain HTTP. ACLs are on when
+     * {@code aclManagementHash} is given (API.md §7): every request but the health checks,
+     * metrics and the UI's files then needs a token, and the token whose secret hashes (SHA-256)
+     * to {@code aclManagementHash} has every right.
      *
+     * @param aclManagementHash SHA-256 of the management token's secret, or null for no ACLs
      * @see #ApiServer(String, int, String, Raft, KvStateMachine, SnapshotStore, ApiMetrics, int, Duration, StorageHealth, Path, long)
      */
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
-                     long readyMaxLag, PeerApi peers, boolean requireClientCert) {
+                     long readyMaxLag, PeerApi peers, boolean requireClientCert, byte[] aclManagementHash) {
+        this.acl = aclManagementHash == null ? AclGuard.off() : new AclGuard(aclManagementHash, kvFsm::acl);
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics, peers), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
@@ -95,7 +102,8 @@ public final class ApiServer implements AutoCloseable {
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
-        this.nonBlockingPut = new NonBlockingPut(ctx, kv, workers, this::writeFailed);
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
+        this.aclTokens = new AclHandler(ctx);
         Undertow.Builder builder = Undertow.builder();
         if (peers.tls().isPresent()) {
             builder.addHttpsListener(port, bindHost, peers.tls().get())
@@ -169,6 +177,7 @@ public final class ApiServer implements AutoCloseable {
         String route = "unknown";
         try {
             String path = exchange.getRequestPath();
+            acl.authorize(exchange, path);
             if (path.startsWith("/v1/kv/")) {
                 route = "kv";
                 kv.handle(exchange, path.substring("/v1/kv/".length()));
@@ -191,6 +200,12 @@ public final class ApiServer implements AutoCloseable {
             } else if (path.equals("/v1/snapshot")) {
                 route = "snapshot";
                 ops.snapshot(exchange);
+            } else if (path.equals("/v1/acl/tokens")) {
+                route = "acl";
+                aclTokens.tokens(exchange, null);
+            } else if (path.startsWith("/v1/acl/tokens/")) {
+                route = "acl";
+                aclTokens.tokens(exchange, path.substring("/v1/acl/tokens/".length()));
             } else if (path.equals("/healthz")) {
                 route = "healthz";
                 requireMethod(exchange, "GET");
@@ -243,6 +258,9 @@ public final class ApiServer implements AutoCloseable {
         if (e.status == 405) {
             exchange.getResponseHeaders().put(io.undertow.util.Headers.ALLOW, allowFor(exchange.getRequestPath()));
         }
+        if (e.status == 401) {
+            exchange.getResponseHeaders().put(io.undertow.util.Headers.WWW_AUTHENTICATE, "Bearer realm=\"skiff\"");
+        }
         Responses.error(exchange, e);
     }
 
@@ -264,6 +282,12 @@ public final class ApiServer implements AutoCloseable {
         }
         if (path.equals("/v1/cluster/leadership-transfer")) {
             return "POST";
+        }
+        if (path.equals("/v1/acl/tokens")) {
+            return "GET, POST";
+        }
+        if (path.startsWith("/v1/acl/tokens/")) {
+            return "DELETE";
         }
         if (path.equals("/ui") || path.startsWith("/ui/")) {
             return "GET, HEAD";

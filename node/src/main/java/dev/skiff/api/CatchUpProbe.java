@@ -31,15 +31,21 @@ final class CatchUpProbe {
      * Waits up to {@code timeout} for the server at {@code apiAddress} to follow this leader
      * with {@code applied_index >= target}.
      *
+     * @param token the ACL token to ask with (the one the join request came with: its own, so
+     *              nothing is sent that the requester did not have), or null
      * @return null once it has, else a short description of where it stands
      */
-    String awaitCaughtUp(String id, String apiAddress, long target, Duration timeout) {
+    String awaitCaughtUp(String id, String apiAddress, long target, Duration timeout, String token) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "its status is unknown";
         while (true) {
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(peers.uri(apiAddress, "/v1/status"))
-                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                HttpRequest.Builder request = HttpRequest.newBuilder(peers.uri(apiAddress, "/v1/status"))
+                        .timeout(Duration.ofSeconds(2)).GET();
+                if (token != null) {
+                    request.header(AclGuard.TOKEN_HEADER, token);
+                }
+                HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode status = Responses.JSON.readTree(r.body());
                 long applied = status.path("applied_index").asLong(0);
                 String follows = status.path("leader").path("id").asText("");

@@ -195,7 +195,8 @@ final class ClusterHandler {
     /** Makes the non-voter {@code m} a voter once it has the log up to the current commit index. */
     private void promote(HttpServerExchange exchange, NewMember m) {
         long target = ctx.raft().stats().commitIndex();
-        String progress = promotionReadiness.awaitCaughtUp(m.id(), m.apiAddress(), target, ctx.timeout());
+        String progress = promotionReadiness.awaitCaughtUp(m.id(), m.apiAddress(), target, ctx.timeout(),
+                AclGuard.presentedToken(exchange).filter(t -> dev.skiff.acl.TokenSecrets.problem(t) == null).orElse(null));
         if (progress != null) {
             throw new ApiException(503, "catching_up", m.id() + " is a non-voter catching up (" + progress
                     + "); it is promoted to voter once it has the log up to index " + target + " — retry");

@@ -93,6 +93,9 @@ final class Forwarder {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(exchange.getRequestMethod().toString(), publisher)
                 .header(HEADER, selfId);
+        // The leader checks the token again against its own table (API.md §7).
+        AclGuard.presentedToken(exchange).filter(token -> dev.skiff.acl.TokenSecrets.problem(token) == null)
+                .ifPresent(token -> request.header(AclGuard.TOKEN_HEADER, token));
         HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");
         if (contentType != null) {
             request.header("Content-Type", contentType.getFirst());

@@ -98,6 +98,11 @@ final class JsonBody {
         };
     }
 
+    /** The raw value of a field, or null when absent; for shapes the typed accessors do not cover. */
+    JsonNode node(String field) {
+        return object.get(field);
+    }
+
     /** Whether the field is present (null counts as present). */
     boolean has(String field) {
         return object.has(field);

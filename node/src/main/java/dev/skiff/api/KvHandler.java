@@ -235,7 +235,8 @@ final class KvHandler {
         if (!readBarrier(exchange, mode)) {
             return;
         }
-        KvPage page = ctx.kv().state().list(prefix, after, (int) limit);
+        dev.skiff.acl.AclRules rules = AclGuard.rules(exchange);
+        KvPage page = ctx.kv().state().list(prefix, after, (int) limit, rules::mayRead);
         List<Map<String, Object>> items = new ArrayList<>(page.items().size());
         Base64.Encoder b64 = Base64.getEncoder();
         for (KvEntry e : page.items()) {

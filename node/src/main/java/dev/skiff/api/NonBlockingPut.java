@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * then spins until the worker has resumed reads, which under load was a third of the leader's
  * CPU samples. Answering on the I/O thread avoids both.
  *
- * <p>Only the ordinary case goes this way: a request with a bad key, query or size, or one
+ * <p>Only the ordinary case goes this way: a request with a bad key, query, size or ACL token, or one
  * arriving while this node is not the leader, goes to the worker path, which answers it exactly
  * as before. A write that fails because leadership moved is handed to a worker too, which
  * forwards it to the new leader when that is safe (see {@link KvHandler#writeFailed}).
@@ -47,13 +47,15 @@ final class NonBlockingPut {
 
     private final ApiContext ctx;
     private final KvHandler kv;
+    private final AclGuard acl;
     private final Executor workers;
     private final Fallback fallback;
     private final Map<XnioIoThread, IoThreadQueue> ioThreadQueues = new ConcurrentHashMap<>();
 
-    NonBlockingPut(ApiContext ctx, KvHandler kv, Executor workers, Fallback fallback) {
+    NonBlockingPut(ApiContext ctx, KvHandler kv, AclGuard acl, Executor workers, Fallback fallback) {
         this.ctx = ctx;
         this.kv = kv;
+        this.acl = acl;
         this.workers = workers;
         this.fallback = fallback;
     }
@@ -71,6 +73,9 @@ final class NonBlockingPut {
         long declared = exchange.getRequestContentLength();
         if (declared < 0 || declared > ctx.maxValueBytes()) {
             return false;
+        }
+        if (!acl.mayPut(exchange, path.substring(PREFIX.length()))) {
+            return false; // the worker path answers 401 or 403
         }
         long started = System.nanoTime();
         KvCommand.Put check;

@@ -35,6 +35,14 @@ final class ClientOptions {
                     + "(default ${DEFAULT-VALUE}; 0s tries each endpoint once; env SKIFF_RETRY_FOR).")
     String retryFor;
 
+    @Option(names = "--token", paramLabel = "SECRET",
+            description = "ACL token to send (env SKIFF_TOKEN, the better place: a flag shows in ps and the shell history).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "PATH",
+            description = "File holding the ACL token (env SKIFF_TOKEN_FILE); wins over --token.")
+    java.nio.file.Path tokenFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Print each retry on stderr.")
     boolean verbose;
 
@@ -85,13 +93,30 @@ final class ClientOptions {
         return List.of(addr == null || addr.isBlank() ? DEFAULT_ADDR : addr.trim());
     }
 
+    /** The ACL token: --token-file, else --token (or SKIFF_TOKEN), else none. Never printed. */
+    String token() {
+        if (tokenFile != null) {
+            try {
+                String t = java.nio.file.Files.readString(tokenFile, java.nio.charset.StandardCharsets.UTF_8).strip();
+                if (t.isEmpty()) {
+                    throw new IllegalArgumentException("--token-file " + tokenFile + " is empty; put the token's secret in it");
+                }
+                return t;
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--token-file " + tokenFile + " cannot be read (" + e.getClass().getSimpleName()
+                        + "); give a readable file holding the token's secret");
+            }
+        }
+        return token == null || token.isBlank() ? null : token.strip();
+    }
+
     /** A client with these options. */
     SkiffClient client() {
         List<String> list = endpointList();
         Duration requestTimeout = Durations.parse(timeout, "--timeout");
         Duration retry = retryFor.trim().equals("0") ? Duration.ZERO : Durations.parse(retryFor, "--retry-for");
         SkiffClient.Builder b = SkiffClient.builder().requestTimeout(requestTimeout).retryBudget(retry)
-                .token(System.getenv("SKIFF_TOKEN"));
+                .token(token());
         SSLContext tls = tls();
         if (tls != null) {
             b.sslContext(tls);

@@ -38,6 +38,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--tls", description = "TLS on both ports: certificates from skiff tls init in DATA-DIR/tls "
             + "(written on first use), mutual TLS between nodes, HTTPS for clients.")
     boolean tls;
+    @Option(names = "--acl", description = "Turn ACLs on: writes a management token to DATA-DIR/acl-bootstrap-token "
+            + "(kept across runs) and prints how to use it.")
+    boolean acl;
     @Option(names = "--emulators", description = "Directory of the emulators for --cloud, with dynamodb/ and s3proxy/ (mvn -q -pl emulators package: emulators/target/emulators).")
     Path emulators;
 
@@ -58,7 +61,8 @@ final class DemoCommand implements Callable<Integer> {
                 java.nio.file.Files.createDirectories(dataDir);
                 TlsCommands.init(tlsDir, List.of("n1", "n2", "n3"), dev.skiff.tls.DevCertificates.LOCAL_SANS);
             }
-            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated, tlsDir));
+            String token = acl ? DemoAclToken.readOrCreate(dataDir) : null;
+            nodes.addAll(startNodes(dataDir, apiPort, raftPort, emulated, tlsDir, token));
             awaitFormed(nodes, Duration.ofSeconds(60));
             String leader = nodes.get(0).raft.leader().map(s -> s.id()).orElse("?");
             out.println();
@@ -79,13 +83,17 @@ final class DemoCommand implements Callable<Integer> {
             if (tls) {
                 out.println("TLS certificates (development CA) in " + dataDir.resolve("tls"));
             }
-            out.println("Try (any node answers; followers forward to the leader):");
-            out.println("  " + curl + " -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
-            out.println("  " + curl + " " + a3 + "/v1/kv/greeting");
-            out.println("  " + curl + " '" + a1 + "/v1/kv/greeting?consistency=consistent'");
-            out.println("  " + curl + " -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
-            out.println("  " + curl + " '" + a1 + "/v1/kv/?prefix=gr'");
-            out.println("  " + curl + " " + a1 + "/v1/status");
+            if (token != null) {
+                DemoAclToken.printHowTo(out, dataDir, a1, a2, a3);
+            } else {
+                out.println("Try (any node answers; followers forward to the leader):");
+                out.println("  " + curl + " -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
+                out.println("  " + curl + " " + a3 + "/v1/kv/greeting");
+                out.println("  " + curl + " '" + a1 + "/v1/kv/greeting?consistency=consistent'");
+                out.println("  " + curl + " -X PUT --data-binary 'only if new' '" + a1 + "/v1/kv/greeting?cas=0'");
+                out.println("  " + curl + " '" + a1 + "/v1/kv/?prefix=gr'");
+                out.println("  " + curl + " " + a1 + "/v1/status");
+            }
             if (tls) {
                 out.println("  SKIFF_CA_FILE=" + TlsCommands.caCert(dataDir.resolve("tls")) + " bin/skiff status --addr 127.0.0.1:"
                         + apiPort);
@@ -113,11 +121,15 @@ final class DemoCommand implements Callable<Integer> {
      * all three start alike and the discovery table sorts them out.
      */
     static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated) throws IOException {
-        return startNodes(dataDir, apiPort, raftPort, emulated, null);
+        return startNodes(dataDir, apiPort, raftPort, emulated, null, null);
     }
 
-    /** {@link #startNodes(Path, int, int, CloudEmulators)} with TLS from {@code tlsDir} (written by tls init), or null for none. */
-    static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated, Path tlsDir)
+    /**
+     * {@link #startNodes(Path, int, int, CloudEmulators)} with TLS from {@code tlsDir} (written by
+     * tls init, or null for none), and ACLs on when {@code aclToken} (the management token) is given.
+     */
+    static List<SkiffNode> startNodes(Path dataDir, int apiPort, int raftPort, CloudEmulators emulated, Path tlsDir,
+                                      String aclToken)
             throws IOException {
         List<SkiffNode> nodes = new ArrayList<>();
         String scheme = tlsDir == null ? "http" : "https";
@@ -135,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
                         dataDir.resolve("n" + i).resolve("snapshots"), first, join, null,
                         NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT,
                         dev.skiff.raft.RaftConfig.defaults("n" + i),
-                        emulated == null ? StorageSettings.local() : emulated.storage()), nodeTls));
+                        emulated == null ? StorageSettings.local() : emulated.storage()), nodeTls, aclToken));
             }
             return nodes;
         } catch (IOException | RuntimeException e) {

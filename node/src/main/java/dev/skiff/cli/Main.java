@@ -22,7 +22,7 @@ public final class Main {
     /** Exit code for a fatal runtime error. */
     static final int EXIT_FAILURE = 1;
     /** The commands that only talk to a node's API (the launcher gives them a lean class path). */
-    static final java.util.Set<String> CLIENT_COMMANDS = java.util.Set.of("kv", "status", "members", "leader", "snapshot");
+    static final java.util.Set<String> CLIENT_COMMANDS = java.util.Set.of("kv", "status", "members", "leader", "snapshot", "acl");
 
     private Main() {
     }
@@ -97,7 +97,7 @@ public final class Main {
             cli.addSubcommand(new TlsCommands());
         }
         for (Object command : new Object[] {new KvCommands(), new StatusCommand(), new MembersCommands(),
-                new LeaderCommands(), new SnapshotCommands()}) {
+                new LeaderCommands(), new SnapshotCommands(), new AclCommands()}) {
             String name = command.getClass().getAnnotation(Command.class).name();
             if (clientCommand == null || clientCommand.equals(name)) {
                 cli.addSubcommand(command);

@@ -77,6 +77,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--api-require-client-cert", description = "With TLS: API clients must present a certificate "
             + "chaining to --tls-ca-file (default: not asked for).")
     boolean apiRequireClientCert;
+    @Option(names = "--acl-bootstrap-token-file", paramLabel = "PATH", description = "Turn ACLs on: every API request "
+            + "but /healthz, /readyz and /metrics then needs a token; the file's token (16..256 printable characters) is "
+            + "the management token, with every right. Give every node the same file.")
+    Path aclBootstrapTokenFile;
     @Option(names = "--advertise-api", description = "host:port clients and peers use for the API (needed when binding 0.0.0.0).")
     String advertiseApi;
     @Option(names = "--advertise-raft", description = "host:port peers use for Raft (needed when binding 0.0.0.0).")
@@ -112,7 +116,7 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogFormat.apply(logFormat);
         NodeSettings settings = settings();
-        SkiffNode node = SkiffNode.start(settings, tls());
+        SkiffNode node = SkiffNode.start(settings, tls(), aclBootstrapToken());
         Signals.onTermination(node::close);
         try {
             node.stopped.join();
@@ -382,6 +386,40 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(bindFlag + ": " + problem);
         });
         return bind;
+    }
+
+    /** The management token from --acl-bootstrap-token-file, or null when ACLs are off. Never logged. */
+    String aclBootstrapToken() throws IOException {
+        if (aclBootstrapTokenFile == null) {
+            return null;
+        }
+        Path f = aclBootstrapTokenFile;
+        if (!Files.isRegularFile(f) || !Files.isReadable(f)) {
+            throw new IllegalArgumentException("--acl-bootstrap-token-file " + f + " is not a readable file"
+                    + (Files.isDirectory(f) ? " (it is a directory)" : "")
+                    + "; give the path of a file holding the management token (for example the output of uuidgen)");
+        }
+        String token = Files.readString(f, StandardCharsets.UTF_8).strip();
+        String problem = dev.skiff.acl.TokenSecrets.problem(token);
+        if (problem == null && token.length() < dev.skiff.acl.TokenSecrets.MIN_SECRET_LENGTH) {
+            problem = "the token is shorter than " + dev.skiff.acl.TokenSecrets.MIN_SECRET_LENGTH + " characters";
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException("--acl-bootstrap-token-file " + f + ": " + problem + "; put one token of "
+                    + dev.skiff.acl.TokenSecrets.MIN_SECRET_LENGTH + ".." + dev.skiff.acl.TokenSecrets.MAX_SECRET_LENGTH
+                    + " printable ASCII characters (no spaces) in it, for example the output of uuidgen");
+        }
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(f);
+            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                log.warn("!!! SECURITY: the ACL bootstrap token file {} can be read by other users (permissions {}); "
+                        + "chmod 600 it", f, java.nio.file.attribute.PosixFilePermissions.toString(perms));
+            }
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: nothing to check.
+        }
+        log.info("ACLs on: requests need a token; management token from {}", f);
+        return token;
     }
 
     private String secret() throws IOException {

@@ -95,6 +95,8 @@ final class SkiffNode implements AutoCloseable {
     private Thread joiner;
     /** How this node reaches other nodes' APIs (http or https); set before it joins. */
     private volatile PeerApi peerApi = PeerApi.PLAIN;
+    /** The management token this node joins with when ACLs are on (API.md §7), or null. */
+    private volatile String aclToken;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
@@ -117,15 +119,17 @@ final class SkiffNode implements AutoCloseable {
      * {@code --bootstrap}/{@code --join}, or through the discovery table.
      */
     static SkiffNode start(NodeSettings s) throws IOException {
-        return start(s, Optional.empty());
+        return start(s, Optional.empty(), null);
     }
 
     /**
-     * {@link #start(NodeSettings)} with TLS on both ports when {@code tls} is present: mutual
-     * TLS on the raft port, HTTPS on the API port, and HTTPS to other nodes' APIs (forwarding,
-     * probes, joining).
+     * {@link #start(NodeSettings)} with TLS on both ports when {@code tls} is present (mutual TLS
+     * on the raft port, HTTPS on the API port, and HTTPS to other nodes' APIs: forwarding,
+     * probes, joining), and with ACLs on when {@code aclManagementToken} is given (the API then
+     * needs a token for every request but health checks and metrics, this one has every right,
+     * and the node's own join requests carry it).
      */
-    static SkiffNode start(NodeSettings s, Optional<NodeTls> tls) throws IOException {
+    static SkiffNode start(NodeSettings s, Optional<NodeTls> tls, String aclManagementToken) throws IOException {
         StorageSettings cloud = s.storage();
         PeerApi peerApi = new PeerApi(tls.map(t -> t.material().context()));
         prepareDirectories(s);
@@ -204,7 +208,8 @@ final class SkiffNode implements AutoCloseable {
             try {
                 api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
-                        s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false));
+                        s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false),
+                        aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken));
             } catch (RuntimeException e) {
                 ListenFailure.rethrowIfListenFailure(e, "the client API", "--api-addr", s.apiBind());
                 throw e;
@@ -214,6 +219,7 @@ final class SkiffNode implements AutoCloseable {
                     : null;
             SkiffNode node = new SkiffNode(s, logs, stable, snapshots, transport, kv, raft, api, agent, prober,
                     new JvmMeters(meters));
+            node.aclToken = aclManagementToken;
             raft.addObserver(o -> {
                 if (o instanceof Observation.Fatal f) {
                     node.stopped.completeExceptionally(f.cause());
@@ -441,7 +447,7 @@ final class SkiffNode implements AutoCloseable {
                 }
                 attempt++;
                 try {
-                    HttpResponse<String> r = send(client, via, "POST", "/v1/cluster/members", addJson);
+                    HttpResponse<String> r = send(client, via, "POST", "/v1/cluster/members", addJson, aclToken);
                     if (r.statusCode() == 200) {
                         log.info("admitted to the cluster via {} id={} response={}", via, settings.id(), r.body());
                         return;
@@ -454,7 +460,7 @@ final class SkiffNode implements AutoCloseable {
                     }
                     if (r.statusCode() == 409 && r.body().contains("\"member_exists\"")) {
                         HttpResponse<String> moved = send(client, via, "PUT",
-                                "/v1/cluster/members/" + URLEncoder.encode(settings.id(), StandardCharsets.UTF_8), moveJson);
+                                "/v1/cluster/members/" + URLEncoder.encode(settings.id(), StandardCharsets.UTF_8), moveJson, aclToken);
                         if (moved.statusCode() == 200) {
                             log.warn("the cluster knew member {} at other addresses ({}); moved its entry to raft={} api={} via {}",
                                     settings.id(), r.body(), settings.raftAdvertise(), settings.apiAdvertise(), via);
@@ -485,12 +491,16 @@ final class SkiffNode implements AutoCloseable {
         }
     }
 
-    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json)
-            throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(member.resolve(path))
+    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json,
+                                             String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
                 .timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) {
+            request.header("X-Skiff-Token", token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String toJson(Map<String, Object> body) {

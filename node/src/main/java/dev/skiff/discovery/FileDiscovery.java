@@ -60,7 +60,8 @@ public final class FileDiscovery implements Discovery {
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("discovery TTL must be positive, got " + ttl);
         }
-        this.dir = Files.createDirectories(dir);
+        // Owner-only like the data directory (API.md §7): ids and addresses of the cluster.
+        this.dir = dev.skiff.wal.PrivateFiles.createDirectories(dir);
         this.ttl = ttl;
         this.clock = clock;
     }
@@ -170,7 +171,7 @@ public final class FileDiscovery implements Discovery {
 
     private Path writeTemp(String content) throws IOException {
         Path temp = dir.resolve(".tmp-" + UUID.randomUUID());
-        Files.writeString(temp, content, StandardCharsets.UTF_8);
+        dev.skiff.wal.PrivateFiles.writeString(temp, content); // 0600 from its creation
         return temp;
     }
 

@@ -1,5 +1,7 @@
 package dev.skiff.kv;
 
+import dev.skiff.acl.AclState;
+import dev.skiff.acl.AclStateCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,14 +32,21 @@ import java.util.zip.CRC32C;
  *     u64      createIndex
  *     u64      modifyIndex       1 &lt;= createIndex &lt;= modifyIndex &lt;= appliedIndex
  *     u32      valueLength (&lt;= {@link KvCommand#MAX_VALUE_BYTES}), valueLength bytes
+ *   version 2 only: the ACL section, in the same blocks after the last record:
+ *     u32      length (&lt;= 64 MiB), that many bytes of {@link AclStateCodec}'s form
  *   then the end block, and nothing after it.
  * </pre>
+ * Version 2 adds the ACL token table; a state without tokens is still written as version 1,
+ * byte for byte what earlier versions wrote and read. Both versions are read.
  * The version is checked before the header checksum, since a later version may lay out the rest
  * of the header differently. Stateless and thread-safe.
  */
 final class KvSnapshotCodec {
 
     static final int VERSION = 1;
+    /** The version with the ACL section. */
+    static final int VERSION_WITH_ACL = 2;
+    private static final int MAX_ACL_SECTION_BYTES = 64 << 20;
     private static final byte[] MAGIC = "SKIFFKVS".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER_BYTES = 30;
 
@@ -46,8 +55,14 @@ final class KvSnapshotCodec {
 
     /** Writes {@code state} to {@code out}, which is neither flushed nor closed. */
     static void write(KvState state, OutputStream out) throws IOException {
+        write(state, AclState.empty(), out);
+    }
+
+    /** Writes {@code state} and the token table {@code acl} to {@code out}, which is neither flushed nor closed. */
+    static void write(KvState state, AclState acl, OutputStream out) throws IOException {
+        int version = acl.size() == 0 ? VERSION : VERSION_WITH_ACL;
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.put(MAGIC).putShort((short) VERSION).putLong(state.appliedIndex()).putLong(state.size());
+        header.put(MAGIC).putShort((short) version).putLong(state.appliedIndex()).putLong(state.size());
         header.putInt(crc32c(header.array(), HEADER_BYTES - 4));
         out.write(header.array());
 
@@ -62,6 +77,11 @@ final class KvSnapshotCodec {
             blocks.writeInt(entry.value().length);
             blocks.write(entry.value(), 0, entry.value().length);
         }
+        if (version == VERSION_WITH_ACL) {
+            byte[] section = AclStateCodec.encode(acl);
+            blocks.writeInt(section.length);
+            blocks.write(section, 0, section.length);
+        }
         blocks.finish();
     }
 
@@ -72,6 +92,25 @@ final class KvSnapshotCodec {
      * @throws IOException              if reading {@code in} fails
      */
     static KvState read(InputStream in) throws IOException {
+        return readWithAcl(in).kv();
+    }
+
+    /**
+     * What a snapshot holds.
+     *
+     * @param kv  the key-value state
+     * @param acl the token table (empty from a version-1 snapshot)
+     */
+    record Restored(KvState kv, AclState acl) {
+    }
+
+    /**
+     * Reads a whole snapshot stream, to its end, with its ACL section.
+     *
+     * @throws CorruptSnapshotException naming the problem and its byte offset
+     * @throws IOException              if reading {@code in} fails
+     */
+    static Restored readWithAcl(InputStream in) throws IOException {
         CrcBlockReader reader = new CrcBlockReader(in);
         byte[] magic = reader.readRaw(MAGIC.length, "the header");
         if (!Arrays.equals(magic, MAGIC)) {
@@ -79,9 +118,10 @@ final class KvSnapshotCodec {
         }
         byte[] version = reader.readRaw(2, "the header");
         int v = ByteBuffer.wrap(version).getShort() & 0xFFFF;
-        if (v != VERSION) {
+        if (v != VERSION && v != VERSION_WITH_ACL) {
             throw new CorruptSnapshotException(MAGIC.length, "unsupported snapshot version " + v
-                    + "; this server reads version " + VERSION + " (corrupt, or written by a newer Skiff)");
+                    + "; this server reads versions " + VERSION + " and " + VERSION_WITH_ACL
+                    + " (corrupt, or written by a newer Skiff)");
         }
         byte[] rest = reader.readRaw(HEADER_BYTES - MAGIC.length - 2, "the header");
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).put(magic).put(version).put(rest);
@@ -112,8 +152,26 @@ final class KvSnapshotCodec {
             previousKey = entry.key();
             entries.add(entry);
         }
+        AclState acl = v == VERSION_WITH_ACL ? readAclSection(reader) : AclState.empty();
         reader.expectEnd();
-        return new KvState(PersistentTreeMap.ofSorted(KvKeys.ORDER, entries, KvEntry::key), appliedIndex);
+        return new Restored(new KvState(PersistentTreeMap.ofSorted(KvKeys.ORDER, entries, KvEntry::key), appliedIndex),
+                acl);
+    }
+
+    private static AclState readAclSection(CrcBlockReader reader) throws IOException {
+        long at = reader.position();
+        long length = Integer.toUnsignedLong(reader.readInt());
+        if (length > MAX_ACL_SECTION_BYTES) {
+            throw new CorruptSnapshotException(at, "the ACL section claims " + length + " bytes, over the limit of "
+                    + MAX_ACL_SECTION_BYTES);
+        }
+        byte[] section = new byte[(int) length];
+        reader.readFully(section, 0, section.length);
+        try {
+            return AclStateCodec.decode(section);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptSnapshotException(at, "the ACL section is bad: " + e.getMessage());
+        }
     }
 
     private static KvEntry readEntry(CrcBlockReader reader, byte[] keyBytes, long appliedIndex, long i)

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * An immutable, point-in-time view of the key-value state: every read on one instance sees the
@@ -64,6 +65,15 @@ public final class KvState {
      * @throws IllegalArgumentException if limit is below 1
      */
     public KvPage list(String prefix, String afterKey, int limit) {
+        return list(prefix, afterKey, limit, key -> true);
+    }
+
+    /**
+     * {@link #list(String, String, int)} of only the keys {@code visible} accepts (the keys an
+     * ACL token may read): the others are passed over as if absent, and do not count toward
+     * {@code limit}.
+     */
+    public KvPage list(String prefix, String afterKey, int limit, Predicate<String> visible) {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(afterKey, "afterKey");
         if (limit < 1) {
@@ -79,6 +89,9 @@ public final class KvState {
             KvEntry entry = it.next().value();
             if (!entry.key().startsWith(prefix)) {
                 break;
+            }
+            if (!visible.test(entry.key())) {
+                continue;
             }
             if (items.size() == limit) {
                 return new KvPage(items, true, appliedIndex);

@@ -1,5 +1,9 @@
 package dev.skiff.kv;
 
+import dev.skiff.acl.AclCommand;
+import dev.skiff.acl.AclCommandCodec;
+import dev.skiff.acl.AclResult;
+import dev.skiff.acl.AclState;
 import dev.skiff.raft.BatchingFsm;
 import dev.skiff.raft.FsmSnapshot;
 import dev.skiff.raft.LogEntry;
@@ -35,6 +39,8 @@ public final class KvStateMachine implements BatchingFsm {
 
     private final ApplyTimings timings;
     private volatile KvState state = KvState.empty();
+    /** The ACL token table: replicated state beside the keys, changed by {@link AclCommand} entries. */
+    private volatile AclState acl = AclState.empty();
 
     /** An empty store that reports no timings. */
     public KvStateMachine() {
@@ -49,6 +55,11 @@ public final class KvStateMachine implements BatchingFsm {
     /** The current state, for consistent multi-part reads. Any thread; never blocks. */
     public KvState state() {
         return state;
+    }
+
+    /** The ACL token table as of the last apply. Any thread; never blocks. */
+    public AclState acl() {
+        return acl;
     }
 
     /** Shortcut for {@code state().get(key)}. */
@@ -69,14 +80,15 @@ public final class KvStateMachine implements BatchingFsm {
     /**
      * Applies one committed command entry.
      *
-     * @return a {@link KvResult}
+     * @return a {@link KvResult}, or an {@link AclResult} for an ACL command
      */
     @Override
     public Object apply(LogEntry entry) {
         long started = System.nanoTime();
-        Batch batch = new Batch(state);
-        KvResult result = batch.apply(entry);
+        Batch batch = new Batch(state, acl);
+        Object result = batch.apply(entry);
         state = batch.result();
+        acl = batch.acl;
         timings.applied(1, System.nanoTime() - started);
         return result;
     }
@@ -85,17 +97,18 @@ public final class KvStateMachine implements BatchingFsm {
      * Applies consecutive committed command entries and publishes the result once, so readers
      * see the state before the batch or after it.
      *
-     * @return one {@link KvResult} per entry, in order
+     * @return one {@link KvResult} (or {@link AclResult}) per entry, in order
      */
     @Override
     public List<Object> applyBatch(List<LogEntry> entries) {
         long started = System.nanoTime();
-        Batch batch = new Batch(state);
+        Batch batch = new Batch(state, acl);
         List<Object> results = new ArrayList<>(entries.size());
         for (LogEntry entry : entries) {
             results.add(batch.apply(entry));
         }
         state = batch.result();
+        acl = batch.acl;
         timings.applied(entries.size(), System.nanoTime() - started);
         return results;
     }
@@ -103,7 +116,7 @@ public final class KvStateMachine implements BatchingFsm {
     /** O(1): keeps a reference to the current immutable state. */
     @Override
     public FsmSnapshot snapshot() {
-        return new PinnedSnapshot(state);
+        return new PinnedSnapshot(state, acl);
     }
 
     /**
@@ -116,17 +129,19 @@ public final class KvStateMachine implements BatchingFsm {
      */
     @Override
     public void restore(InputStream snapshot) throws IOException {
-        state = KvSnapshotCodec.read(snapshot);
+        KvSnapshotCodec.Restored restored = KvSnapshotCodec.readWithAcl(snapshot);
+        state = restored.kv();
+        acl = restored.acl();
     }
 
     /**
      * A snapshot of one immutable state: persist may run on any thread, at any time, while the
      * state machine moves on. Release has nothing to free; dropping the reference is enough.
      */
-    private record PinnedSnapshot(KvState state) implements FsmSnapshot {
+    private record PinnedSnapshot(KvState state, AclState acl) implements FsmSnapshot {
         @Override
         public void persist(OutputStream out) throws IOException {
-            KvSnapshotCodec.write(state, out);
+            KvSnapshotCodec.write(state, acl, out);
         }
     }
 
@@ -134,13 +149,15 @@ public final class KvStateMachine implements BatchingFsm {
     private static final class Batch {
         private PersistentTreeMap<String, KvEntry> entries;
         private long appliedIndex;
+        private AclState acl;
 
-        Batch(KvState start) {
+        Batch(KvState start, AclState acl) {
             this.entries = start.entries();
             this.appliedIndex = start.appliedIndex();
+            this.acl = acl;
         }
 
-        KvResult apply(LogEntry entry) {
+        Object apply(LogEntry entry) {
             if (entry.type() != LogType.COMMAND) {
                 return new KvResult.Rejected("entry " + entry.index() + " is " + entry.type() + ", not a command");
             }
@@ -150,6 +167,9 @@ public final class KvStateMachine implements BatchingFsm {
                         + " is not after the applied index " + appliedIndex);
             }
             appliedIndex = entry.index();
+            if (AclCommandCodec.isAclCommand(entry.data())) {
+                return applyAcl(entry);
+            }
             KvCommand command;
             try {
                 command = KvCommandCodec.decode(entry.data());
@@ -181,6 +201,18 @@ public final class KvStateMachine implements BatchingFsm {
             }
             entries = entries.remove(delete.key());
             return new KvResult.Deleted(index, current != null);
+        }
+
+        private Object applyAcl(LogEntry entry) {
+            AclCommand command;
+            try {
+                command = AclCommandCodec.decode(entry.data());
+            } catch (IllegalArgumentException e) {
+                return new KvResult.Rejected("entry " + entry.index() + ": " + e.getMessage());
+            }
+            AclState.Applied applied = acl.apply(command, entry.index());
+            acl = applied.state();
+            return applied.result();
         }
 
         KvState result() {

@@ -56,6 +56,21 @@ class FileDiscoveryTest {
     }
 
     @Test
+    void theTableDirectoryAndItsFilesAreOwnerOnly() throws IOException {
+        Path table = dir.resolve("new-table");
+        FileDiscovery d = new FileDiscovery(table, Duration.ofSeconds(30), clock);
+        d.register(member("n1", 1));
+        d.acquireBootstrapLock("n1");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(table)))
+                .isEqualTo("rwx------");
+        try (var files = Files.list(table)) {
+            assertThat(files.toList()).isNotEmpty().allSatisfy(f -> assertThat(
+                    java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .as(f.toString()).isEqualTo("rw-------"));
+        }
+    }
+
+    @Test
     void when_nodesRegister_then_everyTableOnTheDirectorySeesThem() throws IOException {
         discovery().register(member("n1", 1));
         discovery().register(member("ид/2", 2));

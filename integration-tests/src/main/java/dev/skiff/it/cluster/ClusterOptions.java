@@ -72,6 +72,25 @@ public record ClusterOptions(List<String> nodeFlags, String clusterSecret, Durat
         return new ClusterOptions(nodeFlags, clusterSecret, timeout, environment, tls);
     }
 
+    /**
+     * These options with ACLs on: every node gets {@code --acl-bootstrap-token-file} with
+     * {@code managementToken} (in a 0600 temporary file), and the harness's clients ({@link
+     * NodeProcess#client()}) send it, taking it from {@code SKIFF_TOKEN} in the environment
+     * (which a node ignores).
+     */
+    public ClusterOptions withAclToken(String managementToken) {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("skiff-acl-", ".token",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, managementToken + "\n");
+            return withFlags("--acl-bootstrap-token-file", file.toString()).withEnvironment(Map.of("SKIFF_TOKEN", managementToken));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** These options plus the environment variables {@code variables} for every node. */
     public ClusterOptions withEnvironment(Map<String, String> variables) {
         Map<String, String> all = new HashMap<>(environment);

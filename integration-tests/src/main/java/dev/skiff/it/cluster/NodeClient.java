@@ -25,6 +25,8 @@ public final class NodeClient {
     private final HttpClient http;
     private final String baseUrl;
     private final Duration timeout;
+    /** The ACL token sent as {@code X-Skiff-Token} with every request, or null. */
+    private final String token;
 
     /**
      * @param http    the shared client (HTTP/1.1, no proxy)
@@ -32,14 +34,24 @@ public final class NodeClient {
      * @param timeout how long one request may take, answer included
      */
     public NodeClient(HttpClient http, String baseUrl, Duration timeout) {
+        this(http, baseUrl, timeout, null);
+    }
+
+    private NodeClient(HttpClient http, String baseUrl, Duration timeout, String token) {
         this.http = http;
         this.baseUrl = baseUrl;
         this.timeout = timeout;
+        this.token = token;
     }
 
     /** The same node with another request timeout. */
     public NodeClient withTimeout(Duration newTimeout) {
-        return new NodeClient(http, baseUrl, newTimeout);
+        return new NodeClient(http, baseUrl, newTimeout, token);
+    }
+
+    /** The same node, sending the ACL token {@code aclToken} (null: none) with every request. */
+    public NodeClient withToken(String aclToken) {
+        return new NodeClient(http, baseUrl, timeout, aclToken);
     }
 
     /** {@code http://host:port} of this node's API. */
@@ -91,10 +103,13 @@ public final class NodeClient {
      * already be percent-encoded.
      */
     public HttpReply send(String method, String pathAndQuery, byte[] body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
                 .timeout(timeout)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            builder.header("X-Skiff-Token", token);
+        }
+        HttpRequest request = builder.build();
         try {
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             return new HttpReply(response.statusCode(), response.headers(), response.body());

@@ -76,7 +76,8 @@ public final class NodeProcess {
         this.arguments = List.copyOf(args);
         this.environment = Map.copyOf(environment);
         String scheme = extraArgs.contains("--tls-cert-file") ? "https" : "http";
-        this.client = new NodeClient(http, scheme + "://127.0.0.1:" + apiPort, timeout);
+        // With ACLs on (ClusterOptions#withAclToken), the harness's own calls carry the token.
+        this.client = new NodeClient(http, scheme + "://127.0.0.1:" + apiPort, timeout).withToken(environment.get("SKIFF_TOKEN"));
     }
 
     /** The same node (id, data directory, log file, flags, environment) on two new free ports; not started. */

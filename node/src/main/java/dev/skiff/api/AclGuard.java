@@ -1,0 +1,177 @@
+package dev.skiff.api;
+
+import dev.skiff.acl.AclRules;
+import dev.skiff.acl.AclState;
+import dev.skiff.acl.AclToken;
+import dev.skiff.acl.OperatorAccess;
+import dev.skiff.acl.TokenSecrets;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The ACL check at the edge of the API (API.md §7): who the caller is (the token in {@code
+ * X-Skiff-Token} or {@code Authorization: Bearer}), and whether that token may make this
+ * request. Runs before any handler, on the node that receives the request and again on the
+ * leader when a follower forwards it (the forwarder passes the token on).
+ *
+ * <p>What each route needs:
+ * <ul>
+ *   <li>{@code /healthz}, {@code /readyz}, {@code /metrics} and the web UI's static files
+ *       ({@code /ui/}, which hold no data): nothing;
+ *   <li>{@code GET /v1/kv/{key}}: {@code read} on the key; {@code PUT}/{@code DELETE}: {@code write};
+ *   <li>{@code GET /v1/kv/?prefix=}: any valid token; the listing leaves out the keys the token
+ *       may not read (as Consul filters a recursive read), see {@link #rules};
+ *   <li>{@code GET /v1/status}, {@code GET /v1/cluster/members}, {@code GET /v1/acl/tokens}:
+ *       operator {@code read};
+ *   <li>every other {@code /v1/cluster/...}, {@code /v1/snapshot} (also its {@code GET}: a
+ *       snapshot holds every value) and {@code /v1/acl/...}: operator {@code write};
+ *   <li>any other path: operator {@code write} (a route this class does not know, for example
+ *       a newer front end's, is closed to all but operators until it is given its own rule).
+ * </ul>
+ * Without a token, or with one no node knows: {@code 401 unauthenticated}; a known token
+ * without the right: {@code 403 forbidden}. Neither message ever contains the token.
+ *
+ * <p>The management token ({@code --acl-bootstrap-token-file}) is known to this node from its
+ * own file, hashed at start: it works before any ACL entry is committed, and on every node
+ * given the same file. Other tokens are the replicated table's. Thread-safe.
+ */
+final class AclGuard {
+
+    /** The token header (API.md §7). */
+    static final String TOKEN_HEADER = "X-Skiff-Token";
+    private static final AttachmentKey<AclRules> RULES = AttachmentKey.create(AclRules.class);
+    private static final String BEARER = "Bearer ";
+
+    private final byte[] managementHash;
+    private final Supplier<AclState> tokens;
+
+    /**
+     * @param managementHash SHA-256 of the management token, or null when ACLs are off
+     * @param tokens         the replicated token table, current
+     */
+    AclGuard(byte[] managementHash, Supplier<AclState> tokens) {
+        this.managementHash = managementHash == null ? null : managementHash.clone();
+        this.tokens = tokens;
+    }
+
+    /** A guard that lets everything through. */
+    static AclGuard off() {
+        return new AclGuard(null, AclState::empty);
+    }
+
+    /** Whether ACLs are on. */
+    boolean enabled() {
+        return managementHash != null;
+    }
+
+    /**
+     * Checks the request against the table above; returns normally if it may go on.
+     *
+     * @throws ApiException 401 or 403
+     */
+    void authorize(HttpServerExchange exchange, String path) {
+        if (!enabled() || isPublic(path)) {
+            return;
+        }
+        AclRules rules = authenticate(exchange);
+        exchange.putAttachment(RULES, rules);
+        String method = exchange.getRequestMethod().toString();
+        boolean looks = method.equals("GET") || method.equals("HEAD");
+        if (path.startsWith("/v1/kv/") && path.length() > "/v1/kv/".length()) {
+            String key = RequestParts.decodePath(path.substring("/v1/kv/".length()));
+            if (looks ? !rules.mayRead(key) : !rules.mayWrite(key)) {
+                throw forbidden("this token may not " + (looks ? "read" : "write") + " the key " + key);
+            }
+        } else if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
+            return; // a listing: filtered by the handler
+        } else if (looks && (path.equals("/v1/status") || path.equals("/v1/cluster/members")
+                || path.equals("/v1/acl/tokens"))) {
+            requireOperator(rules, OperatorAccess.READ, path);
+        } else {
+            requireOperator(rules, OperatorAccess.WRITE, path);
+        }
+    }
+
+    /**
+     * Whether an ordinary {@code PUT /v1/kv/{key}} may go on without a word: true when ACLs are
+     * off or the token may write the key; false for anything the worker path must answer (a
+     * missing or unknown token, no right, a path that does not decode). Never throws.
+     */
+    boolean mayPut(HttpServerExchange exchange, String rawKey) {
+        if (!enabled()) {
+            return true;
+        }
+        try {
+            return authenticate(exchange).mayWrite(RequestParts.decodePath(rawKey));
+        } catch (ApiException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The rules of the request's token, once {@link #authorize} passed; all rights when ACLs are off. */
+    static AclRules rules(HttpServerExchange exchange) {
+        AclRules rules = exchange.getAttachment(RULES);
+        return rules == null ? AclRules.MANAGEMENT : rules;
+    }
+
+    /** The token the request carries, if any: {@code X-Skiff-Token}, else {@code Authorization: Bearer}. */
+    static Optional<String> presentedToken(HttpServerExchange exchange) {
+        HeaderValues header = exchange.getRequestHeaders().get(TOKEN_HEADER);
+        if (header != null && !header.isEmpty()) {
+            return Optional.of(header.getFirst().trim());
+        }
+        HeaderValues authorization = exchange.getRequestHeaders().get(Headers.AUTHORIZATION);
+        if (authorization != null && !authorization.isEmpty()) {
+            String value = authorization.getFirst().trim();
+            if (value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+                return Optional.of(value.substring(BEARER.length()).trim());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private AclRules authenticate(HttpServerExchange exchange) {
+        HeaderValues header = exchange.getRequestHeaders().get(TOKEN_HEADER);
+        if (header != null && header.size() > 1) {
+            throw unauthenticated(TOKEN_HEADER + " is given more than once; send one token");
+        }
+        String secret = presentedToken(exchange).orElseThrow(() -> unauthenticated(
+                "this cluster requires an ACL token: send it in the " + TOKEN_HEADER
+                        + " header or as Authorization: Bearer (the skiff command reads SKIFF_TOKEN)"));
+        String problem = TokenSecrets.problem(secret);
+        if (problem != null) {
+            throw unauthenticated("the ACL token is malformed (" + problem + ")");
+        }
+        byte[] hash = TokenSecrets.hash(secret);
+        if (TokenSecrets.sameHash(hash, managementHash)) {
+            return AclRules.MANAGEMENT;
+        }
+        return tokens.get().bySecretHash(hash).map(AclToken::rules).orElseThrow(() -> unauthenticated(
+                "the ACL token is not known here: it was deleted, belongs to another cluster, or was created so "
+                        + "recently that this node has not applied it yet"));
+    }
+
+    private static void requireOperator(AclRules rules, OperatorAccess needed, String path) {
+        if (!rules.operator().covers(needed)) {
+            throw forbidden("this token's operator right is \"" + rules.operator().json() + "\"; " + path
+                    + " needs operator \"" + needed.json() + "\"");
+        }
+    }
+
+    private static boolean isPublic(String path) {
+        return path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics")
+                || path.equals("/ui") || path.startsWith("/ui/");
+    }
+
+    private static ApiException unauthenticated(String message) {
+        return new ApiException(401, "unauthenticated", message);
+    }
+
+    private static ApiException forbidden(String message) {
+        return new ApiException(403, "forbidden", message);
+    }
+}
