@@ -115,6 +115,12 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private long ticksDone;
     private final PendingOperations pending = new PendingOperations();
     private boolean restoreInProgress;
+    /**
+     * Membership changes and restores that arrived while a configuration change was still
+     * uncommitted (the leader's own membership repairs included): handled in order once it has
+     * committed, as hashicorp/raft queues them, instead of refused.
+     */
+    private final java.util.Deque<LoopEvent> waitingForConfiguration = new java.util.ArrayDeque<>();
     private boolean storageFailed;
     private Ready failedReady;
     /** Leader writes that failed on the log writer (and those after them), to write again in order. */
@@ -267,6 +273,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             }
         }
         processReadies();
+        handleWaitingForConfiguration();
+        core.holdMembershipRepairs(restoreInProgress || !waitingForConfiguration.isEmpty());
         for (String notice : core.takeNotices()) {
             log.warn("{} id={}", notice, config.localId());
         }
@@ -309,13 +317,58 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             case LogWritten w -> collectWrites();
             case Propose p -> propose(p);
             case Read r -> startRead(r);
-            case ChangeMembership c -> proposeChange(c);
+            case ChangeMembership c -> {
+                if (!waitForConfiguration(c, c.future(), c.timeout())) {
+                    proposeChange(c);
+                }
+            }
             case TransferLeadership t -> startTransfer(t);
-            case RestoreRequested r -> startRestore(r);
+            case RestoreRequested r -> {
+                if (!waitForConfiguration(r, r.future(), r.timeout())) {
+                    startRestore(r);
+                }
+            }
             case RestoreStored r -> finishRestore(r);
             case RestoreFailed f -> restoreInProgress = false;
             case Bootstrap b -> bootstrap(b);
             case Shutdown s -> shutdownOnLoop(new RaftShutdownException(true));
+        }
+    }
+
+    /** Parks {@code event} while this leader has an uncommitted configuration change; true if parked. */
+    private boolean waitForConfiguration(LoopEvent event, CompletableFuture<?> future, Duration timeout) {
+        boolean uncommitted = core.state() == RaftState.LEADER && core.configurationIndex() > core.commitIndex();
+        if (!uncommitted && waitingForConfiguration.isEmpty()) {
+            return false;
+        }
+        if (waitingForConfiguration.isEmpty()) {
+            scheduleTimeout(future, timeout, "waiting for the configuration change at index ", core.configurationIndex());
+        } else {
+            scheduleTimeout(future, timeout, "waiting behind earlier membership changes; configuration index ",
+                    core.configurationIndex());
+        }
+        waitingForConfiguration.add(event);
+        return true;
+    }
+
+    /** Hands parked membership changes and restores on, in order, while no configuration change is uncommitted. */
+    private void handleWaitingForConfiguration() {
+        while (!waitingForConfiguration.isEmpty()
+                && !(core.state() == RaftState.LEADER && core.configurationIndex() > core.commitIndex())) {
+            switch (waitingForConfiguration.poll()) {
+                case ChangeMembership c -> {
+                    if (!c.future().isDone()) {
+                        proposeChange(c);
+                    }
+                }
+                case RestoreRequested r -> {
+                    if (!r.future().isDone()) {
+                        startRestore(r);
+                    }
+                }
+                default -> throw new IllegalStateException("only membership changes and restores wait");
+            }
+            processReadies();
         }
     }
 
@@ -1071,5 +1124,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         if (transfer != null) {
             transfer.completeExceptionally(new RaftShutdownException(false));
         }
+        for (LoopEvent waiting : waitingForConfiguration) {
+            switch (waiting) {
+                case ChangeMembership c -> c.future().completeExceptionally(new RaftShutdownException(false));
+                case RestoreRequested r -> r.future().completeExceptionally(new RaftShutdownException(false));
+                default -> throw new IllegalStateException("only membership changes and restores wait");
+            }
+        }
+        waitingForConfiguration.clear();
     }
 }

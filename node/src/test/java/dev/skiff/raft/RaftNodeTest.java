@@ -137,8 +137,12 @@ class RaftNodeTest {
             LocalCluster.Member leader = c.awaitLeader();
             leader.raft.apply(b("before"), T).join();
             LocalCluster.Member fresh = c.addIdle("n4");
-            long index = leader.raft.addNonvoter("n4", fresh.address, "api4", 0, T).join();
+            leader.raft.addNonvoter("n4", fresh.address, "api4", 0, T).join();
             assertThat(leader.raft.configuration().server("n4")).get().extracting(Server::isVoter).isEqualTo(false);
+            // The leader records the new member's log incarnation with a configuration change of its own.
+            await().atMost(T).until(() -> !leader.raft.configuration().server("n4").orElseThrow().incarnation().isEmpty()
+                    && leader.raft.stats().commitIndex() >= leader.raft.stats().latestConfigurationIndex());
+            long index = leader.raft.stats().latestConfigurationIndex();
             leader.raft.addVoter("n4", fresh.address, "api4", index, T).join();
             c.awaitConverged(List.of("before"));
             assertThat(leader.raft.configuration().voters()).hasSize(4);

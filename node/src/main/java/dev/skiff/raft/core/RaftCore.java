@@ -145,6 +145,8 @@ public final class RaftCore {
     private long compactBefore;
     private SnapshotMeta restorePending;
     private boolean transferAborted;
+    /** Set by the driver while a user restore or membership change waits: repairs must not get in first. */
+    private boolean membershipRepairsHeld;
     /** Operator-relevant events the core saw since the last {@link #takeNotices()}. */
     private final List<String> notices = new ArrayList<>();
     private SoftState reportedSoftState;
@@ -1189,6 +1191,15 @@ public final class RaftCore {
     }
 
     /**
+     * Holds (or resumes) the leader's own membership repairs ({@link #reconcileMembership}) while
+     * the driver has a user restore or membership change in progress or waiting, so that those
+     * are not refused for a configuration change the leader made on its own.
+     */
+    public void holdMembershipRepairs(boolean hold) {
+        membershipRepairsHeld = hold;
+    }
+
+    /**
      * One membership repair per call, on a leader with a committed configuration of its term
      * (so it is a single-server change like any other): records a member's log incarnation
      * when the configuration has none yet; stages a voter that answers from a new log (it lost
@@ -1196,7 +1207,8 @@ public final class RaftCore {
      * member once it holds everything up to the latest configuration.
      */
     private void reconcileMembership() {
-        if (role != Role.LEADER || !committedInTerm || !configurations.latestCommitted() || transferee != null) {
+        if (role != Role.LEADER || !committedInTerm || !configurations.latestCommitted() || transferee != null
+                || membershipRepairsHeld || restorePending != null) {
             return;
         }
         Configuration current = configurations.latest();
