@@ -84,8 +84,10 @@ class DiskLossIT {
             }
             assertThat(follower.client().get("k/" + (KEYS - 1), "stale").text()).isEqualTo("v" + (KEYS - 1));
         });
-        assertThat(leader.logSince(0)).as("the leader said the follower lost what it had acknowledged")
-                .contains("follower lost entries it had acknowledged");
+        await("the leader staged the wiped follower and promoted it again").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(leader.logSince(0))
+                        .contains("member answers from a new log").contains("staging it")
+                        .contains("staged member has caught up; promoting it to voter"));
 
         // The wiped node counts again: with the old leader gone it and the third node carry on.
         cluster.kill9(leader);

@@ -62,10 +62,15 @@ final class HealthHandler {
         Long leaderCommitIndex = null;
         if (reason == null && s.leader().isEmpty()) {
             reason = "no leader is known";
+        } else if (reason == null && s.state() != RaftState.LEADER && s.leader().get().apiAddress().isEmpty()) {
+            // A node that has not received the configuration yet (a new or wiped one) knows the
+            // leader only by its raft address: it cannot tell how far behind it is.
+            reason = "the leader " + s.leader().get().id() + " is known but not its client address yet (this node has "
+                    + "not received the cluster configuration); catching up";
         } else if (reason == null) {
             Server leader = s.leader().get();
             try {
-                boolean local = s.state() == RaftState.LEADER || leader.apiAddress().isEmpty()
+                boolean local = s.state() == RaftState.LEADER
                         || exchange.getRequestHeaders().contains(LeaderCommitIndex.PROBE_HEADER);
                 leaderCommitIndex = local ? s.commitIndex() : Math.max(s.commitIndex(), leaderCommit.of(leader));
                 long lag = leaderCommitIndex - s.appliedIndex();
