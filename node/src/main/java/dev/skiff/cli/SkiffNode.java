@@ -2,6 +2,11 @@ package dev.skiff.cli;
 
 import dev.skiff.api.ApiMetrics;
 import dev.skiff.api.ApiServer;
+import dev.skiff.archive.ArchiveGuardedLogStore;
+import dev.skiff.archive.ArchiveLocations;
+import dev.skiff.archive.ArchiveObjects;
+import dev.skiff.archive.LogArchiver;
+import dev.skiff.archive.StampingRaft;
 import dev.skiff.autopilot.DeadMemberCleanup;
 import dev.skiff.discovery.AddressBookTransport;
 import dev.skiff.discovery.Discovery;
@@ -14,6 +19,7 @@ import dev.skiff.metrics.JvmMeters;
 import dev.skiff.metrics.MeteredSnapshotStore;
 import dev.skiff.metrics.WalMeters;
 import dev.skiff.raft.Configuration;
+import dev.skiff.raft.LogStore;
 import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
@@ -54,6 +60,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -91,6 +98,8 @@ final class SkiffNode implements AutoCloseable {
     /** Removes dead members while this node leads (--remove-dead-after), or null. */
     private DeadMemberCleanup deadMemberCleanup;
     private Thread joiner;
+    /** Ships committed entries to the --log-archive location, or null. */
+    private LogArchiver archiver;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
@@ -126,6 +135,7 @@ final class SkiffNode implements AutoCloseable {
         Transport transport = null;
         DiscoveryAgent agent = null;
         Raft raft = null;
+        ArchiveObjects archive = null;
         try {
             snapshots = cloud.snapshots() == null
                     ? FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED)
@@ -171,7 +181,17 @@ final class SkiffNode implements AutoCloseable {
                 }
             }
             KvStateMachine kv = new KvStateMachine(new ApplyMeters(meters));
-            raft = startRaft(s, kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
+            // With an archive, compaction waits for it (the archiver, created after Raft, says how far it is).
+            AtomicReference<LogArchiver> archiverRef = new AtomicReference<>();
+            LogStore raftLogs = logs;
+            if (s.archive().location() != null) {
+                archive = ArchiveLocations.open(s.archive().location(), context, "--log-archive");
+                raftLogs = new ArchiveGuardedLogStore(logs, () -> {
+                    LogArchiver a = archiverRef.get();
+                    return a == null ? -1 : a.archivedIndex();
+                });
+            }
+            raft = startRaft(s, kv, raftLogs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -185,7 +205,9 @@ final class SkiffNode implements AutoCloseable {
             }
             ApiServer api;
             try {
-                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
+                // With an archive, every proposal carries the leader's clock, for --restore-to-time.
+                Raft proposing = archive == null ? raft : new StampingRaft(raft);
+                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), proposing, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
                         s.autopilot().readyMaxLag());
             } catch (RuntimeException e) {
@@ -211,6 +233,12 @@ final class SkiffNode implements AutoCloseable {
                 node.deadMemberCleanup = DeadMemberCleanup.start(raft, autopilot.removeDeadAfter(), autopilot.minVoters(),
                         meters);
             }
+            if (archive != null) {
+                node.archiver = new LogArchiver(raft, logs, snapshots, archive, s.archive().interval(), s.id(), meters);
+                archiverRef.set(node.archiver);
+                api.addStatusSection("log_archive", node.archiver::status);
+                archive = null; // the archiver owns it now
+            }
             if (agent != null) {
                 agent.start(raft);
             }
@@ -230,6 +258,7 @@ final class SkiffNode implements AutoCloseable {
             closeQuietly(logs);
             closeQuietly(stable);
             closeQuietly(snapshots);
+            closeQuietly(archive);
             throw e;
         }
     }
@@ -264,7 +293,9 @@ final class SkiffNode implements AutoCloseable {
         RestoreMarker.begin(s.dataDir(), uri);
         SnapshotSeeder.Seeded seeded;
         try {
-            seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+            seeded = s.archive().restoreTo() == null
+                    ? RestoreFrom.seed(uri, context, self, snapshots, logs, stable)
+                    : RestoreToPoint.seed(uri, s.archive().restoreTo(), context, self, snapshots, logs, stable, s.dataDir());
         } catch (IOException | RuntimeException e) {
             // The seeder writes the term, then the log, then commits the snapshot: with neither
             // a term nor a log, nothing was written and the restore can simply be run again.
@@ -282,7 +313,7 @@ final class SkiffNode implements AutoCloseable {
      * Starts Raft on the stores; a newest snapshot that the state machine cannot load stops the
      * start with a message that names it and says how to get going again.
      */
-    private static Raft startRaft(NodeSettings s, KvStateMachine kv, SegmentedLogStore logs, StableStore stable,
+    private static Raft startRaft(NodeSettings s, KvStateMachine kv, LogStore logs, StableStore stable,
                                   SnapshotStore snapshots, Transport transport) throws IOException {
         try {
             return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
@@ -517,6 +548,9 @@ final class SkiffNode implements AutoCloseable {
         closing = true;
         if (joiner != null) {
             joiner.interrupt();
+        }
+        if (archiver != null) {
+            archiver.close(); // a leader ships what is committed first
         }
         if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
             try {

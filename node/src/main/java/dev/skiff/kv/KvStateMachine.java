@@ -152,7 +152,7 @@ public final class KvStateMachine implements BatchingFsm {
             appliedIndex = entry.index();
             KvCommand command;
             try {
-                command = KvCommandCodec.decode(entry.data());
+                command = KvCommandCodec.decode(CommitStamp.strip(entry.data()));
             } catch (IllegalArgumentException e) {
                 return new KvResult.Rejected("entry " + entry.index() + ": " + e.getMessage());
             }
