@@ -217,8 +217,13 @@ public final class LogArchiver implements AutoCloseable {
                     return;
                 }
                 base = snapshot.index();
-                log.warn("log archive: entries {}..{} are no longer in the log; the archive continues from snapshot {} "
-                        + "(restores to those indexes are not possible)", from, snapshot.index(), snapshot.id());
+                if (c.last() == null) {
+                    log.info("log archive: starting the archive at snapshot {} (index {}): this node's log begins after it",
+                            snapshot.id(), snapshot.index());
+                } else {
+                    log.warn("log archive: entries {}..{} are no longer in the log; the archive continues from snapshot {} "
+                            + "(restores to those indexes are not possible)", from, snapshot.index(), snapshot.id());
+                }
             }
             long start = base == null ? from : base + 1;
             List<LogEntry> entries = logs.getLogs(start, commit, MAX_SEGMENT_BYTES);
