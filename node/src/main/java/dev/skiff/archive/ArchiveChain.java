@@ -4,6 +4,7 @@ import dev.skiff.raft.LogEntry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The manifest chain as read back from the archive, checked link by link: seqs without a gap,
@@ -13,14 +14,19 @@ import java.util.List;
  * @param links     the links in seq order
  * @param lastHash  SHA-256 of the last link's bytes, or empty when there are none
  */
-public record ArchiveChain(List<ManifestRecord> links, String lastHash) {
+public record ArchiveChain(List<ManifestRecord> links, String lastHash, long firstSeq) {
 
     /** An archive with nothing in it yet. */
-    public static final ArchiveChain EMPTY = new ArchiveChain(List.of(), "");
+    public static final ArchiveChain EMPTY = new ArchiveChain(List.of(), "", 0);
 
     /** Compact constructor: copies the list. */
     public ArchiveChain {
         links = List.copyOf(links);
+    }
+
+    /** A chain of {@code links} (at least one), the last one's hash being {@code lastHash}. */
+    public ArchiveChain(List<ManifestRecord> links, String lastHash) {
+        this(links, lastHash, links.isEmpty() ? 0 : links.get(0).seq());
     }
 
     /** The last link, or null. */
@@ -35,12 +41,18 @@ public record ArchiveChain(List<ManifestRecord> links, String lastHash) {
 
     /** This chain with its last link only: enough to check and extend it. */
     public ArchiveChain tail() {
-        return links.size() <= 1 ? this : new ArchiveChain(List.of(last()), lastHash);
+        return links.size() <= 1 ? this : new ArchiveChain(List.of(last()), lastHash, last().seq());
     }
 
-    /** Reads and checks the whole chain. */
+    /**
+     * Reads and checks the whole chain: from link 0, or, once retention has removed the oldest
+     * links, from the first link the retention floor ({@link ArchiveFloor}) names, whose
+     * {@code prev} must be the hash the floor recorded.
+     */
     public static ArchiveChain read(ArchiveObjects objects) throws IOException {
-        return EMPTY.extend(objects);
+        Optional<ArchiveFloor> floor = ArchiveFloor.read(objects);
+        ArchiveChain start = floor.map(f -> new ArchiveChain(List.of(), f.prevHash(), f.firstSeq())).orElse(EMPTY);
+        return start.extend(objects);
     }
 
     /**
@@ -55,10 +67,10 @@ public record ArchiveChain(List<ManifestRecord> links, String lastHash) {
         String hash = lastHash;
         for (String key : objects.list(ManifestRecord.MANIFEST_PREFIX, startAfter)) {
             long seq = ManifestRecord.seqOf(key);
-            if (seq < 0) {
-                continue;
+            if (seq < 0 || seq < firstSeq) {
+                continue; // not a link, or one below the retention floor that retention has not deleted yet
             }
-            long expected = all.isEmpty() ? 0 : all.get(all.size() - 1).seq() + 1;
+            long expected = all.isEmpty() ? firstSeq : all.get(all.size() - 1).seq() + 1;
             if (seq != expected) {
                 throw new CorruptArchiveException("archive manifest " + objects.describe(ManifestRecord.key(expected))
                         + " is missing (the next link present is " + objects.describe(key) + "): the archive has a hole there");
@@ -71,7 +83,7 @@ public record ArchiveChain(List<ManifestRecord> links, String lastHash) {
                         + "before it (its prev hash or seq differs): it was altered, or written by another cluster");
             }
             ManifestRecord before = all.isEmpty() ? null : all.get(all.size() - 1);
-            long continues = before == null ? 1 : before.lastIndex() + 1;
+            long continues = before == null ? (firstSeq == 0 ? 1 : link.firstIndex()) : before.lastIndex() + 1;
             if (link.firstIndex() != continues && (link.baseSnapshotIndex() == null
                     || link.baseSnapshotIndex() != link.firstIndex() - 1 || link.firstIndex() < continues)) {
                 throw new CorruptArchiveException("archive manifest " + objects.describe(key) + " starts at index "
@@ -80,7 +92,7 @@ public record ArchiveChain(List<ManifestRecord> links, String lastHash) {
             all.add(link);
             hash = ManifestRecord.sha256(bytes);
         }
-        return new ArchiveChain(all, hash);
+        return new ArchiveChain(all, hash, firstSeq);
     }
 
     /**

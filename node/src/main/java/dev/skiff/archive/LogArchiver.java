@@ -58,12 +58,17 @@ public final class LogArchiver implements AutoCloseable {
     static final long MAX_SEGMENT_BYTES = 8L << 20;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration FOLLOWER_POLL = Duration.ofSeconds(3);
+    /** How often the leader applies --log-archive-retention. */
+    static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
     private final Raft raft;
     private final LogStore logs;
     private final SnapshotStore snapshots;
     private final ArchiveObjects objects;
     private final Duration interval;
+    /** --log-archive-retention, or zero to keep everything. */
+    private final Duration retention;
+    private long lastPruneNanos = System.nanoTime();
     private final String nodeId;
     private final Thread thread;
     private final Counter segments;
@@ -84,7 +89,8 @@ public final class LogArchiver implements AutoCloseable {
      * @param snapshots this node's snapshot store, for the base of a link after a gap in the log
      */
     public LogArchiver(Raft raft, LogStore logs, SnapshotStore snapshots, ArchiveObjects objects, Duration interval,
-                       String nodeId, MeterRegistry meters) {
+                       Duration retention, String nodeId, MeterRegistry meters) {
+        this.retention = Objects.requireNonNull(retention, "retention");
         this.raft = Objects.requireNonNull(raft, "raft");
         this.logs = Objects.requireNonNull(logs, "logs");
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
@@ -132,7 +138,10 @@ public final class LogArchiver implements AutoCloseable {
         s.put("interval_ms", interval.toMillis());
         s.put("conditional_creates", conditionalCreates);
         s.put("last_upload", lastUploadMillis == 0 ? null : java.time.Instant.ofEpochMilli(lastUploadMillis).toString());
-        s.put("problem", problem == null ? "ok" : problem);
+        long lag = lagMillis();
+        s.put("state", problem != null ? "failing" : lag > 5 * interval.toMillis() ? "behind" : "ok");
+        s.put("problem", problem == null ? (lag > 5 * interval.toMillis() ? "the archive has not caught up for " + lag
+                + " ms (S3 slow or unreachable: requests are being retried)" : "ok") : problem);
         return s;
     }
 
@@ -149,6 +158,7 @@ public final class LogArchiver implements AutoCloseable {
             try {
                 if (raft.state() == RaftState.LEADER) {
                     archiveRound();
+                    pruneNowAndThen();
                 } else {
                     identityChecked = false;
                     if (chain == null || System.nanoTime() - lastPollNanos > FOLLOWER_POLL.toNanos()) {
@@ -171,6 +181,16 @@ public final class LogArchiver implements AutoCloseable {
                 backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
             }
         }
+    }
+
+    /** Retention, at most every {@link #PRUNE_EVERY}, on the leader only. */
+    private void pruneNowAndThen() throws IOException {
+        if (retention.isZero() || System.nanoTime() - lastPruneNanos < PRUNE_EVERY.toNanos()) {
+            return;
+        }
+        lastPruneNanos = System.nanoTime();
+        // The node's snapshot store is at the archive's location (NodeCommand requires it with retention).
+        ArchiveRetention.prune(objects, snapshots, System.currentTimeMillis() - retention.toMillis());
     }
 
     private boolean probeConditionalCreates() throws IOException {

@@ -91,7 +91,10 @@ public final class PointInTimeRestore {
         while (start > 0 && links.get(start).baseSnapshotIndex() == null) {
             start--;
         }
-        long floor = links.get(start).baseSnapshotIndex() == null ? 0 : links.get(start).baseSnapshotIndex();
+        // A run continues a snapshot (its base), except the archive's very first run when it
+        // starts at index 1; after retention, the first link kept also needs a snapshot.
+        long floor = links.get(start).baseSnapshotIndex() != null ? links.get(start).baseSnapshotIndex()
+                : start == 0 ? links.get(0).firstIndex() - 1 : 0;
         Optional<SnapshotMeta> snapshot = Optional.empty();
         for (SnapshotMeta m : snapshots.list()) { // newest first
             if (m.index() <= index && m.index() >= floor) {

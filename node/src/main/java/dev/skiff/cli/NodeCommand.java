@@ -65,6 +65,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--log-archive-interval", defaultValue = "1s", description = "How far the log archive may lag "
             + "behind the commit index (default ${DEFAULT-VALUE}).")
     String logArchiveInterval;
+    @Option(names = "--log-archive-retention", defaultValue = "0", description = "How far back the log archive keeps "
+            + "restore points, e.g. 30d; older segments no restore point needs are deleted (default 0: keep everything).")
+    String logArchiveRetention;
     @Option(names = "--restore-to-index", description = "With --restore-from: restore the committed state at this log "
             + "index, from the snapshots and the log archive there.")
     Long restoreToIndex;
@@ -187,15 +190,34 @@ final class NodeCommand implements Callable<Integer> {
         StorageSettings storage = new StorageSettings(clusterName, snapshotsUri, stableUri, discoveryUri, restoreUri,
                 createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
-                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot(), archive(restoreUri));
+                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot(), archive(restoreUri,
+                snapshotsUri != null ? snapshotsUri : snapshotsDir.toAbsolutePath().normalize().toUri()));
     }
 
-    /** --log-archive, --log-archive-interval, --restore-to-index, --restore-to-time. */
-    private ArchiveSettings archive(URI restoreUri) {
+    private static boolean sameLocation(URI a, URI b) {
+        if ("file".equals(a.getScheme()) && "file".equals(b.getScheme())) {
+            return Path.of(a.getPath()).toAbsolutePath().normalize().equals(Path.of(b.getPath()).toAbsolutePath().normalize());
+        }
+        return a.toString().replaceAll("/+$", "").equals(b.toString().replaceAll("/+$", ""));
+    }
+
+    /** --log-archive, --log-archive-interval, --log-archive-retention, --restore-to-index, --restore-to-time. */
+    private ArchiveSettings archive(URI restoreUri, URI snapshotsLocation) {
         URI location = logArchive == null ? null : storageUri(logArchive, "--log-archive", ARCHIVE_SCHEMES);
         Duration interval = Durations.parse(logArchiveInterval, "--log-archive-interval");
         if (interval.compareTo(Duration.ofMillis(100)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("--log-archive-interval must be from 100ms to 1h, got '" + logArchiveInterval + "'");
+        }
+        Duration retention = "0".equals(logArchiveRetention.strip()) ? Duration.ZERO
+                : Durations.parse(logArchiveRetention, "--log-archive-retention");
+        if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("--log-archive-retention must be 0 (keep everything) or at least 1h, got '"
+                    + logArchiveRetention + "'");
+        }
+        if (!retention.isZero() && (location == null || !sameLocation(location, snapshotsLocation))) {
+            throw new IllegalArgumentException("--log-archive-retention needs --log-archive and --snapshots at the same "
+                    + "location: retention deletes archived entries that a snapshot there replaces, and a restore reads both "
+                    + "from that one location");
         }
         RestoreTarget target = null;
         if (restoreToIndex != null && restoreToTime != null) {
@@ -215,7 +237,7 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException((restoreToIndex != null ? "--restore-to-index" : "--restore-to-time")
                     + " needs --restore-from LOCATION: the archive (the old cluster's --log-archive location) to restore from");
         }
-        return new ArchiveSettings(location, interval, target);
+        return new ArchiveSettings(location, interval, retention, target);
     }
 
     /** --remove-dead-after, --min-voters, --ready-max-lag. */

@@ -234,7 +234,8 @@ final class SkiffNode implements AutoCloseable {
                         meters);
             }
             if (archive != null) {
-                node.archiver = new LogArchiver(raft, logs, snapshots, archive, s.archive().interval(), s.id(), meters);
+                node.archiver = new LogArchiver(raft, logs, snapshots, archive, s.archive().interval(),
+                        s.archive().retention(), s.id(), meters);
                 archiverRef.set(node.archiver);
                 api.addStatusSection("log_archive", node.archiver::status);
                 archive = null; // the archiver owns it now

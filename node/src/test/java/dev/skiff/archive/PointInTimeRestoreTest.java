@@ -147,6 +147,35 @@ class PointInTimeRestoreTest {
     }
 
     @Test
+    void retentionDeletesOnlyWhatNoRestorePointAfterTheCutoffNeeds() throws IOException {
+        // Cutoff after every write: only links ending at or before the oldest snapshot (90) may go.
+        int dropped = ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000);
+        ArchiveChain chain = ArchiveChain.read(objects);
+        assertThat(dropped).isEqualTo(12); // links of 7 entries: 1..84 end at or before 90
+        assertThat(chain.links().get(0).firstIndex()).isEqualTo(85);
+        for (long index : new long[] {90, 91, 150, 200}) {
+            PointInTimeRestore.Plan plan = PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Index(index));
+            PointInTimeRestore.build(plan, objects, snapshots, dir.resolve("kept-" + index));
+            assertThat(contents(dir.resolve("kept-" + index))).as("state at %d after retention", index)
+                    .isEqualTo(contents(applied(index)));
+        }
+        assertThatThrownBy(() -> PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Index(50)))
+                .hasMessageContaining("needs a snapshot at an index from 84");
+        // A second pass deletes nothing more; a cutoff before every write deletes nothing at all.
+        assertThat(ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000)).isZero();
+        // Deleting the first kept link by hand is still a hole.
+        Files.delete(dir.resolve("archive-root").resolve(ManifestRecord.key(chain.links().get(0).seq())));
+        assertThatThrownBy(() -> ArchiveChain.read(objects)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessageContaining("missing");
+    }
+
+    @Test
+    void retentionKeepsLinksWithWritesAfterTheCutoff() throws IOException {
+        assertThat(ArchiveRetention.prune(objects, snapshots, T0)).isZero();
+        assertThat(ArchiveChain.read(objects).links().get(0).seq()).isZero();
+    }
+
+    @Test
     void stampedCommandsApplyLikeUnstampedOnes() {
         byte[] command = KvCommandCodec.encode(KvCommand.Put.of("a", new byte[] {1, 2}));
         assertThat(CommitStamp.of(command)).isEmpty();
