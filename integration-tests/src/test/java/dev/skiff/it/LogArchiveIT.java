@@ -166,6 +166,22 @@ class LogArchiveIT {
         assertThat(after.status()).isEqualTo(200);
         assertThat(after.json().path("index").asLong()).isGreaterThan(atIndex.index());
 
+        // skiff archive ls lists the restore points: the snapshot and the archived run.
+        ProcessBuilder ls = NodeProcess.skiff(List.of("archive", "ls", "s3://" + BUCKET + "/exact", "--verify", "-o", "json"))
+                .redirectErrorStream(true);
+        ls.environment().putAll(s3Environment());
+        Process listing = ls.start();
+        String listed = new String(listing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(listing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(listing.exitValue()).as(listed).isZero();
+        JsonNode points = new com.fasterxml.jackson.databind.ObjectMapper().readTree(listed.substring(listed.indexOf('{')));
+        assertThat(points.path("snapshots")).hasSize(1);
+        assertThat(points.path("archive")).hasSize(1);
+        assertThat(points.path("archive").get(0).path("firstIndex").asLong()).isEqualTo(1);
+        assertThat(points.path("archive").get(0).path("lastIndex").asLong())
+                .isGreaterThanOrEqualTo(writes.get(writes.size() - 1).index());
+        System.out.println("skiff archive ls: " + points);
+
         // A corrupted segment (the newest: every restore to the latest point reads it): the
         // restore fails, names the object, and changes nothing.
         Path segments = emulatorData.resolve("s3").resolve("blobs").resolve(BUCKET).resolve("exact").resolve("archive")
