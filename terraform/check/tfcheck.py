@@ -596,6 +596,8 @@ SAMPLE = {
     "snapshot_bucket": "prod-snapshots-123456789012",
     "snapshot_prefix": "snapshots",
     "restore_from": "",
+    "log_archive": "s3://prod-snapshots-123456789012/snapshots",
+    "log_archive_interval": "1s",
     "max_value_bytes": 1048576,
     "remove_dead_after": "10m",
     "min_voters": 3,
@@ -643,6 +645,9 @@ def expected_env(restore_from: str, secure: bool = False) -> dict:
         env["SKIFF_RESTORE_FROM"] = restore_from
     if secure:
         env.update(SECURE_ENV)
+    if s["log_archive"]:
+        env["SKIFF_LOG_ARCHIVE"] = s["log_archive"]
+        env["SKIFF_LOG_ARCHIVE_INTERVAL"] = s["log_archive_interval"]
     return env
 
 
@@ -1069,6 +1074,34 @@ def check_lifecycle_script() -> list:
 # terraform fmt and validate
 
 
+def check_archive() -> list:
+    """The log archive's protections (issue #15): versioning on the snapshot bucket, Object Lock
+    on it exactly when archive_object_lock_days > 0 (both the bucket flag, which only works at
+    creation, and the default-retention rule), and the archive under the IAM-scoped prefix."""
+    text = {name: open(os.path.join(MODULE_DIR, name)).read() for name in os.listdir(MODULE_DIR) if name.endswith(".tf")}
+    everything = "\n".join(text.values())
+    errors = []
+    bucket = re.search(r'resource "aws_s3_bucket" "snapshots" \{(.*?)\n\}', everything, re.S)
+    if not bucket or not re.search(r"object_lock_enabled\s*=\s*var\.archive_object_lock_days\s*>\s*0", bucket.group(1)):
+        errors.append("aws_s3_bucket.snapshots must set object_lock_enabled = var.archive_object_lock_days > 0")
+    lock = re.search(r'resource "aws_s3_bucket_object_lock_configuration" "archive" \{(.*?)\n\}', everything, re.S)
+    if not lock:
+        errors.append("no aws_s3_bucket_object_lock_configuration.archive")
+    else:
+        body = lock.group(1)
+        if not re.search(r"count\s*=\s*var\.archive_object_lock_days\s*>\s*0\s*\?\s*1\s*:\s*0", body):
+            errors.append("the Object Lock configuration must exist only when archive_object_lock_days > 0")
+        for needed in ("aws_s3_bucket.snapshots.id", "var.archive_object_lock_mode", "var.archive_object_lock_days"):
+            if needed not in body:
+                errors.append(f"the Object Lock configuration does not use {needed}")
+    if not re.search(r'versioning_configuration\s*\{\s*status\s*=\s*"Enabled"', everything):
+        errors.append("versioning is not enabled on the snapshot bucket (the archive relies on it)")
+    if 'log_archive ? "s3://${aws_s3_bucket.snapshots.id}/${var.snapshot_prefix}"' not in everything:
+        errors.append("the user-data's log_archive must be the snapshot location (s3://bucket/snapshot_prefix), "
+                      "which the node policy scopes its S3 rights to")
+    return errors
+
+
 def terraform_env() -> dict:
     env = dict(os.environ, TF_IN_AUTOMATION="1")
     cfg = env.get("TF_CLI_CONFIG_FILE")
@@ -1186,6 +1219,8 @@ def main(argv) -> int:
            alb_errors(module))
     report("lifecycle: skiff-lifecycle leaves the cluster on termination (stubbed curl/aws/systemctl)",
            check_lifecycle_script())
+    report("archive: versioning, Object Lock iff archive_object_lock_days > 0, archive at the snapshot prefix",
+           check_archive())
     if have_terraform:
         check_user_data(module, report)
         run_validate(report)

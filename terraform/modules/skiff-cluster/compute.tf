@@ -48,6 +48,8 @@ resource "aws_launch_template" "node" {
     snapshot_bucket       = aws_s3_bucket.snapshots.id
     snapshot_prefix       = var.snapshot_prefix
     restore_from          = var.restore_from
+    log_archive           = var.log_archive ? "s3://${aws_s3_bucket.snapshots.id}/${var.snapshot_prefix}" : ""
+    log_archive_interval  = var.log_archive_interval
     max_value_bytes       = var.max_value_bytes
     remove_dead_after     = var.remove_dead_after
     min_voters            = var.min_voters

@@ -4,7 +4,9 @@
 resource "aws_s3_bucket" "snapshots" {
   bucket        = local.snapshot_bucket_name
   force_destroy = var.force_destroy
-  tags          = local.tags
+  # Object Lock (archive.tf) can only be enabled when the bucket is created.
+  object_lock_enabled = var.archive_object_lock_days > 0
+  tags                = local.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "snapshots" {

@@ -130,6 +130,14 @@ public final class ApiServer implements AutoCloseable {
                 peers.tls().isEmpty() ? "n/a" : requireClientCert ? "required" : "not requested");
     }
 
+    /**
+     * Adds a section named {@code name} to {@code GET /v1/status}, its value read from
+     * {@code section} at each request (for components outside the API, such as the log archive).
+     */
+    public void addStatusSection(String name, java.util.function.Supplier<Object> section) {
+        cluster.addStatusSection(name, section);
+    }
+
     /** {@code host:port} the API listens on. */
     public String address() {
         return boundAddress;

@@ -26,6 +26,9 @@ final class ClusterHandler {
 
     private final ApiContext ctx;
     private final CatchUpProbe promotionReadiness;
+    /** Extra parts of /v1/status that other components report (the log archive), by name. */
+    private final java.util.Map<String, java.util.function.Supplier<Object>> statusSections =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
 
     ClusterHandler(ApiContext ctx) {
         this.ctx = ctx;
@@ -61,7 +64,13 @@ final class ClusterHandler {
         body.put("storage", storage);
         body.put("followers", FollowerLag.json(s));
         body.put("stats", s.toMap());
+        statusSections.forEach((name, section) -> body.put(name, section.get()));
         Responses.json(exchange, 200, body);
+    }
+
+    /** Adds {@code name} to /v1/status, with what {@code section} gives at each request. */
+    void addStatusSection(String name, java.util.function.Supplier<Object> section) {
+        statusSections.put(name, section);
     }
 
     static List<Map<String, Object>> members(Configuration c) {

@@ -20,10 +20,11 @@ final class Durations {
                 case 's' -> Duration.ofSeconds(n);
                 case 'm' -> Duration.ofMinutes(n);
                 case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
                 default -> throw new NumberFormatException();
             };
         } catch (NumberFormatException | StringIndexOutOfBoundsException | ArithmeticException e) {
-            throw new IllegalArgumentException(flag + " must be a duration like 500ms, 2s, 5m or 1h, got '" + value + "'");
+            throw new IllegalArgumentException(flag + " must be a duration like 500ms, 2s, 5m, 1h or 30d, got '" + value + "'");
         }
     }
 

@@ -104,6 +104,7 @@ public final class Main {
             }
         }
         if (clientCommand == null) {
+            cli.addSubcommand(new ArchiveCommands());
             cli.addSubcommand(new CompletionCommand());
             cli.addSubcommand(new CommandLine.HelpCommand());
         }

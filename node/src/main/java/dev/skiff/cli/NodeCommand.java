@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.skiff.archive.RestoreTarget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,7 @@ final class NodeCommand implements Callable<Integer> {
     private static final Map<String, String> STABLE_SCHEMES = orderedMap("local", "local", "dynamodb", "dynamodb://TABLE");
     private static final Map<String, String> DISCOVERY_SCHEMES = orderedMap("file", "file:///DIR",
             "dynamodb", "dynamodb://TABLE?cluster=NAME");
+    private static final Map<String, String> ARCHIVE_SCHEMES = orderedMap("file", "file:///DIR", "s3", "s3://BUCKET/PREFIX");
     private static final Map<String, String> RESTORE_SCHEMES = orderedMap("file", "file:///DIR[/SNAPSHOT-ID]",
             "s3", "s3://BUCKET/PREFIX[/SNAPSHOT-ID]");
 
@@ -61,6 +63,21 @@ final class NodeCommand implements Callable<Integer> {
     String stable;
     @Option(names = "--restore-from", description = "s3://bucket/prefix[/snapshot-id] or file:///…: start a new cluster from a snapshot.")
     String restoreFrom;
+    @Option(names = "--log-archive", description = "s3://bucket/prefix or file:///dir: ship committed log entries there "
+            + "continuously, for point-in-time restores (use the --snapshots location).")
+    String logArchive;
+    @Option(names = "--log-archive-interval", defaultValue = "1s", description = "How far the log archive may lag "
+            + "behind the commit index (default ${DEFAULT-VALUE}).")
+    String logArchiveInterval;
+    @Option(names = "--log-archive-retention", defaultValue = "0", description = "How far back the log archive keeps "
+            + "restore points, e.g. 30d; older segments no restore point needs are deleted (default 0: keep everything).")
+    String logArchiveRetention;
+    @Option(names = "--restore-to-index", description = "With --restore-from: restore the committed state at this log "
+            + "index, from the snapshots and the log archive there.")
+    Long restoreToIndex;
+    @Option(names = "--restore-to-time", description = "With --restore-from: restore the state after the last entry "
+            + "committed at or before this RFC 3339 time (e.g. 2026-12-04T10:00:00Z).")
+    String restoreToTime;
     @Option(names = "--cluster", description = "Cluster name (key prefix in DynamoDB tables).")
     String cluster;
     @Option(names = "--cluster-secret-file", description = "File holding the raft port's shared secret (or set SKIFF_CLUSTER_SECRET).")
@@ -193,7 +210,54 @@ final class NodeCommand implements Callable<Integer> {
         StorageSettings storage = new StorageSettings(clusterName, snapshotsUri, stableUri, discoveryUri, restoreUri,
                 createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
-                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot());
+                maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot(), archive(restoreUri,
+                snapshotsUri != null ? snapshotsUri : snapshotsDir.toAbsolutePath().normalize().toUri()));
+    }
+
+    private static boolean sameLocation(URI a, URI b) {
+        if ("file".equals(a.getScheme()) && "file".equals(b.getScheme())) {
+            return Path.of(a.getPath()).toAbsolutePath().normalize().equals(Path.of(b.getPath()).toAbsolutePath().normalize());
+        }
+        return a.toString().replaceAll("/+$", "").equals(b.toString().replaceAll("/+$", ""));
+    }
+
+    /** --log-archive, --log-archive-interval, --log-archive-retention, --restore-to-index, --restore-to-time. */
+    private ArchiveSettings archive(URI restoreUri, URI snapshotsLocation) {
+        URI location = logArchive == null ? null : storageUri(logArchive, "--log-archive", ARCHIVE_SCHEMES);
+        Duration interval = Durations.parse(logArchiveInterval, "--log-archive-interval");
+        if (interval.compareTo(Duration.ofMillis(100)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("--log-archive-interval must be from 100ms to 1h, got '" + logArchiveInterval + "'");
+        }
+        Duration retention = "0".equals(logArchiveRetention.strip()) ? Duration.ZERO
+                : Durations.parse(logArchiveRetention, "--log-archive-retention");
+        if (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("--log-archive-retention must be 0 (keep everything) or at least 1h, got '"
+                    + logArchiveRetention + "'");
+        }
+        if (!retention.isZero() && (location == null || !sameLocation(location, snapshotsLocation))) {
+            throw new IllegalArgumentException("--log-archive-retention needs --log-archive and --snapshots at the same "
+                    + "location: retention deletes archived entries that a snapshot there replaces, and a restore reads both "
+                    + "from that one location");
+        }
+        RestoreTarget target = null;
+        if (restoreToIndex != null && restoreToTime != null) {
+            throw new IllegalArgumentException("--restore-to-index and --restore-to-time cannot be used together; give one");
+        }
+        if (restoreToIndex != null) {
+            target = new RestoreTarget.Index(restoreToIndex);
+        } else if (restoreToTime != null) {
+            try {
+                target = new RestoreTarget.Time(java.time.OffsetDateTime.parse(restoreToTime).toInstant());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("--restore-to-time must be an RFC 3339 time like 2026-12-04T10:00:00Z, got '"
+                        + restoreToTime + "'");
+            }
+        }
+        if (target != null && restoreUri == null) {
+            throw new IllegalArgumentException((restoreToIndex != null ? "--restore-to-index" : "--restore-to-time")
+                    + " needs --restore-from LOCATION: the archive (the old cluster's --log-archive location) to restore from");
+        }
+        return new ArchiveSettings(location, interval, retention, target);
     }
 
     /** --remove-dead-after, --min-voters, --ready-max-lag. */

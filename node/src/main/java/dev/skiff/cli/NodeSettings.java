@@ -25,11 +25,21 @@ import java.util.List;
  * @param raftConfig    Raft settings (validated)
  * @param storage       snapshot, stable and discovery back-ends beyond the data dir
  * @param autopilot     readiness and dead-member cleanup
+ * @param archive       the log archive and point-in-time restore ({@link ArchiveSettings#NONE} for none)
  */
 record NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
                     Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
                     int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage,
-                    AutopilotSettings autopilot) {
+                    AutopilotSettings autopilot, ArchiveSettings archive) {
+
+    /** Settings without a log archive. */
+    NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
+                 Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
+                 int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage,
+                 AutopilotSettings autopilot) {
+        this(id, apiBind, raftBind, apiAdvertise, raftAdvertise, dataDir, snapshotsDir, bootstrap, join, clusterSecret,
+                maxValueBytes, requestTimeout, raftConfig, storage, autopilot, ArchiveSettings.NONE);
+    }
 
     /** Settings with the default {@link AutopilotSettings} (for the demo and tests). */
     NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,

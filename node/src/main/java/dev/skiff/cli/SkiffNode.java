@@ -4,6 +4,11 @@ import dev.skiff.api.ApiMetrics;
 import dev.skiff.api.ApiServer;
 import dev.skiff.api.PeerApi;
 import dev.skiff.tls.NodeTls;
+import dev.skiff.archive.ArchiveGuardedLogStore;
+import dev.skiff.archive.ArchiveLocations;
+import dev.skiff.archive.ArchiveObjects;
+import dev.skiff.archive.LogArchiver;
+import dev.skiff.archive.StampingRaft;
 import dev.skiff.autopilot.DeadMemberCleanup;
 import dev.skiff.discovery.AddressBookTransport;
 import dev.skiff.discovery.Discovery;
@@ -16,6 +21,7 @@ import dev.skiff.metrics.JvmMeters;
 import dev.skiff.metrics.MeteredSnapshotStore;
 import dev.skiff.metrics.WalMeters;
 import dev.skiff.raft.Configuration;
+import dev.skiff.raft.LogStore;
 import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
@@ -56,6 +62,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -97,6 +104,8 @@ final class SkiffNode implements AutoCloseable {
     private volatile PeerApi peerApi = PeerApi.PLAIN;
     /** The management token this node joins with when ACLs are on (API.md §7), or null. */
     private volatile String aclToken;
+    /** Ships committed entries to the --log-archive location, or null. */
+    private LogArchiver archiver;
 
     private SkiffNode(NodeSettings settings, SegmentedLogStore logs, StableStore stable, SnapshotStore snapshots,
                       Transport transport, KvStateMachine kv, Raft raft, ApiServer api, DiscoveryAgent discovery,
@@ -144,6 +153,7 @@ final class SkiffNode implements AutoCloseable {
         Transport transport = null;
         DiscoveryAgent agent = null;
         Raft raft = null;
+        ArchiveObjects archive = null;
         try {
             snapshots = cloud.snapshots() == null
                     ? FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED)
@@ -192,7 +202,17 @@ final class SkiffNode implements AutoCloseable {
                 }
             }
             KvStateMachine kv = new KvStateMachine(new ApplyMeters(meters));
-            raft = startRaft(s, kv, logs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
+            // With an archive, compaction waits for it (the archiver, created after Raft, says how far it is).
+            AtomicReference<LogArchiver> archiverRef = new AtomicReference<>();
+            LogStore raftLogs = logs;
+            if (s.archive().location() != null) {
+                archive = ArchiveLocations.open(s.archive().location(), context, "--log-archive");
+                raftLogs = new ArchiveGuardedLogStore(logs, () -> {
+                    LogArchiver a = archiverRef.get();
+                    return a == null ? -1 : a.archivedIndex();
+                });
+            }
+            raft = startRaft(s, kv, raftLogs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -206,7 +226,9 @@ final class SkiffNode implements AutoCloseable {
             }
             ApiServer api;
             try {
-                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
+                // With an archive, every proposal carries the leader's clock, for --restore-to-time.
+                Raft proposing = archive == null ? raft : new StampingRaft(raft);
+                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), proposing, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
                         s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false),
                         aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken));
@@ -234,6 +256,13 @@ final class SkiffNode implements AutoCloseable {
                 node.deadMemberCleanup = DeadMemberCleanup.start(raft, autopilot.removeDeadAfter(), autopilot.minVoters(),
                         meters);
             }
+            if (archive != null) {
+                node.archiver = new LogArchiver(raft, logs, snapshots, archive, s.archive().interval(),
+                        s.archive().retention(), s.id(), meters);
+                archiverRef.set(node.archiver);
+                api.addStatusSection("log_archive", node.archiver::status);
+                archive = null; // the archiver owns it now
+            }
             if (agent != null) {
                 agent.start(raft);
             }
@@ -254,6 +283,7 @@ final class SkiffNode implements AutoCloseable {
             closeQuietly(logs);
             closeQuietly(stable);
             closeQuietly(snapshots);
+            closeQuietly(archive);
             throw e;
         }
     }
@@ -288,7 +318,9 @@ final class SkiffNode implements AutoCloseable {
         RestoreMarker.begin(s.dataDir(), uri);
         SnapshotSeeder.Seeded seeded;
         try {
-            seeded = RestoreFrom.seed(uri, context, self, snapshots, logs, stable);
+            seeded = s.archive().restoreTo() == null
+                    ? RestoreFrom.seed(uri, context, self, snapshots, logs, stable)
+                    : RestoreToPoint.seed(uri, s.archive().restoreTo(), context, self, snapshots, logs, stable, s.dataDir());
         } catch (IOException | RuntimeException e) {
             // The seeder writes the term, then the log, then commits the snapshot: with neither
             // a term nor a log, nothing was written and the restore can simply be run again.
@@ -306,7 +338,7 @@ final class SkiffNode implements AutoCloseable {
      * Starts Raft on the stores; a newest snapshot that the state machine cannot load stops the
      * start with a message that names it and says how to get going again.
      */
-    private static Raft startRaft(NodeSettings s, KvStateMachine kv, SegmentedLogStore logs, StableStore stable,
+    private static Raft startRaft(NodeSettings s, KvStateMachine kv, LogStore logs, StableStore stable,
                                   SnapshotStore snapshots, Transport transport) throws IOException {
         try {
             return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
@@ -545,6 +577,9 @@ final class SkiffNode implements AutoCloseable {
         closing = true;
         if (joiner != null) {
             joiner.interrupt();
+        }
+        if (archiver != null) {
+            archiver.close(); // a leader ships what is committed first
         }
         if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
             try {

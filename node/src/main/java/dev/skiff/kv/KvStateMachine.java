@@ -167,12 +167,14 @@ public final class KvStateMachine implements BatchingFsm {
                         + " is not after the applied index " + appliedIndex);
             }
             appliedIndex = entry.index();
-            if (AclCommandCodec.isAclCommand(entry.data())) {
-                return applyAcl(entry);
+            // A proposal may carry the leader's clock (the log archive's stamp) before the command.
+            byte[] data = CommitStamp.strip(entry.data());
+            if (AclCommandCodec.isAclCommand(data)) {
+                return applyAcl(entry.index(), data);
             }
             KvCommand command;
             try {
-                command = KvCommandCodec.decode(entry.data());
+                command = KvCommandCodec.decode(data);
             } catch (IllegalArgumentException e) {
                 return new KvResult.Rejected("entry " + entry.index() + ": " + e.getMessage());
             }
@@ -203,14 +205,14 @@ public final class KvStateMachine implements BatchingFsm {
             return new KvResult.Deleted(index, current != null);
         }
 
-        private Object applyAcl(LogEntry entry) {
+        private Object applyAcl(long index, byte[] data) {
             AclCommand command;
             try {
-                command = AclCommandCodec.decode(entry.data());
+                command = AclCommandCodec.decode(data);
             } catch (IllegalArgumentException e) {
-                return new KvResult.Rejected("entry " + entry.index() + ": " + e.getMessage());
+                return new KvResult.Rejected("entry " + index + ": " + e.getMessage());
             }
-            AclState.Applied applied = acl.apply(command, entry.index());
+            AclState.Applied applied = acl.apply(command, index);
             acl = applied.state();
             return applied.result();
         }

@@ -32,6 +32,11 @@ public interface StorageProvider {
         throw new IllegalArgumentException("--stable " + uri + ": the " + uri.getScheme() + " provider stores no Raft metadata");
     }
 
+    /** The object store of a log archive at {@code uri} ({@code --log-archive}, point-in-time restores). */
+    default dev.skiff.archive.ArchiveObjects archiveObjects(URI uri, StorageContext context) throws IOException {
+        throw new IllegalArgumentException("--log-archive " + uri + ": the " + uri.getScheme() + " provider stores no log archive");
+    }
+
     /** A discovery table at {@code uri} ({@code --discovery}). */
     default Discovery discovery(URI uri, StorageContext context) throws IOException {
         throw new IllegalArgumentException("--discovery " + uri + ": the " + uri.getScheme() + " provider has no discovery table");

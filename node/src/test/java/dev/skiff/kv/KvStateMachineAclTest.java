@@ -57,6 +57,15 @@ class KvStateMachineAclTest {
     }
 
     @Test
+    void anAclCommandStampedByTheLogArchiveApplies() {
+        // With --log-archive every proposal carries the leader's clock before the command.
+        KvStateMachine fsm = new KvStateMachine();
+        byte[] stamped = CommitStamp.stamp(AclCommandCodec.encode(create("t1", "s1")), 1_700_000_000_000L);
+        assertThat(fsm.apply(new LogEntry(1, 1, LogType.COMMAND, stamped))).isEqualTo(new AclResult.Created(1, "t1"));
+        assertThat(fsm.acl().bySecretHash(TokenSecrets.hash("s1"))).isPresent();
+    }
+
+    @Test
     void aMalformedAclEntryIsRejectedAndChangesNothing() {
         KvStateMachine fsm = new KvStateMachine();
         byte[] bad = AclCommandCodec.encode(create("t1", "s1"));

@@ -1,5 +1,6 @@
 package dev.skiff.storage.s3;
 
+import dev.skiff.archive.ArchiveObjects;
 import dev.skiff.raft.SnapshotStore;
 import dev.skiff.storage.CloudCallMeters;
 import dev.skiff.storage.StorageContext;
@@ -39,5 +40,17 @@ public final class S3StorageProvider implements StorageProvider {
         S3Location location = S3Location.parse(uri, System::getenv);
         return S3SnapshotStore.open(location, context.snapshotRetain(), context.createTables(),
                 new CloudCallMeters(context.meters()));
+    }
+
+    /**
+     * The log archive's objects under {@code uri}'s prefix (beside the snapshots there); owns its
+     * client: close it when done.
+     *
+     * @throws IllegalArgumentException if the URI or the AWS configuration is invalid (names what)
+     */
+    @Override
+    public ArchiveObjects archiveObjects(URI uri, StorageContext context) {
+        S3Location location = S3Location.parse(uri, System::getenv);
+        return new S3ArchiveObjects(S3ClientFactory.create(location, new CloudCallMeters(context.meters())), location);
     }
 }
