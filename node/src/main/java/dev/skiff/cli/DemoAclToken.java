@@ -42,16 +42,16 @@ final class DemoAclToken {
         return token;
     }
 
-    /** Prints how to use the cluster with ACLs on. */
-    static void printHowTo(PrintStream out, Path dataDir, String a1, String a2, String a3) {
+    /** Prints how to use the cluster with ACLs on; {@code curl} is the curl command line to show (with the CA under TLS). */
+    static void printHowTo(PrintStream out, Path dataDir, String curl, String a1, String a2, String a3) {
         Path file = dataDir.resolve(FILE).toAbsolutePath();
         out.println("ACLs are on. The management token (every right) is in " + file + ":");
         out.println("  export SKIFF_TOKEN=$(cat " + file + ")");
         out.println("Try (any node answers; followers forward to the leader):");
-        out.println("  curl -s " + a1 + "/v1/kv/greeting                      # 401: no token");
-        out.println("  curl -s -X PUT -H \"X-Skiff-Token: $SKIFF_TOKEN\" --data-binary 'hello, skiff' " + a2
+        out.println("  " + curl + " " + a1 + "/v1/kv/greeting                      # 401: no token");
+        out.println("  " + curl + " -X PUT -H \"X-Skiff-Token: $SKIFF_TOKEN\" --data-binary 'hello, skiff' " + a2
                 + "/v1/kv/greeting");
-        out.println("  curl -s -H \"Authorization: Bearer $SKIFF_TOKEN\" " + a3 + "/v1/kv/greeting");
+        out.println("  " + curl + " -H \"Authorization: Bearer $SKIFF_TOKEN\" " + a3 + "/v1/kv/greeting");
         out.println("  bin/skiff acl token create --description app-reader --rule app/=read   # prints a new secretId");
         out.println("  SKIFF_TOKEN=<that secretId> bin/skiff kv get app/x                  # allowed (404 until written)");
         out.println("  SKIFF_TOKEN=<that secretId> bin/skiff kv put app/x 1                # 403: read only");

@@ -84,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("TLS certificates (development CA) in " + dataDir.resolve("tls"));
             }
             if (token != null) {
-                DemoAclToken.printHowTo(out, dataDir, a1, a2, a3);
+                DemoAclToken.printHowTo(out, dataDir, curl, a1, a2, a3);
             } else {
                 out.println("Try (any node answers; followers forward to the leader):");
                 out.println("  " + curl + " -X PUT --data-binary 'hello, skiff' " + a2 + "/v1/kv/greeting");
