@@ -9,6 +9,7 @@ import dev.skiff.it.cluster.HttpReply;
 import dev.skiff.it.cluster.NodeProcess;
 import dev.skiff.it.cluster.ProcessCluster;
 import dev.skiff.it.cluster.Writes;
+import dev.skiff.wal.SegmentedLogStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -95,6 +96,42 @@ class DiskLossIT {
         for (int i = 0; i < KEYS; i += 7) {
             assertThat(Writes.readUntilDefinite(cluster, "k/" + i, Duration.ofSeconds(30)).text()).isEqualTo("v" + i);
         }
+    }
+
+    @Test
+    void when_theLastRecordsOfAFollowersLogAreCut_then_theLeaderRepairsItAndNothingIsLost() throws IOException {
+        ProcessCluster cluster = clusters.start(3, ClusterOptions.defaults()
+                .withFlags("--ready-max-lag", Integer.toString(READY_MAX_LAG)));
+        NodeProcess leader = cluster.awaitLeader();
+        for (int i = 0; i < KEYS; i++) {
+            assertThat(leader.client().put("k/" + i, "v" + i).status()).isEqualTo(200);
+        }
+        NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        cluster.awaitCaughtUp(follower);
+        cluster.kill9(follower);
+        // A disk that acknowledged an fsync it had not done: the records the follower acknowledged
+        // last are gone when it comes back.
+        long cutTo;
+        try (SegmentedLogStore log = SegmentedLogStore.open(follower.dataDir().resolve("raft").resolve("log"))) {
+            cutTo = log.lastIndex() - 3;
+            log.truncateSuffix(cutTo);
+        }
+        long logFrom = leader.logSize();
+        cluster.restart(follower);
+
+        await(follower + " ready again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .ignoreExceptions().until(() -> follower.client().send("GET", "/readyz", null).status() == 200);
+        await(follower + " holds every acknowledged write").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (int i = KEYS - 10; i < KEYS; i++) {
+                HttpReply r = follower.client().get("k/" + i, "stale");
+                assertThat(r.status()).as("k/%d on %s", i, follower).isEqualTo(200);
+                assertThat(r.text()).isEqualTo("v" + i);
+            }
+        });
+        long applied = follower.client().status().path("applied_index").asLong();
+        System.out.printf("log tail cut: %s lost its entries after %d, caught up to applied %d%n", follower, cutTo, applied);
+        assertThat(leader.logSince(logFrom)).as("the leader noticed the follower lost what it had acknowledged")
+                .contains("follower lost entries it had acknowledged");
     }
 
     @Test
