@@ -3,6 +3,7 @@ package dev.skiff.api;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftException;
+import dev.skiff.raft.RestoreRefusedException;
 import dev.skiff.raft.SnapshotStore;
 import dev.skiff.storage.StorageHealth;
 import java.time.Duration;
@@ -55,6 +56,9 @@ record ApiContext(String nodeId, Raft raft, KvStateMachine kv, SnapshotStore sna
     static RuntimeException translate(Throwable cause, boolean write) {
         if (cause instanceof ApiException api) {
             return api;
+        }
+        if (cause instanceof RestoreRefusedException refused) {
+            return new ApiException(400, "bad_snapshot", refused.getMessage());
         }
         if (cause instanceof RaftException re) {
             return re.outcomeUnknown() && write

@@ -3,6 +3,7 @@ package dev.skiff.api;
 import dev.skiff.kv.InvalidSnapshotException;
 import dev.skiff.kv.KvSnapshotValidator;
 import dev.skiff.raft.Configuration;
+import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.SnapshotMeta;
 import io.undertow.server.HttpServerExchange;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * whole, valid one. On the leader the body is first spooled to a file in the upload directory
  * (never held in memory), then validated to its last byte by {@link KvSnapshotValidator}
  * against its {@code Content-Length}; only a snapshot that passes is handed to
- * {@code Raft.restore}, with the applied index its header records. A bad one is answered
+ * {@code Raft.restore}, which replicates it as one log entry (so at most
+ * {@link Raft#MAX_RESTORE_BYTES}; a bigger one is refused with 413 before it is read). A bad one is answered
  * {@code 400 bad_snapshot} naming what is wrong, and nothing is stored or replicated. A
  * follower forwards the body to the leader as it comes, with its length.
  */
@@ -67,6 +69,11 @@ final class SnapshotUpload {
         if (declared < 0) {
             throw new ApiException(400, "bad_snapshot", "the request has no Content-Length: send the snapshot as a body of "
                     + "known length (skiff snapshot restore FILE, or curl -T FILE) so that it can be checked whole; nothing was changed");
+        }
+        if (declared > Raft.MAX_RESTORE_BYTES) {
+            throw new ApiException(413, "snapshot_too_large", "a snapshot of " + declared + " bytes is larger than a restore into a "
+                    + "running cluster takes (" + Raft.MAX_RESTORE_BYTES + " bytes: it is replicated as one log entry); "
+                    + "build a new cluster from it with skiff node --restore-from file:///path/to/it instead; nothing was changed");
         }
         // The server-wide body limit is sized for values; a snapshot is as long as it says.
         exchange.setMaxEntitySize(declared);

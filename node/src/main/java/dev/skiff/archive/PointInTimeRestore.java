@@ -142,6 +142,29 @@ public final class PointInTimeRestore {
         return chain.lastIndex();
     }
 
+    /** Applies the commands gathered so far and empties the list; returns how many. */
+    private static int applyCommands(KvStateMachine kv, List<LogEntry> commands) {
+        int n = commands.size();
+        if (n > 0) {
+            kv.applyBatch(commands);
+            commands.clear();
+        }
+        return n;
+    }
+
+    /**
+     * A user restore the cluster committed: the state as the cluster had it. One the cluster's
+     * state machine refused changed nothing there, so it changes nothing here either.
+     */
+    private static void restoreUserSnapshot(KvStateMachine kv, LogEntry e) {
+        try {
+            kv.applyRestore(e);
+        } catch (IOException refused) {
+            log.info("point-in-time replay: the user snapshot at index {} was refused by the cluster too ({}); skipped",
+                    e.index(), refused.getMessage());
+        }
+    }
+
     /**
      * Carries out {@code plan}: restores its snapshot (if any) into a fresh state machine, replays
      * the archived entries up to the plan's index, and writes the state to {@code file}.
@@ -168,7 +191,11 @@ public final class PointInTimeRestore {
                             + e.index() + " where " + next + " was expected");
                 }
                 next++;
-                if (e.type() == LogType.COMMAND) {
+                if (e.type() == LogType.RESTORE) {
+                    replayed += applyCommands(kv, commands);
+                    restoreUserSnapshot(kv, e);
+                    replayed++;
+                } else if (e.type() == LogType.COMMAND) {
                     commands.add(e);
                     var stamp = CommitStamp.of(e.data());
                     if (stamp.isPresent()) {
@@ -176,10 +203,7 @@ public final class PointInTimeRestore {
                     }
                 }
             }
-            if (!commands.isEmpty()) {
-                kv.applyBatch(commands);
-                replayed += commands.size();
-            }
+            replayed += applyCommands(kv, commands);
         }
         if (next != plan.index() + 1) {
             throw new CorruptArchiveException("the archive at " + objects + " ends at index " + (next - 1)

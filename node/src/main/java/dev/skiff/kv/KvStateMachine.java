@@ -9,6 +9,7 @@ import dev.skiff.raft.FsmSnapshot;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -131,6 +132,28 @@ public final class KvStateMachine implements BatchingFsm {
     public void restore(InputStream snapshot) throws IOException {
         KvSnapshotCodec.Restored restored = KvSnapshotCodec.readWithAcl(snapshot);
         state = restored.kv();
+        acl = restored.acl();
+    }
+
+    /**
+     * Replaces the state with the user snapshot a committed restore entry carries, as if every
+     * key had been written by that entry: each key's modify index becomes the entry's index
+     * (and a create index above it is lowered to it), so indexes stay below every later write
+     * even when the snapshot comes from a cluster with a longer log, and a CAS or blocking read
+     * that waited on an older index sees the change.
+     *
+     * @throws IOException as {@link #restore}; the state is then unchanged
+     */
+    @Override
+    public void applyRestore(LogEntry entry) throws IOException {
+        KvSnapshotCodec.Restored restored = KvSnapshotCodec.readWithAcl(new ByteArrayInputStream(entry.data()));
+        long index = entry.index();
+        List<KvEntry> rewritten = new ArrayList<>(restored.kv().size());
+        for (var node : restored.kv().entries()) {
+            KvEntry e = node.value;
+            rewritten.add(new KvEntry(e.key(), e.value(), Math.min(e.createIndex(), index), index));
+        }
+        state = new KvState(PersistentTreeMap.ofSorted(KvKeys.ORDER, rewritten, KvEntry::key), index);
         acl = restored.acl();
     }
 

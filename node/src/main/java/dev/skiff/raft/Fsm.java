@@ -7,7 +7,7 @@ import java.io.InputStream;
  * The replicated state machine: the application's state, changed only by committed log
  * entries.
  *
- * <p><b>Threading.</b> All three methods are called from one thread (the node's FSM thread),
+ * <p><b>Threading.</b> All its methods are called from one thread (the node's FSM thread),
  * never concurrently with each other, so the FSM needs no locking for writes. Reads served to
  * clients from other threads must be safe against concurrent {@link #apply} calls.
  *
@@ -42,4 +42,18 @@ public interface Fsm {
      *                     in its previous state
      */
     void restore(InputStream snapshot) throws IOException;
+
+    /**
+     * Replaces the whole state with the user snapshot a committed {@link LogType#RESTORE} entry
+     * carries (bytes written by {@link FsmSnapshot#persist}, handed to {@link Raft#restore}).
+     * Every server applies the same bytes at the same index, so afterwards their states are equal.
+     * The state must read as if written at {@code entry.index()}: an FSM that keeps log indexes
+     * in its state (a key's modify index) keeps none above it, since the snapshot may come from a
+     * cluster whose log is longer than this one's.
+     *
+     * @throws IOException if the bytes are not a snapshot this FSM can load; the state must then
+     *                     be unchanged. Every server refuses the same bytes the same way, so such
+     *                     a restore takes effect on none and the cluster goes on.
+     */
+    void applyRestore(LogEntry entry) throws IOException;
 }

@@ -150,6 +150,11 @@ final class FsmRunner {
                     i = end;
                     continue;
                 }
+                if (e.type() == LogType.RESTORE) {
+                    applyRestore(e, proposal(proposals, i));
+                    i++;
+                    continue;
+                }
                 if (e.type() == LogType.CONFIGURATION) {
                     configuration = ConfigurationCodec.decode(e.data());
                     configurationIndex = e.index();
@@ -164,6 +169,29 @@ final class FsmRunner {
             failProposals(proposals, i);
             fatal.accept(e);
         }
+    }
+
+    /**
+     * Loads a user snapshot the log carries. A snapshot the FSM refuses leaves the state as it
+     * was, on every server alike (the FSM is deterministic), so it fails only its proposal: a bad
+     * restore must not stop the cluster.
+     */
+    private void applyRestore(LogEntry e, Proposal p) {
+        try {
+            fsm.applyRestore(e);
+        } catch (IOException refused) {
+            log.warn("user snapshot refused by the state machine index={} bytes={} problem=\"{}\"", e.index(),
+                    e.data().length, refused.getMessage());
+            appliedIndex = e.index();
+            appliedTerm = e.term();
+            if (p != null) {
+                p.future().completeExceptionally(p.term() == e.term() ? new RestoreRefusedException(e.index(), refused)
+                        : new LeadershipLostException("entry " + e.index() + " was replaced by a later leader's entry"));
+            }
+            return;
+        }
+        log.info("user snapshot restored from the log index={} bytes={}", e.index(), e.data().length);
+        finishApplied(e, e.index(), p);
     }
 
     private static Proposal proposal(List<Proposal> proposals, int i) {

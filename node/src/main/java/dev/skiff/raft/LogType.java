@@ -12,7 +12,13 @@ public enum LogType {
     /** A membership change; its data is a {@link Configuration} in {@link ConfigurationCodec} form. */
     CONFIGURATION(3),
     /** Appended by {@link Raft#barrier}: resolves once every entry before it is applied. */
-    BARRIER(4);
+    BARRIER(4),
+    /**
+     * A user snapshot ({@link Raft#restore}) carried whole in the entry's data: applying it
+     * replaces the FSM's state ({@link Fsm#applyRestore}). Committed like any entry, so a restore
+     * takes effect on every server, at the same index, or on none.
+     */
+    RESTORE(5);
 
     private final int code;
 
@@ -36,6 +42,7 @@ public enum LogType {
             case 2 -> NOOP;
             case 3 -> CONFIGURATION;
             case 4 -> BARRIER;
+            case 5 -> RESTORE;
             default -> throw new IllegalArgumentException("unknown log entry type code " + code);
         };
     }

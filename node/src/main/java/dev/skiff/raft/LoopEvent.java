@@ -63,19 +63,6 @@ sealed interface LoopEvent {
     record TransferLeadership(String target, CompletableFuture<Void> future) implements LoopEvent {
     }
 
-    /** A user snapshot to restore into the cluster (hashicorp's {@code Restore}). */
-    record RestoreRequested(SnapshotMeta meta, InputStream data, Duration timeout, CompletableFuture<Long> future)
-            implements LoopEvent {
-    }
-
-    /** The user snapshot of a restore is stored locally under {@code local}. */
-    record RestoreStored(SnapshotMeta local, Duration timeout, CompletableFuture<Long> future) implements LoopEvent {
-    }
-
-    /** Storing the user snapshot of a restore failed; {@code future} has been failed. */
-    record RestoreFailed() implements LoopEvent {
-    }
-
     /** Bootstraps a new cluster with {@code configuration}. */
     record Bootstrap(Configuration configuration, CompletableFuture<Void> future) implements LoopEvent {
     }

@@ -26,6 +26,12 @@ import java.util.function.Consumer;
 public interface Raft extends AutoCloseable {
 
     /**
+     * The largest user snapshot {@link #restore} takes: it travels as one log entry, which must
+     * fit a WAL record and a raft message (64 MiB each) with room to spare.
+     */
+    int MAX_RESTORE_BYTES = 32 << 20;
+
+    /**
      * Starts a Raft server on the given storage and transport, restoring the newest usable
      * snapshot into the FSM and replaying the committed state as it learns of it.
      *
@@ -133,24 +139,21 @@ public interface Raft extends AutoCloseable {
     CompletableFuture<SnapshotHandle> snapshot();
 
     /**
-     * Replaces the cluster's state with a user snapshot (hashicorp {@code Restore}), on the
-     * leader. The snapshot is stored locally, restored into this FSM, and given a log index past
-     * every existing entry, so followers install it as an ordinary snapshot.
+     * Replaces the cluster's state with a user snapshot, on the leader. Unlike hashicorp's
+     * {@code Restore}, which installs the snapshot on the leader before a quorum has it, the
+     * bytes travel through the log as one {@link LogType#RESTORE} entry: it commits on a quorum
+     * like any write and every server loads it at the same index ({@link Fsm#applyRestore}), so
+     * a restore takes effect on every server or on none, whatever fails in between. The future
+     * completes once the leader has applied it; a snapshot the FSM refuses fails it with
+     * {@link RestoreRefusedException} and changes nothing anywhere. The configuration is the
+     * cluster's own, untouched.
      *
-     * <p>As in hashicorp/raft, the leader treats the restored index as committed before its
-     * followers have installed it, and the returned future completes only after a barrier behind
-     * it commits on a quorum. If the leader fails before that, the cluster may go on without the
-     * restore (the client saw no success) while the failed leader keeps the restored state: that
-     * server's state machine then diverges until its data directory is wiped and it rejoins.
-     * Restore during a quiet period and check the result.
-     *
-     * @param meta the snapshot's metadata as it was taken: the restored state gets an index in
-     *             this cluster's log past both the log and {@code meta.index()} (the index the
-     *             state was applied to where it was taken), so indexes the state carries stay
-     *             below every later entry; term and configuration are ignored (the current,
-     *             committed configuration is kept); its size bounds the data read
-     * @param data the snapshot bytes, as written by the FSM's {@link FsmSnapshot#persist}
-     * @return the index the restored state has in the log
+     * @param meta the snapshot's metadata, or null; only its size is used (refused early when
+     *             above {@link #MAX_RESTORE_BYTES})
+     * @param data the snapshot bytes, as written by the FSM's {@link FsmSnapshot#persist}; at
+     *             most {@link #MAX_RESTORE_BYTES}, else the future fails with
+     *             {@link IllegalArgumentException} (a bigger state seeds a new cluster instead)
+     * @return the index of the restore entry: the restored state is as of that index
      */
     CompletableFuture<Long> restore(SnapshotMeta meta, InputStream data, Duration timeout);
 

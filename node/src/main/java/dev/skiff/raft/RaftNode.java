@@ -6,9 +6,6 @@ import dev.skiff.raft.LoopEvent.LogWritten;
 import dev.skiff.raft.LoopEvent.Propose;
 import dev.skiff.raft.LoopEvent.Read;
 import dev.skiff.raft.LoopEvent.Received;
-import dev.skiff.raft.LoopEvent.RestoreFailed;
-import dev.skiff.raft.LoopEvent.RestoreRequested;
-import dev.skiff.raft.LoopEvent.RestoreStored;
 import dev.skiff.raft.LoopEvent.SharedSnapshotFound;
 import dev.skiff.raft.LoopEvent.Shutdown;
 import dev.skiff.raft.LoopEvent.SnapshotSendFailed;
@@ -114,13 +111,12 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     // Loop-owned.
     private long ticksDone;
     private final PendingOperations pending = new PendingOperations();
-    private boolean restoreInProgress;
     /**
-     * Membership changes and restores that arrived while a configuration change was still
+     * Membership changes that arrived while a configuration change was still
      * uncommitted (the leader's own membership repairs included): handled in order once it has
      * committed, as hashicorp/raft queues them, instead of refused.
      */
-    private final java.util.Deque<LoopEvent> waitingForConfiguration = new java.util.ArrayDeque<>();
+    private final java.util.Deque<ChangeMembership> waitingForConfiguration = new java.util.ArrayDeque<>();
     private boolean storageFailed;
     private Ready failedReady;
     /** Leader writes that failed on the log writer (and those after them), to write again in order. */
@@ -274,7 +270,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         }
         processReadies();
         handleWaitingForConfiguration();
-        core.holdMembershipRepairs(restoreInProgress || !waitingForConfiguration.isEmpty());
+        core.holdMembershipRepairs(!waitingForConfiguration.isEmpty());
         for (String notice : core.takeNotices()) {
             log.warn("{} id={}", notice, config.localId());
         }
@@ -323,20 +319,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 }
             }
             case TransferLeadership t -> startTransfer(t);
-            case RestoreRequested r -> {
-                if (!waitForConfiguration(r, r.future(), r.timeout())) {
-                    startRestore(r);
-                }
-            }
-            case RestoreStored r -> finishRestore(r);
-            case RestoreFailed f -> restoreInProgress = false;
             case Bootstrap b -> bootstrap(b);
             case Shutdown s -> shutdownOnLoop(new RaftShutdownException(true));
         }
     }
 
     /** Parks {@code event} while this leader has an uncommitted configuration change; true if parked. */
-    private boolean waitForConfiguration(LoopEvent event, CompletableFuture<?> future, Duration timeout) {
+    private boolean waitForConfiguration(ChangeMembership event, CompletableFuture<?> future, Duration timeout) {
         boolean uncommitted = core.state() == RaftState.LEADER && core.configurationIndex() > core.commitIndex();
         if (!uncommitted && waitingForConfiguration.isEmpty()) {
             return false;
@@ -351,22 +340,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         return true;
     }
 
-    /** Hands parked membership changes and restores on, in order, while no configuration change is uncommitted. */
+    /** Hands parked membership changes on, in order, while no configuration change is uncommitted. */
     private void handleWaitingForConfiguration() {
         while (!waitingForConfiguration.isEmpty()
                 && !(core.state() == RaftState.LEADER && core.configurationIndex() > core.commitIndex())) {
-            switch (waitingForConfiguration.poll()) {
-                case ChangeMembership c -> {
-                    if (!c.future().isDone()) {
-                        proposeChange(c);
-                    }
-                }
-                case RestoreRequested r -> {
-                    if (!r.future().isDone()) {
-                        startRestore(r);
-                    }
-                }
-                default -> throw new IllegalStateException("only membership changes and restores wait");
+            ChangeMembership c = waitingForConfiguration.poll();
+            if (!c.future().isDone()) {
+                proposeChange(c);
             }
             processReadies();
         }
@@ -656,7 +636,6 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (transfer != null) {
                 transfer.complete(null);
             }
-            restoreInProgress = false;
         }
         lastSoft = soft;
         if (leaderChanged) {
@@ -800,9 +779,6 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (storageFailed) {
                 throw new StorageFailureException("cannot write the log: " + lastStorageError, lastStorageError, false);
             }
-            if (restoreInProgress) {
-                throw new LeadershipTransferInProgressException();
-            }
             if (pending.proposalCount() >= config.maxPendingApplies()) {
                 throw new RaftTimeoutException("leader saturated: " + pending.proposalCount() + " operations pending", false);
             }
@@ -898,9 +874,6 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private void proposeChange(ChangeMembership c) {
         failOnRaftException(c.future(), () -> {
-            if (restoreInProgress) {
-                throw new ConfigurationChangeException("a snapshot restore is in progress; change the membership after it");
-            }
             long index = core.changeMembership(c.change());
             log.info("membership change proposed id={} change={} {} index={}", config.localId(), c.change().kind(),
                     c.change().id(), index);
@@ -937,92 +910,36 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     @Override
     public CompletableFuture<Long> restore(SnapshotMeta meta, InputStream data, Duration timeout) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        submit(future, new RestoreRequested(meta, data, timeout, future));
+        io.execute(() -> {
+            byte[] bytes;
+            try {
+                bytes = readRestore(meta, data);
+            } catch (IOException | RuntimeException e) {
+                future.completeExceptionally(e);
+                return;
+            }
+            // One entry: committed on a quorum like any write, so the restore takes effect on
+            // every server at the same index, or on none (a leader that fails first loses it).
+            submit(future, new Propose(LogType.RESTORE, bytes, timeout, castFuture(future)));
+        });
         return future;
     }
 
-    private void startRestore(RestoreRequested r) {
-        failOnRaftException(r.future(), () -> {
-            if (core.state() != RaftState.LEADER) {
-                throw new NotLeaderException(core.leader());
-            }
-            if (restoreInProgress) {
-                throw new LeadershipTransferInProgressException();
-            }
-            if (core.configurationIndex() > core.commitIndex()) {
-                throw new ConfigurationChangeException("a membership change is in progress; restore after it has committed");
-            }
-            restoreInProgress = true;
-            // Index continuity: the restored state's keys carry the modify indexes of the cluster
-            // it came from, so it goes in past them even when this cluster is younger; otherwise
-            // every later write would land at an index below the state's own.
-            long own = r.meta() == null ? 0 : r.meta().index();
-            long index = Math.max(core.lastIndex() + 1, own + 1);
-            long term = core.term();
-            Configuration configuration = core.configuration();
-            long configurationIndex = core.configurationIndex();
-            io.execute(() -> storeUserSnapshot(r, index, term, configuration, configurationIndex));
-        });
+    /** Reads a user snapshot whole (on the I/O executor): it travels as one log entry. */
+    private static byte[] readRestore(SnapshotMeta meta, InputStream data) throws IOException {
+        if (meta != null && meta.size() > MAX_RESTORE_BYTES) {
+            throw new IllegalArgumentException(tooLarge(meta.size()));
+        }
+        byte[] bytes = data.readNBytes(MAX_RESTORE_BYTES + 1);
+        if (bytes.length > MAX_RESTORE_BYTES) {
+            throw new IllegalArgumentException(tooLarge(bytes.length));
+        }
+        return bytes;
     }
 
-    /** On the I/O executor: writes the uploaded snapshot to the store. */
-    private void storeUserSnapshot(RestoreRequested r, long index, long term, Configuration configuration,
-                                   long configurationIndex) {
-        try {
-            SnapshotSink sink = storage.snapshots().create(index, term, configuration, configurationIndex);
-            try {
-                long limit = r.meta() == null || r.meta().size() < 0 ? Long.MAX_VALUE : r.meta().size();
-                copyAtMost(r.data(), sink.out(), limit);
-                postQuietly(new RestoreStored(sink.commit(), r.timeout(), r.future()));
-            } catch (IOException | RuntimeException e) {
-                sink.cancel();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            r.future().completeExceptionally(e);
-            postQuietly(new RestoreFailed());
-        }
-    }
-
-    private static void copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
-        byte[] buffer = new byte[64 * 1024];
-        long left = limit;
-        while (left > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                break;
-            }
-            out.write(buffer, 0, n);
-            left -= n;
-        }
-    }
-
-    private void finishRestore(RestoreStored r) {
-        if (!restoreInProgress) {
-            // Leadership was lost while the snapshot was being stored.
-            r.future().completeExceptionally(new LeadershipLostException("leadership lost during the restore"));
-            return;
-        }
-        restoreInProgress = false;
-        SnapshotMeta local = r.local();
-        try {
-            core.restoreUserSnapshot(local);
-        } catch (RaftException | IllegalArgumentException e) {
-            r.future().completeExceptionally(e);
-            return;
-        }
-        log.info("user snapshot restored id={} index={}", local.id(), local.index());
-        // Like hashicorp: wait for a barrier after the restore, which commits only once a
-        // quorum has installed the restored state.
-        CompletableFuture<Long> barrier = new CompletableFuture<>();
-        propose(new Propose(LogType.BARRIER, new byte[0], r.timeout(), castFuture(barrier)));
-        barrier.whenComplete((i, err) -> {
-            if (err != null) {
-                r.future().completeExceptionally(err);
-            } else {
-                r.future().complete(local.index());
-            }
-        });
+    private static String tooLarge(long size) {
+        return "a snapshot of " + size + " bytes is larger than a restore into a running cluster takes (" + MAX_RESTORE_BYTES
+                + " bytes, one log entry); build a new cluster from it with --restore-from instead";
     }
 
     @Override
@@ -1124,12 +1041,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         if (transfer != null) {
             transfer.completeExceptionally(new RaftShutdownException(false));
         }
-        for (LoopEvent waiting : waitingForConfiguration) {
-            switch (waiting) {
-                case ChangeMembership c -> c.future().completeExceptionally(new RaftShutdownException(false));
-                case RestoreRequested r -> r.future().completeExceptionally(new RaftShutdownException(false));
-                default -> throw new IllegalStateException("only membership changes and restores wait");
-            }
+        for (ChangeMembership waiting : waitingForConfiguration) {
+            waiting.future().completeExceptionally(new RaftShutdownException(false));
         }
         waitingForConfiguration.clear();
     }

@@ -119,6 +119,33 @@ class KvStateMachineTest {
     }
 
     @Test
+    void when_aUserSnapshotFromALongerLogIsRestored_then_everyKeyReadsAsWrittenByTheRestoreEntry() throws Exception {
+        KvStateMachine source = new KvStateMachine();
+        source.apply(put(3, "early", "e"));
+        source.apply(put(900, "late", "l"));
+        var bytes = new java.io.ByteArrayOutputStream();
+        source.snapshot().persist(bytes);
+        fsm.apply(put(1, "gone", "x"));
+
+        fsm.applyRestore(new LogEntry(10, 2, LogType.RESTORE, bytes.toByteArray()));
+
+        assertThat(KvFixtures.contents(fsm.state())).containsExactly(new KvEntry("early", bytes("e"), 3, 10),
+                new KvEntry("late", bytes("l"), 10, 10));
+        assertThat(fsm.appliedIndex()).isEqualTo(10);
+        assertThat(fsm.apply(put(11, "late", "after"))).isEqualTo(new KvResult.Written(11));
+    }
+
+    @Test
+    void when_aRestoreEntryIsNotASnapshot_then_refusedAndStateUnchanged() {
+        fsm.apply(put(1, "a", "one"));
+        assertThatThrownBy(() -> fsm.applyRestore(new LogEntry(2, 1, LogType.RESTORE, new byte[] {1, 2, 3})))
+                .isInstanceOf(java.io.IOException.class);
+        assertThat(fsm.appliedIndex()).isEqualTo(1);
+        assertThat(KvFixtures.contents(fsm.state())).containsExactly(new KvEntry("a", bytes("one"), 1, 1));
+        assertThat(fsm.apply(put(3, "b", "two"))).isEqualTo(new KvResult.Written(3));
+    }
+
+    @Test
     void when_entryIsNotACommandOrOutOfOrder_then_rejectedWithoutChange() {
         fsm.apply(put(5, "a", "one"));
         assertThat(fsm.apply(LogEntry.of(6, 1, LogType.NOOP))).isInstanceOf(KvResult.Rejected.class);

@@ -58,4 +58,9 @@ final class ListFsm implements BatchingFsm {
         applied = List.copyOf(restored);
     }
 
+    @Override
+    public void applyRestore(LogEntry entry) throws IOException {
+        restore(new java.io.ByteArrayInputStream(entry.data()));
+    }
+
 }

@@ -211,6 +211,49 @@ class RaftNodeTest {
     }
 
     @Test
+    void when_aRestoreIsNotASnapshot_then_everyServerRefusesIt_andTheClusterGoesOn() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            leader.raft.apply(b("kept"), T).join();
+            CompletableFuture<Long> restore = leader.raft.restore(null, new java.io.ByteArrayInputStream(new byte[] {0, 0, 0, 9}), T);
+            assertThatThrownBy(restore::join).cause().isInstanceOf(RestoreRefusedException.class)
+                    .hasMessageContaining("nothing changed");
+            leader.raft.apply(b("after"), T).join();
+            c.awaitConverged(List.of("kept", "after"));
+        }
+    }
+
+    @Test
+    void when_aServerIsDownDuringARestore_then_itLoadsTheRestoreFromTheLogWhenBack() throws Exception {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            leader.raft.apply(b("old"), T).join();
+            LocalCluster.Member down = c.members.values().stream().filter(m -> m != leader).findFirst().orElseThrow();
+            c.crash(down);
+            ListFsm source = new ListFsm();
+            source.applyBatch(List.of(new LogEntry(1, 1, LogType.COMMAND, b("restored"))));
+            var bytes = new java.io.ByteArrayOutputStream();
+            source.snapshot().persist(bytes);
+            leader.raft.restore(null, new java.io.ByteArrayInputStream(bytes.toByteArray()), T).join();
+            leader.raft.apply(b("after"), T).join();
+            c.restart(down);
+            c.awaitConverged(List.of("restored", "after"));
+        }
+    }
+
+    @Test
+    void when_aRestoreIsLargerThanOneLogEntryTakes_then_refusedBeforeAnythingIsProposed() {
+        try (LocalCluster c = LocalCluster.start(1)) {
+            LocalCluster.Member only = c.awaitLeader();
+            long before = only.raft.appliedIndex();
+            SnapshotMeta big = new SnapshotMeta("upload", 1, 1, Configuration.EMPTY, 0, Raft.MAX_RESTORE_BYTES + 1L, "");
+            assertThatThrownBy(() -> only.raft.restore(big, java.io.InputStream.nullInputStream(), T).join()).cause()
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--restore-from");
+            assertThat(only.raft.apply(b("next"), T).join().index()).as("nothing was appended").isEqualTo(before + 1);
+        }
+    }
+
+    @Test
     void when_bootstrappingTwice_then_cannotBootstrap() {
         try (LocalCluster c = LocalCluster.start(1)) {
             LocalCluster.Member only = c.awaitLeader();

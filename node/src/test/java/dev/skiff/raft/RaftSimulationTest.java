@@ -65,6 +65,8 @@ class RaftSimulationTest {
         long stalls = 0;
         long tornTails = 0;
         long diskLosses = 0;
+        long restores = 0;
+        long refused = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             SimCluster c = runSeed(seed, false);
             events += c.events();
@@ -73,11 +75,13 @@ class RaftSimulationTest {
             stalls += c.stalls;
             tornTails += c.tornTails;
             diskLosses += c.diskLosses;
+            restores += c.restores;
+            refused += c.restoresRefused;
         }
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("simulation: %d seeds run (%d..%d), %d events, %d acknowledged writes, %d linearizable reads checked, "
-                + "%d process stalls, %d torn log tails, %d disk losses, %.1f s%n", seeds, first, first + seeds - 1, events, acks,
-                reads, stalls, tornTails, diskLosses, secs);
+                + "%d process stalls, %d torn log tails, %d disk losses, %d user restores (%d bad, refused), %.1f s%n", seeds, first,
+                first + seeds - 1, events, acks, reads, stalls, tornTails, diskLosses, restores, refused, secs);
         assertThat(acks).as("the workload made progress").isPositive();
     }
 

@@ -95,6 +95,12 @@ final class SimCluster {
     /** Faults that took data off a node's disk: torn log tails and whole-disk losses. */
     long tornTails;
     long diskLosses;
+    /** User restores applied (by the first node to apply each) and refused as bad snapshots. */
+    long restores;
+    long restoresRefused;
+    private final Set<Long> restoreIndexes = new HashSet<>();
+    /** Restores acknowledged to the client: index and the snapshot bytes, which the final log must hold there. */
+    private final Map<Long, byte[]> ackedRestores = new LinkedHashMap<>();
     /** Nodes that lost their disk and are not yet full members again under their new log. */
     private final Set<SimNode> lostDisks = new HashSet<>();
 
@@ -397,6 +403,9 @@ final class SimCluster {
 
     /** Called by a node's FSM as it applies each committed command: the state machine safety oracle. */
     void applied(SimNode n, LogEntry e) {
+        if (e.type() == LogType.RESTORE && e.data().length != 16 && restoreIndexes.add(e.index())) {
+            restoresRefused++;
+        }
         LogEntry known = committed.putIfAbsent(e.index(), e);
         if (known != null && !known.equals(e)) {
             fail("state machine safety: " + n.id + " applied " + e + " at " + e.index() + " but another server applied " + known);
@@ -463,7 +472,42 @@ final class SimCluster {
             }
             case 8 -> stall(random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values()));
             default -> {
+                if (leader != null && random.nextInt(3) == 0) {
+                    restore(leader);
+                }
             }
+        }
+    }
+
+    /**
+     * A user restore at the leader, amid everything else: crashes, stalls, partitions and
+     * leader changes can strike while it is read, replicated or applied. A tenth are not
+     * snapshots at all (which every node must refuse alike). Either way every member ends with
+     * the same state (the final check), and an acknowledged one is in the final log.
+     */
+    private void restore(SimNode leader) {
+        boolean bad = random.nextInt(10) == 0;
+        byte[] data = bad ? new byte[] {1, 2, 3} : ByteBuffer.allocate(16).putLong(random.nextLong(1_000))
+                .putLong(random.nextLong()).array();
+        trace("nemesis: user restore at " + leader.id + (bad ? " of a bad snapshot" : ""));
+        leader.raft.restore(null, new java.io.ByteArrayInputStream(data), CLIENT_TIMEOUT).whenComplete((index, err) -> {
+            if (err == null) {
+                if (bad) {
+                    fail("a restore of a bad snapshot at " + leader.id + " succeeded at index " + index);
+                }
+                ackedRestores.put(index, data);
+                maxAckedIndex = Math.max(maxAckedIndex, index);
+                trace("client: restore acknowledged at index " + index);
+            } else if (bad && err instanceof RestoreRefusedException refused) {
+                trace("client: restore refused: " + refused.getMessage());
+            }
+        });
+    }
+
+    /** Called by a node's FSM once it loaded a user restore. */
+    void restoreApplied(SimNode n, LogEntry e) {
+        if (restoreIndexes.add(e.index())) {
+            restores++;
         }
     }
 
@@ -860,6 +904,12 @@ final class SimCluster {
     }
 
     private void checkFinalState() {
+        for (Map.Entry<Long, byte[]> a : ackedRestores.entrySet()) {
+            LogEntry e = committed.get(a.getKey());
+            if (e == null || e.type() != LogType.RESTORE || !Arrays.equals(e.data(), a.getValue())) {
+                fail("durability: the restore acknowledged at index " + a.getKey() + " is not in the final log");
+            }
+        }
         SimNode leader = leader();
         for (Server s : leader.raft.core().configuration().servers()) {
             SimNode n = nodes.get(s.id());

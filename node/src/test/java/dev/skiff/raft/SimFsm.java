@@ -46,6 +46,17 @@ final class SimFsm implements Fsm {
         };
     }
 
+    /** A user restore: the oracle sees it as it sees every applied entry; a short snapshot is refused unchanged. */
+    @Override
+    public void applyRestore(LogEntry entry) throws IOException {
+        cluster.applied(node, entry);
+        if (entry.data().length != 16) {
+            throw new IOException("a snapshot of this FSM is 16 bytes, not " + entry.data().length);
+        }
+        restore(new java.io.ByteArrayInputStream(entry.data()));
+        cluster.restoreApplied(node, entry);
+    }
+
     @Override
     public void restore(InputStream in) throws IOException {
         DataInputStream data = new DataInputStream(in);

@@ -666,33 +666,6 @@ public final class RaftCore {
         }
     }
 
-    /**
-     * A user snapshot (hashicorp {@code Restore}) was stored locally as {@code local}, with an
-     * index past the log: the state continues from it, and followers will install it because
-     * the log before it is gone.
-     *
-     * @throws NotLeaderException if this server is no longer the leader
-     */
-    public void restoreUserSnapshot(SnapshotMeta local) {
-        requireLeaderAcceptingWrites();
-        if (local.index() <= log.lastIndex()) {
-            throw new IllegalArgumentException("user snapshot index " + local.index() + " must be past the log (" + log.lastIndex() + ")");
-        }
-        log.restore(local.index(), local.term());
-        resetLogTo = local.index() + 1;
-        configurations.restore(local.index(), local.configurationIndex(), local.configuration());
-        commitIndex = local.index();
-        applyCursor = local.index();
-        selfMatch = local.index();
-        latestSnapshot = local;
-        restorePending = local;
-        for (Progress pr : progress.values()) {
-            pr.nextIndex = Math.max(pr.nextIndex, local.index() + 1);
-            pr.becomeProbe();
-        }
-        replicationNeeded = true;
-    }
-
     // ---------------------------------------------------------------- outputs
 
     /**
@@ -1192,8 +1165,8 @@ public final class RaftCore {
 
     /**
      * Holds (or resumes) the leader's own membership repairs ({@link #reconcileMembership}) while
-     * the driver has a user restore or membership change in progress or waiting, so that those
-     * are not refused for a configuration change the leader made on its own.
+     * the driver has a membership change waiting, so that it is not refused for a configuration
+     * change the leader made on its own.
      */
     public void holdMembershipRepairs(boolean hold) {
         membershipRepairsHeld = hold;

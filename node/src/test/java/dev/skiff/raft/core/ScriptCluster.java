@@ -423,6 +423,7 @@ final class ScriptCluster {
             case COMMAND -> new String(e.data(), StandardCharsets.UTF_8);
             case NOOP -> "noop";
             case BARRIER -> "barrier";
+            case RESTORE -> "restore(" + e.data().length + " bytes)";
             case CONFIGURATION -> "conf" + format(ConfigurationCodec.decode(e.data()));
         };
         return e.index() + "@" + e.term() + " " + what;
