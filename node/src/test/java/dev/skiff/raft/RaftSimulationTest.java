@@ -120,6 +120,14 @@ class RaftSimulationTest {
         // A disk loss on one of two voters is a majority loss: the simulation must not demote a
         // voter while another one's loss is being repaired (it stalled forever).
         504L,
+        // A user restore of bytes that are not a snapshot was stored and installed as one: the
+        // FSM's restore failed and the node stopped (every node would). Restores are log entries
+        // now, refused alike by every FSM.
+        25L,
+        // A user restore installed on the leader before a quorum had it; the leader lost its
+        // leadership, the cluster went on without the restore and the leader kept it: FSM
+        // divergence. A restore now takes effect through a committed entry, everywhere or nowhere.
+        357L,
     })
     void pinnedSeeds(long seed) {
         runSeed(seed, false);
