@@ -168,6 +168,42 @@ class CloudClusterIT {
         System.out.println("cloud catch-up: a follower paused across a log compaction installed the snapshot from S3 itself");
     }
 
+    /**
+     * The DynamoDB stable record outlives the machine's disk: the node comes back with its old
+     * term and vote but an empty log. It used to be refused at start (an operator step); with log
+     * incarnations it starts, the leader stages it (its new log is not counted) and promotes it
+     * once it has caught up (issue #11).
+     */
+    @Test
+    void when_aFollowersDataDirIsWipedButItsStableRecordIsInDynamoDb_then_itRejoinsWithItsFlagsAndNothingIsLost()
+            throws Exception {
+        ProcessCluster cluster = clusters.create(cloud("wiped"));
+        startThree(cluster);
+        long written = writeKeys(cluster, 300);
+        NodeProcess leader = cluster.awaitLeader();
+        NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        cluster.awaitCaughtUp(follower);
+        cluster.kill9(follower);
+        deleteTree(follower.dataDir());
+        long restartedAt = System.nanoTime();
+        cluster.restart(follower);
+
+        await(follower + " caught up").atMost(FORMATION).ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
+                .untilAsserted(() -> assertThat(follower.client().status().path("applied_index").asLong())
+                        .isGreaterThanOrEqualTo(written));
+        assertThat(follower.logSince(0)).contains("node lost its log");
+        await("the leader staged the wiped follower and promoted it again").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(leader.logSince(0)).contains("staging it")
+                        .contains("staged member has caught up; promoting it to voter"));
+        System.out.printf("cloud disk loss: %s wiped (stable record kept in DynamoDB), caught up to %d after %d ms%n", follower,
+                written, (System.nanoTime() - restartedAt) / 1_000_000);
+        cluster.kill9(leader);
+        Writes.putUntilAcknowledged(cluster, "after-leader-kill", "yes", Duration.ofSeconds(60));
+        for (int i = 0; i < 300; i += 13) {
+            assertThat(Writes.readUntilDefinite(cluster, key(i), Duration.ofSeconds(30)).text()).isEqualTo(value(i));
+        }
+    }
+
     @Test
     void when_s3IsDownAndDynamoDbHangs_then_theClusterKeepsServing_saysSo_andCatchesUpAfterwards() throws Exception {
         ProcessCluster cluster = clusters.create(cloud("outage", "--snapshot-interval", "1s", "--snapshot-threshold", "50",

@@ -12,16 +12,21 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Refuses to start a node that lost its data dir but not its stable record (issue #5, item 3).
+ * Checks that a node's data dir and its remote stable record belong together.
  *
  * <p>With a remote stable store ({@code --stable dynamodb://…}) the term and vote outlive the
  * machine; the log does not. A node started on an empty data dir whose remote record shows a
- * term or a vote was a member before and has forgotten entries it acknowledged: if it voted as
- * its old self, a candidate missing committed entries could win with its vote, and those
- * writes would be lost. So it refuses to start, with the two ways out: remove it from the
- * cluster and start it with a new {@code --id}, or remove it and delete its stable record.
+ * term or a vote was a member before and has forgotten entries it acknowledged. It used to be
+ * refused (voting as its old self, it could elect a candidate that lacks committed entries);
+ * since logs have incarnations (issue #11) it starts: its new, empty log has a new incarnation,
+ * which no vote or commit counts until the leader has staged it and it has caught up, and it
+ * keeps its term and vote, so it cannot vote twice in a term either. What is still refused is
+ * a data dir paired with another record (two machines with one {@code --id}), and a data dir
+ * with a log whose record is gone or empty (its term and vote lost: it could vote twice).
  *
  * <p>Mechanism: the stable record and the data dir share a random id. A node with an empty
  * record takes a new id: first in the record, then in {@code <data-dir>/raft/stable-record-id}
@@ -31,6 +36,8 @@ import java.util.UUID;
  * too.
  */
 final class AmnesiaGuard {
+
+    private static final Logger log = LoggerFactory.getLogger(AmnesiaGuard.class);
 
     /** The stable store key holding the record's id. */
     static final String RECORD_ID_KEY = "SkiffDataDirId";
@@ -56,14 +63,10 @@ final class AmnesiaGuard {
         if (local.isPresent() && remote.isPresent() && local.get().equals(remote.get())) {
             return;
         }
-        if (local.isEmpty() && recordUsed) {
-            throw new AmnesiaException("node " + nodeId + " has no Raft state in " + dataDir.toAbsolutePath()
-                    + ", but its stable record (" + stable + ") shows term " + term
-                    + (vote.isEmpty() ? "" : " and a vote for " + vote)
-                    + ": it was a member before and has lost its log. Voting as " + nodeId + " again could lose committed "
-                    + "writes, so it refuses to start. To bring the machine back: remove the old member "
-                    + "(curl -X DELETE http://<any member's api>/v1/cluster/members/" + nodeId + ") and start this node "
-                    + "with a new --id; or remove it, delete its stable record, and start it again with --id " + nodeId + ".");
+        if (local.isEmpty() && recordUsed && !hasLocalState) {
+            log.warn("node lost its log: its stable record has term={}{} but the data dir is new; starting with a new log "
+                    + "incarnation, which the leader re-adds as a staging member and promotes once caught up id={} dataDir={}",
+                    term, vote.isEmpty() ? "" : " vote=" + vote, nodeId, dataDir.toAbsolutePath());
         }
         if (local.isPresent() && remote.isPresent()) {
             throw new AmnesiaException("node " + nodeId + ": the data dir " + dataDir.toAbsolutePath() + " was created with stable "
@@ -74,6 +77,13 @@ final class AmnesiaGuard {
             throw new AmnesiaException("node " + nodeId + " has Raft state in " + dataDir.toAbsolutePath() + " but its stable record ("
                     + stable + ") is gone: without its term and vote it could vote twice in a term. Remove it from the cluster "
                     + "(DELETE /v1/cluster/members/" + nodeId + "), delete " + dataDir.toAbsolutePath() + ", and start it again.");
+        }
+        if (local.isEmpty() && hasLocalState && recordUsed) {
+            throw new AmnesiaException("node " + nodeId + " has Raft state in " + dataDir.toAbsolutePath() + " but no "
+                    + marker + " naming the stable record it belongs to, while " + stable + " shows term " + term
+                    + ": was the data dir copied from another node, or the file deleted? Run one node per id; to bring this "
+                    + "one back, move " + dataDir.toAbsolutePath() + " aside and start it again with the same flags (it rejoins "
+                    + "with a new log and catches up).");
         }
         if (local.isEmpty() && hasLocalState) {
             throw new AmnesiaException("node " + nodeId + " has Raft state in " + dataDir.toAbsolutePath() + " but an empty stable "

@@ -35,22 +35,29 @@ class AmnesiaGuardTest {
     }
 
     @Test
-    void when_dataDirLostButRecordHasVoted_then_itRefusesAndSaysWhatToDo() throws IOException {
+    void when_dataDirLostButRecordHasVoted_then_itStartsWithANewPairing_becauseItsNewLogIsNotCountedUntilCaughtUp()
+            throws IOException {
         AmnesiaGuard.check(remote, tmp.resolve("old"), "n1", false);
+        String before = new String(remote.get(AmnesiaGuard.RECORD_ID_KEY).orElseThrow(), StandardCharsets.UTF_8);
         vote(7, "n2");
-        assertThatThrownBy(() -> AmnesiaGuard.check(remote, tmp.resolve("new-empty-disk"), "n1", false))
-                .isInstanceOf(AmnesiaGuard.AmnesiaException.class)
-                .hasMessageContaining("node n1 has no Raft state")
-                .hasMessageContaining("term 7 and a vote for n2")
-                .hasMessageContaining("DELETE")
-                .hasMessageContaining("new --id");
+
+        AmnesiaGuard.check(remote, tmp.resolve("new-empty-disk"), "n1", false);
+
+        String after = new String(remote.get(AmnesiaGuard.RECORD_ID_KEY).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(after).isNotEqualTo(before);
+        assertThat(remote.getLong(StableStore.CURRENT_TERM, 0)).as("term and vote are kept").isEqualTo(7);
+        AmnesiaGuard.check(remote, tmp.resolve("new-empty-disk"), "n1", true);
+        assertThatThrownBy(() -> AmnesiaGuard.check(remote, tmp.resolve("old"), "n1", true))
+                .as("the machine that had the old data dir, if it comes back, is a second node with the same id")
+                .isInstanceOf(AmnesiaGuard.AmnesiaException.class).hasMessageContaining("two data dirs use --id n1");
     }
 
     @Test
-    void when_recordOnlyHasATerm_then_itStillRefuses() throws IOException {
-        remote.setLong(StableStore.CURRENT_TERM, 2);
-        assertThatThrownBy(() -> AmnesiaGuard.check(remote, tmp.resolve("n1"), "n1", false))
-                .isInstanceOf(AmnesiaGuard.AmnesiaException.class).hasMessageContaining("term 2");
+    void when_aDataDirWithALogHasNoMarkerButTheRecordWasUsed_then_itRefusesAndSaysWhatToDo() throws IOException {
+        vote(4, "n3");
+        assertThatThrownBy(() -> AmnesiaGuard.check(remote, tmp.resolve("copied"), "n1", true))
+                .isInstanceOf(AmnesiaGuard.AmnesiaException.class).hasMessageContaining("shows term 4")
+                .hasMessageContaining("move").hasMessageContaining("aside");
     }
 
     @Test

@@ -67,6 +67,7 @@ class RaftSimulationTest {
         long diskLosses = 0;
         long restores = 0;
         long refused = 0;
+        long hangs = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             SimCluster c = runSeed(seed, false);
             events += c.events();
@@ -77,11 +78,13 @@ class RaftSimulationTest {
             diskLosses += c.diskLosses;
             restores += c.restores;
             refused += c.restoresRefused;
+            hangs += c.storeHangs;
         }
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("simulation: %d seeds run (%d..%d), %d events, %d acknowledged writes, %d linearizable reads checked, "
-                + "%d process stalls, %d torn log tails, %d disk losses, %d user restores (%d bad, refused), %.1f s%n", seeds, first,
-                first + seeds - 1, events, acks, reads, stalls, tornTails, diskLosses, restores, refused, secs);
+                + "%d process stalls, %d torn log tails, %d disk losses, %d user restores (%d bad, refused), %d snapshot store hangs, "
+                + "%.1f s%n", seeds, first, first + seeds - 1, events, acks, reads, stalls, tornTails, diskLosses, restores, refused,
+                hangs, secs);
         assertThat(acks).as("the workload made progress").isPositive();
     }
 

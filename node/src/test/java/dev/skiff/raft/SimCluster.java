@@ -103,6 +103,9 @@ final class SimCluster {
     private final Map<Long, byte[]> ackedRestores = new LinkedHashMap<>();
     /** Nodes that lost their disk and are not yet full members again under their new log. */
     private final Set<SimNode> lostDisks = new HashSet<>();
+    /** Until when a node's snapshot store (key "" for the one the cluster shares) answers no call. */
+    private final Map<String, Long> storeHungUntil = new HashMap<>();
+    long storeHangs;
 
     SimCluster(long seed, boolean verbose) {
         this.seed = seed;
@@ -148,6 +151,7 @@ final class SimCluster {
         // Heal and let the cluster converge: liveness after faults stop.
         faultsOn = false;
         partitioned.clear();
+        storeHungUntil.clear();
         dropRate = 0;
         trace("-- faults stop, healing");
         for (SimNode n : nodes.values()) {
@@ -215,9 +219,11 @@ final class SimCluster {
         return workRandom.nextLong(5, 100);
     }
 
-    long ioLatency() {
-        // Snapshot store calls: mostly quick, sometimes a slow S3.
-        return workRandom.nextInt(20) == 0 ? workRandom.nextLong(50_000, 400_000) : workRandom.nextLong(200, 5_000);
+    /** A call to {@code n}'s snapshot store (on its I/O executor): mostly quick, sometimes a slow S3, and nothing while the store hangs. */
+    long ioLatency(SimNode n) {
+        long latency = workRandom.nextInt(20) == 0 ? workRandom.nextLong(50_000, 400_000) : workRandom.nextLong(200, 5_000);
+        long hungUntil = storeHungUntil.getOrDefault(sharedSnapshots ? "" : n.id, 0L);
+        return Math.max(latency, hungUntil - now + latency);
     }
 
     /** One log write and fsync: mostly a fraction of a millisecond, sometimes much longer (a slow fsync). */
@@ -474,6 +480,8 @@ final class SimCluster {
             default -> {
                 if (leader != null && random.nextInt(3) == 0) {
                     restore(leader);
+                } else if (random.nextInt(3) == 0) {
+                    hangSnapshotStore(random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values()));
                 }
             }
         }
@@ -502,6 +510,20 @@ final class SimCluster {
                 trace("client: restore refused: " + refused.getMessage());
             }
         });
+    }
+
+    /**
+     * The snapshot store stops answering for a while (an S3 outage, a black-holed connection
+     * the SDK waits out): every call a node makes to it completes only after the hang, so
+     * snapshot uploads, transfers to followers and restores queue up behind it. In the S3 mode
+     * the whole cluster's store hangs at once.
+     */
+    private void hangSnapshotStore(SimNode victim) {
+        long hang = random.nextLong(200_000, 5_000_000);
+        String store = sharedSnapshots ? "" : victim.id;
+        storeHungUntil.merge(store, now + hang, Math::max);
+        storeHangs++;
+        trace("nemesis: snapshot store of " + (sharedSnapshots ? "the cluster" : victim.id) + " hangs for " + hang / 1000 + " ms");
     }
 
     /** Called by a node's FSM once it loaded a user restore. */

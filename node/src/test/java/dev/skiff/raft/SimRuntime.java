@@ -198,7 +198,7 @@ final class SimRuntime implements NodeRuntime {
     public Executor ioExecutor(String name) {
         return task -> {
             if (alive) {
-                later(cluster.ioLatency(), task);
+                later(cluster.ioLatency(node), task);
             }
         };
     }
