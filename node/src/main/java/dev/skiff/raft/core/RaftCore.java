@@ -956,7 +956,7 @@ public final class RaftCore {
         boolean canVote = m.from().equals(votedFor)
                 || (votedFor == null && leaderId == null)
                 || (m.preVote() && m.term() > term);
-        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+        if (canVote && mayVote() && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
             if (m.preVote()) {
                 send(m.fromAddress(), new RequestVoteResponse(m.term(), id, address, m.from(), true, true, incarnation));
             } else {
@@ -968,6 +968,25 @@ public final class RaftCore {
         } else {
             send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), false, m.preVote(), incarnation));
         }
+    }
+
+    /**
+     * Whether this server's log may back a vote at all. An empty log (no entry, no snapshot)
+     * belongs to a server that was never a member under it: a new one, which is added, caught up
+     * and promoted before its vote matters, or one that lost its data. A log whose configuration
+     * records this server under another incarnation is catching up after such a loss. Either
+     * way a candidate holding a configuration from before the member's incarnation was recorded
+     * would count the vote, although this log lacks entries committed with the old one's
+     * acknowledgement (simulation seed 41935). It votes again once it holds a configuration that
+     * records its own log, which comes after everything committed before the loss.
+     */
+    private boolean mayVote() {
+        if (log.lastIndex() == 0) {
+            return false;
+        }
+        return configurations.latest().server(id)
+                .map(me -> me.incarnation().isEmpty() || me.incarnation().equals(incarnation))
+                .orElse(true);
     }
 
     private void handleRequestVoteResponse(RequestVoteResponse m) {
