@@ -42,6 +42,11 @@ public final class ArchiveGuardedLogStore implements LogStore {
     }
 
     @Override
+    public void markFounded() throws IOException {
+        logs.markFounded();
+    }
+
+    @Override
     public long firstIndex() throws IOException {
         return logs.firstIndex();
     }

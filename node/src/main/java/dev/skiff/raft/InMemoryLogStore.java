@@ -14,7 +14,7 @@ public final class InMemoryLogStore implements LogStore {
     /** Index of entries.get(0), or of the next entry when empty. */
     private long offset = 1;
     private boolean anchored;
-    private final String incarnation;
+    private volatile String incarnation;
 
     /** An empty log with a random incarnation. */
     public InMemoryLogStore() {
@@ -29,6 +29,11 @@ public final class InMemoryLogStore implements LogStore {
     @Override
     public String incarnation() {
         return incarnation;
+    }
+
+    @Override
+    public void markFounded() {
+        incarnation = Incarnations.founded(incarnation);
     }
 
     @Override

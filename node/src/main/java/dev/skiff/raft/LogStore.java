@@ -38,6 +38,13 @@ public interface LogStore extends AutoCloseable {
      */
     String incarnation();
 
+    /**
+     * Records durably that this empty log begins with this server's bootstrap entry: its
+     * incarnation becomes {@link Incarnations#founded} of itself. Called before that entry is
+     * stored.
+     */
+    void markFounded() throws IOException;
+
     /** Index of the first stored entry, or 0 if the log is empty. */
     long firstIndex() throws IOException;
 

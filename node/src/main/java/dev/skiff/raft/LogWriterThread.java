@@ -191,7 +191,7 @@ final class LogWriterThread implements LogWriter {
         for (Ready r : batch) {
             entries.addAll(r.entries());
         }
-        return new Ready(null, 0, entries, List.of(), null, List.of(), 0, List.of(), null, false);
+        return new Ready(null, 0, entries, List.of(), null, List.of(), 0, List.of(), null, false, false);
     }
 
     private record Compaction(Ready ready) {

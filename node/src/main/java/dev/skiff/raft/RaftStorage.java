@@ -81,6 +81,9 @@ public record RaftStorage(LogStore logs, StableStore stable, SnapshotStore snaps
      * and the Ready's messages may be sent.
      */
     public void persist(Ready ready) throws IOException {
+        if (ready.founding()) {
+            logs.markFounded();
+        }
         if (ready.hardState() != null) {
             saveHardState(ready.hardState());
         }

@@ -70,9 +70,19 @@ public record Server(String id, String address, Suffrage suffrage, String apiAdd
 
     /**
      * True if messages from a server whose log has {@code logIncarnation} count as this
-     * member's: the incarnations are equal, or this membership has not recorded one yet.
+     * member's: the incarnations are equal; or the member was added before the leader heard from
+     * it ({@link Incarnations#ADDED}: any log); or this is a founding configuration's entry
+     * ({@code ""}: a founded log only, not one filled from others after a data loss).
      */
     public boolean countsFrom(String logIncarnation) {
-        return incarnation.isEmpty() || incarnation.equals(logIncarnation);
+        if (incarnation.equals(Incarnations.ADDED)) {
+            return true;
+        }
+        return incarnation.isEmpty() ? Incarnations.isFounded(logIncarnation) : incarnation.equals(logIncarnation);
+    }
+
+    /** True while the configuration has not recorded which log of this member counts. */
+    public boolean incarnationUnrecorded() {
+        return incarnation.isEmpty() || incarnation.equals(Incarnations.ADDED);
     }
 }

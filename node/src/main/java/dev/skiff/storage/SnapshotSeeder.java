@@ -240,6 +240,9 @@ public final class SnapshotSeeder {
             if (copying.count() != from.size()) {
                 throw new IOException(what + " gave " + copying.count() + " bytes, its metadata says " + from.size());
             }
+            // This node founds the new cluster: its log counts under the configuration below,
+            // which records no incarnation (as a bootstrap's does).
+            logs.markFounded();
             new RaftStorage(logs, stable, snapshots).saveHardState(new HardState(term, null));
             logs.reset(nextIndex);
             logs.storeLogs(List.of(new LogEntry(nextIndex, term, LogType.CONFIGURATION,

@@ -1,6 +1,7 @@
 package dev.skiff.wal;
 
 import dev.skiff.raft.CorruptLogException;
+import dev.skiff.raft.Incarnations;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogStore;
 import java.io.IOException;
@@ -161,7 +162,7 @@ public final class SegmentedLogStore implements LogStore {
     /** Writer-only: bytes after the in-progress segment's end may hold a failed write. */
     private boolean dirtyTail;
     private long[] offsetScratch = new long[256];
-    private String incarnation;
+    private volatile String incarnation;
 
     private SegmentedLogStore(Path dir, Options options, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -197,7 +198,10 @@ public final class SegmentedLogStore implements LogStore {
         SegmentedLogStore store = new SegmentedLogStore(dir, options, lockChannel, lock);
         try {
             store.recover();
-            store.incarnation = LogIncarnation.loadOrCreate(dir);
+            // A log with entries but no incarnation file was written before log identities
+            // existed: its origin is unknown, and it keeps counting as it always did.
+            boolean predatesIncarnations = !LogIncarnation.exists(dir) && store.lastIndex() > 0;
+            store.incarnation = LogIncarnation.loadOrCreate(dir, predatesIncarnations);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -213,6 +217,11 @@ public final class SegmentedLogStore implements LogStore {
     @Override
     public String incarnation() {
         return incarnation;
+    }
+
+    @Override
+    public synchronized void markFounded() throws IOException {
+        incarnation = LogIncarnation.replace(dir, Incarnations.founded(incarnation));
     }
 
     private void recover() throws IOException {

@@ -28,6 +28,11 @@ class LogWriterTest {
         }
 
         @Override
+        public void markFounded() {
+            delegate.markFounded();
+        }
+
+        @Override
         public void storeLogs(List<LogEntry> entries) throws IOException {
             try {
                 hold.await(10, TimeUnit.SECONDS);
@@ -56,7 +61,7 @@ class LogWriterTest {
         for (long i = first; i <= last; i++) {
             entries.add(new LogEntry(i, 1, LogType.COMMAND, new byte[] {(byte) i}));
         }
-        return new Ready(null, 0, entries, List.of(), null, List.of(), 0, List.of(), null, false);
+        return new Ready(null, 0, entries, List.of(), null, List.of(), 0, List.of(), null, false, false);
     }
 
     private static List<LogWriter.Completed> drain(LogWriter writer) {

@@ -30,6 +30,7 @@ class RaftNodeStorageFailureTest {
         }
 
         @Override public String incarnation() { return delegate.incarnation(); }
+        @Override public void markFounded() { delegate.markFounded(); }
         @Override public long firstIndex() { return delegate.firstIndex(); }
         @Override public long lastIndex() { return delegate.lastIndex(); }
         @Override public Optional<LogEntry> getLog(long index) { return delegate.getLog(index); }

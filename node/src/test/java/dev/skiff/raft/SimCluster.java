@@ -106,6 +106,7 @@ final class SimCluster {
     /** Until when a node's snapshot store (key "" for the one the cluster shares) answers no call. */
     private final Map<String, Long> storeHungUntil = new HashMap<>();
     long storeHangs;
+    long twins;
 
     SimCluster(long seed, boolean verbose) {
         this.seed = seed;
@@ -480,6 +481,8 @@ final class SimCluster {
             default -> {
                 if (leader != null && random.nextInt(3) == 0) {
                     restore(leader);
+                } else if (random.nextInt(4) == 0) {
+                    twin(pick(nodes.values()));
                 } else if (random.nextInt(3) == 0) {
                     hangSnapshotStore(random.nextInt(3) == 0 && leader != null ? leader : pick(nodes.values()));
                 }
@@ -732,24 +735,43 @@ final class SimCluster {
      * (issue #11).
      */
     private void loseDisk(SimNode victim, List<List<Server>> voterSets) {
-        SimNode leader = leader();
-        boolean recorded = leader != null && leader.raft.core().committedConfiguration().server(victim.id)
-                .map(s -> s.incarnation().equals(victim.logs.incarnation())).orElse(true);
-        if (!recorded) {
-            // The leader records a member's log within a tick of its first answer; a disk lost
-            // before that cannot be told from the first one (a documented limit).
+        if (!diskLossSurvivable(victim, voterSets)) {
             return;
+        }
+        diskLosses++;
+        boolean keepStable = diskRandom.nextBoolean();
+        victim.loseDisk(victim.id + "-disk" + diskLosses, keepStable, !sharedSnapshots);
+        lostDisks.add(victim);
+        trace("nemesis: disk loss on " + victim.id + ": empty log (incarnation " + victim.logs.incarnation() + ")"
+                + (keepStable ? "" : ", empty stable store") + (sharedSnapshots ? "" : ", empty snapshot store"));
+    }
+
+    /**
+     * Whether {@code victim} may lose its disk: a majority of every known voter set keeps its
+     * own, and everything the victim holds is durable on another voter of every known voter set.
+     * A founding member needs no recorded log (a founding configuration counts only founded
+     * logs, and a replacement is never one); an added one must have been heard from
+     * ({@link Incarnations#ADDED}).
+     */
+    private boolean diskLossSurvivable(SimNode victim, List<List<Server>> voterSets) {
+        SimNode leader = leader();
+        boolean added = leader == null || leader.raft.core().committedConfiguration().server(victim.id)
+                .map(s -> s.incarnation().equals(Incarnations.ADDED)).orElse(false);
+        if (added) {
+            // A member added before the leader heard from it counts from any log until the
+            // leader records one (within a tick): a loss inside that window cannot be told.
+            return false;
         }
         for (List<Server> voters : voterSets) {
             if (intactVoters(voters, victim.id) < voters.size() / 2 + 1) {
-                return;
+                return false;
             }
         }
         for (long i = Math.max(1, victim.logs.firstIndex()); i <= victim.logs.lastIndex(); i++) {
             long term = victim.logs.getLog(i).orElseThrow().term();
             for (List<Server> voters : voterSets) {
                 if (!durableOnAnotherVoter(victim, voters, i, term)) {
-                    return;
+                    return false;
                 }
             }
         }
@@ -758,20 +780,44 @@ final class SimCluster {
                 for (SnapshotMeta meta : victim.snapshots.list()) {
                     for (List<Server> voters : voterSets) {
                         if (!durableOnAnotherVoter(victim, voters, meta.index(), meta.term())) {
-                            return;
+                            return false;
                         }
                     }
                 }
             } catch (IOException e) {
-                return;
+                return false;
             }
         }
-        diskLosses++;
-        boolean keepStable = diskRandom.nextBoolean();
-        victim.loseDisk(victim.id + "-disk" + diskLosses, keepStable, !sharedSnapshots);
+        return true;
+    }
+
+    /**
+     * A second process started under a running node's id and address (a replacement machine
+     * while the old one still runs, say across a partition), on an empty disk that shares the
+     * node's stable record. The address now reaches the new process; the old one keeps running
+     * and sending with its old log until the record fences it (its next term or vote write) or
+     * the nemesis kills it. For the cluster the old log is lost, so the same conditions as for a
+     * disk loss apply.
+     */
+    private void twin(SimNode victim) {
+        if (!victim.up() || victim.runtime.stalled()) {
+            return;
+        }
+        if (!diskLossSurvivable(victim, knownVoterSets())) {
+            return;
+        }
+        twins++;
+        String incarnation = victim.id + "-twin" + twins;
+        SimRuntime old = victim.startTwin(this, config, clockRate.get(victim.id), random.nextLong(), incarnation, !sharedSnapshots);
         lostDisks.add(victim);
-        trace("nemesis: disk loss on " + victim.id + ": empty log (incarnation " + victim.logs.incarnation() + ")"
-                + (keepStable ? "" : ", empty stable store") + (sharedSnapshots ? "" : ", empty snapshot store"));
+        trace("nemesis: a second " + victim.id + " starts on an empty disk (incarnation " + incarnation
+                + ") sharing its stable record; the old process still runs");
+        schedule(random.nextLong(100_000, 3_000_000), () -> {
+            if (old.alive()) {
+                trace("nemesis: the old " + victim.id + " process is killed");
+                old.kill(old.queuedDiskWrites());
+            }
+        });
     }
 
     /**
@@ -851,7 +897,7 @@ final class SimCluster {
      * caught up again. So the entry stays on a majority of the voters that can be counted.
      */
     private boolean uncountedSinceLoss(Server member, SimNode v) {
-        return lostDisks.contains(v) && !member.incarnation().isEmpty() && !member.countsFrom(v.logs.incarnation());
+        return lostDisks.contains(v) && !member.countsFrom(v.logs.incarnation());
     }
 
     private boolean snapshotCovers(SimNode v, long index) {

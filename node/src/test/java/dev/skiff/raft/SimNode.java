@@ -19,7 +19,8 @@ final class SimNode {
     final String address;
     /** The node's disk; replaced by empty stores on a simulated disk loss. */
     InMemoryLogStore logs;
-    InMemoryStableStore stable = new InMemoryStableStore();
+    /** Term and vote; outlives the disk when {@link #loseDisk} keeps it (a shared {@code --stable} store). */
+    SimStableRecord stable = new SimStableRecord();
     SnapshotStore snapshots;
 
     RaftNode raft;
@@ -44,18 +45,33 @@ final class SimNode {
         fsm = new SimFsm(cluster, this);
         runtime = new SimRuntime(cluster, this, clockRate, random.nextLong(1L << 40));
         try {
-            raft = RaftNode.start(config.withLocalId(id), fsm, logs, stable, snapshots, new SimTransport(cluster), runtime,
+            raft = RaftNode.start(config.withLocalId(id), fsm, logs, stable.open(), snapshots, new SimTransport(cluster), runtime,
                     random.split());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         // A node stops itself on a fatal error (an FSM that failed, a store that fenced it): in
         // the simulation that is always a finding, and often a broken invariant in disguise.
+        SimRuntime process = runtime;
         raft.addObserver(o -> {
             if (o instanceof Observation.Fatal fatal) {
-                cluster.failLater(id + " stopped on a fatal error: " + fatal.cause());
+                if (runtime != process && fenced(fatal.cause())) {
+                    // An older process under this id, replaced by a twin that took the record over.
+                    cluster.trace(id + "'s old process stops: " + fatal.cause().getMessage());
+                } else {
+                    cluster.failLater(id + " stopped on a fatal error: " + fatal.cause());
+                }
             }
         });
+    }
+
+    private static boolean fenced(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof StableStoreFencedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Kills the process; of its queued disk writes, the first {@code durable} reached the disk. */
@@ -78,11 +94,30 @@ final class SimNode {
         }
         logs = new InMemoryLogStore(newIncarnation);
         if (!keepStable) {
-            stable = new InMemoryStableStore();
+            stable = new SimStableRecord();
         }
         if (snapshotsToo) {
             snapshots = new InMemorySnapshotStore(2);
         }
+    }
+
+    /**
+     * Starts a second process under this id and address while this one runs: a replacement on a
+     * new, empty disk ({@code newIncarnation}; its own snapshot store unless the cluster shares
+     * one) that opens the same stable record. From now on the address reaches the new process;
+     * the old one keeps running and sending until the record fences it or it is killed.
+     *
+     * @return the old process, to kill later
+     */
+    SimRuntime startTwin(SimCluster cluster, RaftConfig config, double clockRate, long seed, String newIncarnation,
+                         boolean ownSnapshots) {
+        SimRuntime old = runtime;
+        logs = new InMemoryLogStore(newIncarnation);
+        if (ownSnapshots) {
+            snapshots = new InMemorySnapshotStore(2);
+        }
+        start(cluster, config, clockRate, seed);
+        return old;
     }
 
     void deliver(RaftMessage m) {

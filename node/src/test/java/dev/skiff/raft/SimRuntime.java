@@ -152,7 +152,11 @@ final class SimRuntime implements NodeRuntime {
             body.loopEnded();
             return;
         }
-        cluster.afterLoop(node);
+        if (node.runtime == this) {
+            // The invariants read the node's current process; an older one replaced by a twin is
+            // checked only through what it does to others.
+            cluster.afterLoop(node);
+        }
         long wake = body.nextWakeNanos();
         if (wake < wakeScheduledAt || wakeScheduledAt <= nanoTime()) {
             wakeScheduledAt = wake;

@@ -6,6 +6,7 @@ import dev.skiff.raft.ConfigurationChangeException;
 import dev.skiff.raft.ConfigurationCodec;
 import dev.skiff.raft.LeadershipTransferException;
 import dev.skiff.raft.LeadershipTransferInProgressException;
+import dev.skiff.raft.Incarnations;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogStore;
 import dev.skiff.raft.LogType;
@@ -89,7 +90,9 @@ public final class RaftCore {
     private final String id;
     private final String address;
     /** This server's {@link LogStore#incarnation()}, sent with every answer it gives. */
-    private final String incarnation;
+    /** This server's log incarnation; its founded form once it bootstraps ({@link Incarnations}). */
+    private String incarnation;
+    private boolean foundingPending;
     private final RandomGenerator random;
     private final RaftLog log;
     private final ConfigurationHistory configurations;
@@ -344,6 +347,8 @@ public final class RaftCore {
         }
         term = 1;
         hardStateDirty = true;
+        incarnation = Incarnations.founded(incarnation);
+        foundingPending = true;
         LogEntry first = new LogEntry(1, 1, LogType.CONFIGURATION, ConfigurationCodec.encode(configuration));
         log.append(List.of(first));
         configurations.append(1, configuration);
@@ -497,7 +502,7 @@ public final class RaftCore {
         var existing = current.server(change.id());
         // A member keeps its recorded incarnation (its votes still count only from that log),
         // and a staged member becomes a voter only when it has caught up.
-        String known = existing.map(Server::incarnation).orElse("");
+        String known = existing.map(Server::incarnation).orElse(Incarnations.ADDED);
         Suffrage voter = existing.map(s -> s.suffrage() == Suffrage.STAGING).orElse(false) ? Suffrage.STAGING : Suffrage.VOTER;
         Configuration next = switch (change.kind()) {
             case ADD_VOTER -> current.with(new Server(change.id(), change.address(), voter, change.apiAddress(), known));
@@ -720,7 +725,9 @@ public final class RaftCore {
                 compactBefore,
                 List.copyOf(readStates),
                 soft.equals(reportedSoftState) ? null : soft,
-                transferAborted);
+                transferAborted,
+                foundingPending);
+        foundingPending = false;
         hardStateDirty = false;
         resetLogTo = 0;
         outbox.clear();
@@ -956,7 +963,7 @@ public final class RaftCore {
         boolean canVote = m.from().equals(votedFor)
                 || (votedFor == null && leaderId == null)
                 || (m.preVote() && m.term() > term);
-        if (canVote && mayVote() && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
             if (m.preVote()) {
                 send(m.fromAddress(), new RequestVoteResponse(m.term(), id, address, m.from(), true, true, incarnation));
             } else {
@@ -968,25 +975,6 @@ public final class RaftCore {
         } else {
             send(m.fromAddress(), new RequestVoteResponse(term, id, address, m.from(), false, m.preVote(), incarnation));
         }
-    }
-
-    /**
-     * Whether this server's log may back a vote at all. An empty log (no entry, no snapshot)
-     * belongs to a server that was never a member under it: a new one, which is added, caught up
-     * and promoted before its vote matters, or one that lost its data. A log whose configuration
-     * records this server under another incarnation is catching up after such a loss. Either
-     * way a candidate holding a configuration from before the member's incarnation was recorded
-     * would count the vote, although this log lacks entries committed with the old one's
-     * acknowledgement (simulation seed 41935). It votes again once it holds a configuration that
-     * records its own log, which comes after everything committed before the loss.
-     */
-    private boolean mayVote() {
-        if (log.lastIndex() == 0) {
-            return false;
-        }
-        return configurations.latest().server(id)
-                .map(me -> me.incarnation().isEmpty() || me.incarnation().equals(incarnation))
-                .orElse(true);
     }
 
     private void handleRequestVoteResponse(RequestVoteResponse m) {
@@ -1207,15 +1195,25 @@ public final class RaftCore {
         for (Server s : current.servers()) {
             Server next = null;
             if (s.id().equals(id)) {
-                next = s.incarnation().isEmpty() && !incarnation.isEmpty() ? s.withIncarnation(incarnation) : null;
+                next = s.incarnationUnrecorded() && !incarnation.isEmpty() ? s.withIncarnation(incarnation) : null;
             } else {
                 Progress pr = progress.get(s.id());
                 String announced = pr == null ? null : pr.announcedIncarnation;
                 if (announced == null || announced.isEmpty()) {
                     continue;
                 }
-                if (s.incarnation().isEmpty()) {
+                if (s.incarnation().equals(Incarnations.ADDED)
+                        || (s.incarnation().isEmpty() && Incarnations.isFounded(announced))) {
                     next = s.withIncarnation(announced);
+                } else if (s.incarnation().isEmpty()) {
+                    // A founding member answering from a log filled from others: it lost the log
+                    // it founded with (whose acknowledgements counted), so it votes again only
+                    // once caught up.
+                    next = (s.isVoter() ? s.withSuffrage(Suffrage.STAGING) : s).withIncarnation(announced);
+                    if (s.isVoter()) {
+                        notices.add("founding member answers from a new log (its data directory was replaced or wiped); "
+                                + "staging it: it votes again once it has caught up server=" + s.id());
+                    }
                 } else if (!s.incarnation().equals(announced)) {
                     next = (s.isVoter() ? s.withSuffrage(Suffrage.STAGING) : s).withIncarnation(announced);
                     notices.add("member answers from a new log (its data directory was replaced or wiped); "

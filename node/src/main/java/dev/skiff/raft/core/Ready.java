@@ -9,6 +9,8 @@ import java.util.List;
  * (after etcd's {@code Ready}; the ordering rules live here and in {@code RaftNode}, nowhere
  * else):
  * <ol>
+ *   <li>if {@code founding}, record that the log begins with this server's bootstrap entry
+ *       ({@link dev.skiff.raft.LogStore#markFounded()}) before anything else;</li>
  *   <li>persist {@code hardState} (if not null);</li>
  *   <li>if {@code resetLogTo > 0}, discard the whole stored log so it continues at that index;</li>
  *   <li>persist {@code entries}: first truncate any stored suffix at or after the first entry's
@@ -31,8 +33,10 @@ import java.util.List;
  * @param readStates      confirmed reads
  * @param softState       the role, if it changed, else null
  * @param transferAborted true if a leadership transfer was abandoned
+ * @param founding        true once, when this server bootstraps a cluster
  */
 public record Ready(HardState hardState, long resetLogTo, List<LogEntry> entries, List<Outbound> messages,
                     SnapshotMeta restore, List<LogEntry> committed, long compactBefore,
-                    List<ReadState> readStates, SoftState softState, boolean transferAborted) {
+                    List<ReadState> readStates, SoftState softState, boolean transferAborted,
+                    boolean founding) {
 }
