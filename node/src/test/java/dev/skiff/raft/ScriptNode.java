@@ -3,10 +3,14 @@ package dev.skiff.raft;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import dev.skiff.raft.core.HardState;
 import dev.skiff.raft.core.RaftCore;
 import dev.skiff.raft.core.Ready;
+import dev.skiff.raft.message.AppendEntriesResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.RequestVote;
+import dev.skiff.raft.message.RequestVoteResponse;
 import java.io.ByteArrayInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -193,6 +197,41 @@ public final class ScriptNode {
         out.flush();
     }
 
+    /**
+     * Raft's persistence rule, checked on what the driver sends: a message in a term (other than
+     * a pre-vote's) goes out only once that term is durable, a granted vote only once the vote
+     * is, and a follower acknowledges only entries that are durable (in its log or a snapshot).
+     * A leader's own entries are exempt: it writes them in parallel with sending them.
+     */
+    private void checkDurableBeforeSent(RaftMessage m) {
+        boolean preVote = m instanceof RequestVote v && v.preVote() || m instanceof RequestVoteResponse r && r.preVote();
+        if (preVote) {
+            return;
+        }
+        try {
+            HardState durable = storage.loadHardState();
+            if (durable.term() < m.term()) {
+                throw new IllegalStateException(id + " sent " + m + " before its term " + m.term() + " was durable (stable "
+                        + durable + ")");
+            }
+            if (m instanceof RequestVoteResponse r && r.granted() && durable.term() == r.term()
+                    && !r.to().equals(durable.votedFor())) {
+                throw new IllegalStateException(id + " granted its vote to " + r.to() + " before the vote was durable (stable "
+                        + durable + ")");
+            }
+            if (m instanceof AppendEntriesResponse r && r.success()) {
+                long snapshot = storage.latestSnapshot().map(SnapshotMeta::index).orElse(0L);
+                long durableLast = Math.max(logs.lastIndex(), snapshot);
+                if (durableLast < r.lastLogIndex()) {
+                    throw new IllegalStateException(id + " acknowledged index " + r.lastLogIndex() + " with only "
+                            + durableLast + " durable");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The node's transport: everything it sends waits in the outbox. */
     private final class OutboxTransport implements Transport {
 
@@ -208,6 +247,7 @@ public final class ScriptNode {
 
         @Override
         public void send(String targetAddress, RaftMessage message) {
+            checkDurableBeforeSent(message);
             outbox.add(new Sent(message, null, null));
         }
 
