@@ -101,6 +101,15 @@ public final class ScriptNode {
         return raft != null;
     }
 
+    /**
+     * Holds the leader's log writer (a slow fsync) until released: the driver keeps sending and
+     * committing with its followers meanwhile, but must not count its own log until the write is
+     * done. A crash while held loses the held writes.
+     */
+    public void holdDisk(boolean held) {
+        runtime.holdDisk(held);
+    }
+
     /** Kills the process: everything not in the stores is lost. */
     public void crash() {
         runtime.kill();

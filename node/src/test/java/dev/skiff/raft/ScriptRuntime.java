@@ -29,6 +29,8 @@ final class ScriptRuntime implements NodeRuntime {
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final List<Timer> timers = new ArrayList<>();
     private ScriptLogWriter logWriter;
+    /** While true, the log writer's jobs stay queued (a slow disk); the loop waiting for the writer still finishes them. */
+    private boolean diskHeld;
     private final List<Ready> carriedOut = new ArrayList<>();
 
     ScriptRuntime(String nodeId) {
@@ -38,6 +40,11 @@ final class ScriptRuntime implements NodeRuntime {
     /** Moves this node's clock on by {@code nanos}; the next {@link #pump} sees it. */
     void advance(long nanos) {
         now += nanos;
+    }
+
+    /** Holds (or releases) the leader's log writer: its queued writes finish only once released. */
+    void holdDisk(boolean held) {
+        diskHeld = held;
     }
 
     /** Ends this incarnation: nothing queued for it runs any more; writes not yet done are lost. */
@@ -65,7 +72,7 @@ final class ScriptRuntime implements NodeRuntime {
             if (runRequested || !queued.isEmpty()) {
                 runRequested = false;
                 runBatch();
-            } else if (logWriter != null && logWriter.completeOne()) {
+            } else if (!diskHeld && logWriter != null && logWriter.completeOne()) {
                 continue;
             } else if (fireDueTimer()) {
                 continue;

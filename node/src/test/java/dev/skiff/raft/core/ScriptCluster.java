@@ -97,6 +97,8 @@ final class ScriptCluster {
             case "partition" -> partition(args);
             case "heal" -> groups.clear();
             case "stabilize" -> stabilize();
+            case "disk-hold" -> holdDisk(live(arg(args, 0)), true);
+            case "disk-release" -> holdDisk(live(arg(args, 0)), false);
             case "crash" -> node(arg(args, 0)).crash();
             case "restart" -> restart(node(arg(args, 0)));
             case "status" -> status(args);
@@ -169,6 +171,12 @@ final class ScriptCluster {
             n.core.bootstrap(c);
             process(n);
         }
+    }
+
+    /** {@code disk-hold|disk-release <id>}: the server's log writer (a leader's parallel write) stalls, or resumes. */
+    private void holdDisk(ScriptNode n, boolean held) {
+        n.holdDisk(held);
+        process(n);
     }
 
     private void restart(ScriptNode n) {
