@@ -1,5 +1,6 @@
 package dev.skiff.raft;
 
+import dev.skiff.raft.core.Ready;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -54,6 +55,16 @@ interface NodeRuntime {
 
     /** The log writer of a node whose log is in {@code storage}; {@code written} runs after each finished job. */
     LogWriter logWriter(RaftStorage storage, String name, Runnable written);
+
+    /**
+     * The loop has carried out {@code ready}: persisted it (or handed it to the log writer, for a
+     * leader's entries), sent its messages, handed its committed entries to the FSM runner,
+     * compacted and confirmed its reads; the core is advanced unless the log writer still holds
+     * it. Called on the loop, once per Ready, in order. A runtime may record it (the core tests'
+     * step-by-step scripts trace it); the production runtime ignores it.
+     */
+    default void readyCarriedOut(Ready ready) {
+    }
 
     /** Stops the executors and timers this runtime made for the node (after its loop ended). */
     void shutdown();

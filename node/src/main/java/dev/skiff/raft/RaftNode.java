@@ -435,6 +435,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (!writeAsync) {
                 core.advance(ready);
             }
+            runtime.readyCarriedOut(ready);
         }
         if (!openedSnapshots.isEmpty()) {
             // The core refused them (stale, or state it already has).

@@ -5,6 +5,7 @@ import dev.skiff.raft.ConfigurationCodec;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.Server;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
@@ -74,8 +75,8 @@ final class CoreFixtures {
     }
 
     /** A started server whose stores hold {@code entries}, in {@code term} without a vote. */
-    static CoreNode node(String id, RaftConfig config, long term, List<LogEntry> entries) {
-        CoreNode n = new CoreNode(id);
+    static ScriptNode node(String id, RaftConfig config, long term, List<LogEntry> entries) {
+        ScriptNode n = new ScriptNode(id);
         try {
             n.logs.storeLogs(entries);
             n.storage.saveHardState(new HardState(term, null));
@@ -87,13 +88,13 @@ final class CoreFixtures {
     }
 
     /** Server {@code id} of a {@code size}-voter cluster whose log holds entries in {@code terms}. */
-    static CoreNode node(String id, int size, boolean preVote, boolean checkQuorum, long term, long... terms) {
+    static ScriptNode node(String id, int size, boolean preVote, boolean checkQuorum, long term, long... terms) {
         return node(id, config(preVote, checkQuorum), term, log(voters(size), terms));
     }
 
     /** Server "1" of a {@code size}-voter cluster, elected leader in term 2 with its no-op persisted. */
-    static CoreNode leader(int size, boolean checkQuorum) {
-        CoreNode n = node("1", size, false, checkQuorum, 1, 1);
+    static ScriptNode leader(int size, boolean checkQuorum) {
+        ScriptNode n = node("1", size, false, checkQuorum, 1, 1);
         campaign(n);
         for (int i = 2; i <= size; i++) {
             n.core.step(voteResponse(String.valueOf(i), "1", n.core.term(), true));
@@ -103,14 +104,14 @@ final class CoreFixtures {
     }
 
     /** Ticks {@code n} until it stops being a follower (at most two election timeouts). */
-    static void campaign(CoreNode n) {
+    static void campaign(ScriptNode n) {
         for (int i = 0; i < 2 * ELECTION && n.core.state() == dev.skiff.raft.RaftState.FOLLOWER; i++) {
             n.core.tick();
         }
     }
 
     /** Acknowledges everything {@code follower} has been sent up to the leader's last index. */
-    static void ackAll(CoreNode leader, String follower) {
+    static void ackAll(ScriptNode leader, String follower) {
         leader.core.step(appendResponse(follower, leader.id, leader.core.term(), true, leader.core.lastIndex(), 0));
         leader.drainMessages();
     }
@@ -134,11 +135,11 @@ final class CoreFixtures {
     }
 
     /** Stores a snapshot holding {@code commands} in {@code n}'s snapshot store (as if received). */
-    static SnapshotMeta storeSnapshot(CoreNode n, long index, long term, Configuration configuration,
+    static SnapshotMeta storeSnapshot(ScriptNode n, long index, long term, Configuration configuration,
                                       List<String> commands) {
         try {
             SnapshotSink sink = n.snapshots.create(index, term, configuration, 1);
-            CoreNode.writeFsm(sink, commands);
+            ScriptNode.writeFsm(sink, commands);
             return sink.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

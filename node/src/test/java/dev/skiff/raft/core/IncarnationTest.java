@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.RaftState;
+import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.Server;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.message.AppendEntriesResponse;
@@ -29,8 +30,8 @@ class IncarnationTest {
             new Server("2", "2:7000", Suffrage.VOTER, "", "log-2"),
             new Server("3", "3:7000", Suffrage.VOTER, "", "log-3")));
 
-    private static CoreNode node(String id, long... terms) {
-        CoreNode n = new CoreNode(id, "log-" + id);
+    private static ScriptNode node(String id, long... terms) {
+        ScriptNode n = new ScriptNode(id, "log-" + id);
         try {
             n.logs.storeLogs(log(RECORDED, terms));
             n.storage.saveHardState(new HardState(terms[terms.length - 1], null));
@@ -41,13 +42,13 @@ class IncarnationTest {
         return n;
     }
 
-    private static RequestVoteResponse vote(CoreNode candidate, String from, String incarnation) {
+    private static RequestVoteResponse vote(ScriptNode candidate, String from, String incarnation) {
         return new RequestVoteResponse(candidate.core.term(), from, from + ":7000", candidate.id, true, false, incarnation);
     }
 
     @Test
     void aVoteFromAWipedVoterIsNotCounted() {
-        CoreNode candidate = node("3", 1, 1);
+        ScriptNode candidate = node("3", 1, 1);
         campaign(candidate);
         assertThat(candidate.core.state()).isEqualTo(RaftState.CANDIDATE);
 
@@ -60,7 +61,7 @@ class IncarnationTest {
 
     @Test
     void aServerWhoseLogTheConfigurationDoesNotRecordDoesNotCampaign() {
-        CoreNode wiped = new CoreNode("2", "log-2-after-wipe");
+        ScriptNode wiped = new ScriptNode("2", "log-2-after-wipe");
         wiped.logs.storeLogs(log(RECORDED, 1, 1));
         wiped.start(config(false, false), 7);
         for (int i = 0; i < 4 * ELECTION; i++) {
@@ -71,7 +72,7 @@ class IncarnationTest {
 
     @Test
     void aWipedVoterIsStagedThenPromotedOnceCaughtUp() {
-        CoreNode leader = node("1", 1, 1);
+        ScriptNode leader = node("1", 1, 1);
         campaign(leader);
         leader.core.step(vote(leader, "2", "log-2"));
         assertThat(leader.core.state()).isEqualTo(RaftState.LEADER);
@@ -93,7 +94,7 @@ class IncarnationTest {
             assertThat(s.suffrage()).isEqualTo(Suffrage.STAGING);
             assertThat(s.incarnation()).isEqualTo("log-2-after-wipe");
         });
-        assertThat(leader.core.takeNotices()).anySatisfy(t -> assertThat(t).contains("staging it").contains("server=2"));
+        assertThat(leader.takeNotices()).anySatisfy(t -> assertThat(t).contains("staging it").contains("server=2"));
         long stagedAt = leader.core.configurationIndex();
 
         // Voters are now 1 and 3: the staging entry commits with voter 3 alone.

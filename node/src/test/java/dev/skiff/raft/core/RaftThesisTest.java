@@ -21,6 +21,7 @@ import dev.skiff.raft.LeadershipTransferInProgressException;
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.NotLeaderException;
 import dev.skiff.raft.RaftState;
+import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.RaftMessage;
 import dev.skiff.raft.message.RequestVote;
@@ -42,8 +43,8 @@ class RaftThesisTest {
     private static final byte[] DATA = {1};
 
     /** A leader of {@code size} voters whose followers all hold its no-op (committed in its term). */
-    private static CoreNode settledLeader(int size, boolean checkQuorum) {
-        CoreNode n = leader(size, checkQuorum);
+    private static ScriptNode settledLeader(int size, boolean checkQuorum) {
+        ScriptNode n = leader(size, checkQuorum);
         for (int i = 2; i <= size; i++) {
             ackAll(n, String.valueOf(i));
         }
@@ -63,7 +64,7 @@ class RaftThesisTest {
         // Reference: thesis section 9.6 — "a candidate would first ask other servers whether
         // its log was up-to-date enough to get their vote"; the pre-vote asks about term + 1
         // without incrementing anything.
-        CoreNode n = node("1", 3, true, false, 1, 1);
+        ScriptNode n = node("1", 3, true, false, 1, 1);
         campaign(n);
         List<RaftMessage> out = n.drainMessages();
 
@@ -81,7 +82,7 @@ class RaftThesisTest {
     void grantingAPreVoteChangesNeitherTermNorVote() throws IOException {
         // Reference: thesis section 9.6 — pre-votes leave the voters' terms alone, so a
         // server that cannot win disrupts nobody.
-        CoreNode n = node("2", 3, true, false, 1, 1);
+        ScriptNode n = node("2", 3, true, false, 1, 1);
         n.core.step(new RequestVote(2, "1", "1:7000", "2", 1, 1, true, false));
         RequestVoteResponse r = only(RequestVoteResponse.class, n.drainMessages()).get(0);
 
@@ -95,7 +96,7 @@ class RaftThesisTest {
     @Test
     void preVoteIsDeniedToAStaleLog() {
         // Reference: thesis section 9.6 with §5.4.1 — a pre-vote applies the up-to-date check.
-        CoreNode n = node("2", 3, true, false, 2, 1, 2);
+        ScriptNode n = node("2", 3, true, false, 2, 1, 2);
         n.core.step(new RequestVote(3, "1", "1:7000", "2", 5, 1, true, false));
         assertThat(only(RequestVoteResponse.class, n.drainMessages()).get(0).granted()).isFalse();
     }
@@ -104,7 +105,7 @@ class RaftThesisTest {
     void preCandidateCampaignsForRealAfterAMajorityOfPreVotes() {
         // Reference: thesis section 9.6 — "If the candidate learns it could get votes from a
         // majority, it increments its term and starts a normal election."
-        CoreNode n = node("1", 3, true, false, 1, 1);
+        ScriptNode n = node("1", 3, true, false, 1, 1);
         campaign(n);
         n.drainMessages();
         n.core.step(new RequestVoteResponse(2, "2", "2:7000", "1", true, true, ""));
@@ -118,7 +119,7 @@ class RaftThesisTest {
     void anIsolatedServerKeepsItsTermWhileItsPreVotesGoUnanswered() {
         // Reference: thesis section 9.6 — the point of pre-vote: a partitioned server does not
         // inflate its term, so rejoining does not force the leader to step down.
-        CoreNode n = node("3", 3, true, false, 1, 1);
+        ScriptNode n = node("3", 3, true, false, 1, 1);
         for (int i = 0; i < 10 * ELECTION; i++) {
             n.core.tick();
             n.drainMessages();
@@ -132,7 +133,7 @@ class RaftThesisTest {
     void leaderWithoutAQuorumStepsDownWithinTwoElectionTimeouts() {
         // Reference: thesis section 6.2 — "a leader steps down if an election timeout elapses
         // without a successful round of heartbeats to a majority of its cluster."
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         for (int i = 0; i < 2 * ELECTION && n.core.state() == RaftState.LEADER; i++) {
             n.core.tick();
             n.drainMessages();
@@ -144,7 +145,7 @@ class RaftThesisTest {
     @Test
     void leaderHearingFromAQuorumStaysLeader() {
         // Reference: thesis section 6.2 — the converse: one follower's answers make a quorum of 3.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         for (int i = 0; i < 5 * ELECTION; i++) {
             n.core.tick();
             n.drainMessages();
@@ -158,7 +159,7 @@ class RaftThesisTest {
         // Reference: thesis section 6.2 / 4.2.3 — "if a server receives a RequestVote request
         // within the minimum election timeout of hearing from a current leader, it does not
         // update its term or grant its vote."
-        CoreNode n = node("2", 3, true, true, 2, 1);
+        ScriptNode n = node("2", 3, true, true, 2, 1);
         n.core.step(append("1", "2", 2, 1, 1, 0));
         n.drainMessages();
         n.core.step(new RequestVote(3, "3", "3:7000", "2", 9, 2, false, false));
@@ -181,7 +182,7 @@ class RaftThesisTest {
     void timeoutNowIsSentOnceTheTargetHasCaughtUp() {
         // Reference: thesis section 3.10 — "the prior leader sends its log entries to the
         // target server" and then "sends it a TimeoutNow request".
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         long index = n.core.propose(LogType.COMMAND, DATA);
         n.drainMessages();
         ackAll(n, "3");
@@ -196,7 +197,7 @@ class RaftThesisTest {
     @Test
     void timeoutNowIsSentAtOnceToAnUpToDateTarget() {
         // Reference: thesis section 3.10.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         n.core.transferLeadership("3");
         assertThat(only(TimeoutNow.class, n.drainMessages())).extracting(RaftMessage::to).containsExactly("3");
     }
@@ -205,7 +206,7 @@ class RaftThesisTest {
     void proposalsAndMembershipChangesAreRefusedDuringATransfer() {
         // Reference: thesis section 3.10 — "the prior leader stops accepting new client
         // requests" while the transfer is in progress.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         n.core.propose(LogType.COMMAND, DATA);
         n.drainMessages();
         n.core.transferLeadership("2");
@@ -221,7 +222,7 @@ class RaftThesisTest {
     void transferAbortsAfterAnElectionTimeout() {
         // Reference: thesis section 3.10 — "If the transfer does not complete within an election
         // timeout, the prior leader aborts the transfer and resumes accepting client requests."
-        CoreNode n = settledLeader(3, false);
+        ScriptNode n = settledLeader(3, false);
         n.core.propose(LogType.COMMAND, DATA);
         n.drainMessages();
         n.core.transferLeadership("2");
@@ -241,7 +242,7 @@ class RaftThesisTest {
         // regression: the check-quorum round also cancelled any transfer in progress, so one
         // started just before that round "failed" at once. Start it at every phase of the round.
         for (int offset = 0; offset < ELECTION; offset++) {
-            CoreNode n = settledLeader(3, false);
+            ScriptNode n = settledLeader(3, false);
             for (int i = 0; i < offset; i++) {
                 n.core.tick();
                 n.process();
@@ -261,7 +262,7 @@ class RaftThesisTest {
         // Reference: thesis section 3.10 — "the target server ... starts a new election" at
         // once (no pre-vote); its RequestVote is marked so voters that still hear from the old
         // leader grant it (§4.2.3 makes this exception for transfers).
-        CoreNode target = node("2", 3, true, true, 2, 1);
+        ScriptNode target = node("2", 3, true, true, 2, 1);
         target.core.step(append("1", "2", 2, 1, 1, 0));
         target.drainMessages();
         target.core.step(new TimeoutNow(2, "1", "1:7000", "2"));
@@ -272,7 +273,7 @@ class RaftThesisTest {
             assertThat(v.leadershipTransfer()).isTrue();
         });
 
-        CoreNode voter = node("3", 3, true, true, 2, 1);
+        ScriptNode voter = node("3", 3, true, true, 2, 1);
         voter.core.step(append("1", "3", 2, 1, 1, 0));
         voter.drainMessages();
         voter.core.step(votes.stream().filter(v -> v.to().equals("3")).findFirst().orElseThrow());
@@ -286,7 +287,7 @@ class RaftThesisTest {
     void readStateIsReleasedOnlyAfterAQuorumEchoesTheReadRound() {
         // Reference: thesis section 6.4 — ReadIndex steps 1-3: record the commit index, then
         // "send a new round of heartbeats and wait for their acknowledgments from a majority".
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         long commit = n.core.commitIndex();
         n.core.readIndex(7, false);
         List<Ready> readies = n.process();
@@ -310,7 +311,7 @@ class RaftThesisTest {
     void newLeaderDefersReadsUntilItCommitsAnEntryOfItsTerm() {
         // Reference: thesis section 6.4 step 1 — "If the leader has not yet marked an entry
         // from its current term committed, it waits until it has done so."
-        CoreNode n = leader(3, true);
+        ScriptNode n = leader(3, true);
         n.core.readIndex(8, false);
         assertThat(readStates(n.process())).isEmpty();
         ackAll(n, "2"); // commits the no-op: read 8 goes out with the next heartbeat round
@@ -328,7 +329,7 @@ class RaftThesisTest {
     void leaseReadIsAnsweredAtOnceWhileAQuorumRecentlyAcknowledged() {
         // Reference: thesis section 6.4.1 — leases: "the leader would use the normal heartbeat
         // mechanism to maintain a lease", then serve reads without a round until it expires.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         n.core.tick();
         long seq = only(AppendEntries.class, n.drainMessages()).get(0).readSeq();
         n.core.step(appendResponse("2", "1", 2, true, 2, seq));
@@ -345,8 +346,8 @@ class RaftThesisTest {
     }
 
     /** A settled leader whose lease is fresh: follower 2 has just acknowledged a heartbeat. */
-    private static CoreNode leaderWithFreshLease(boolean checkQuorum) {
-        CoreNode n = settledLeader(3, checkQuorum);
+    private static ScriptNode leaderWithFreshLease(boolean checkQuorum) {
+        ScriptNode n = settledLeader(3, checkQuorum);
         n.core.tick();
         long seq = only(AppendEntries.class, n.drainMessages()).get(0).readSeq();
         n.core.step(appendResponse("2", "1", 2, true, 2, seq));
@@ -366,7 +367,7 @@ class RaftThesisTest {
         // propose 2 b; stabilize (b committed at 5); read 1 2 lease -> "1 read 2 ready at 3".
         // Fix: in readIndex, use the lease only if no TimeoutNow was sent in this leadership
         // (a flag set in sendTimeoutNow, cleared in becomeLeader); fall back to a ReadIndex round.
-        CoreNode n = leaderWithFreshLease(true);
+        ScriptNode n = leaderWithFreshLease(true);
         n.core.transferLeadership("2");
         assertThat(only(TimeoutNow.class, n.drainMessages())).hasSize(1);
         n.core.readIndex(20, true);
@@ -381,7 +382,7 @@ class RaftThesisTest {
         // acknowledged this leader can vote 3 into office at once, and a lease read on 1 misses
         // 3's writes. Fix: in readIndex, `lease && config.checkQuorum() && leaseValid()` (or
         // make validate() reject leases without check-quorum).
-        CoreNode n = leaderWithFreshLease(false);
+        ScriptNode n = leaderWithFreshLease(false);
         n.core.readIndex(21, true);
         assertThat(readStates(n.process())).as("lease read needs check-quorum").isEmpty();
     }
@@ -390,11 +391,11 @@ class RaftThesisTest {
     void singleVoterAnswersReadsAtOnceAndFollowersRefuseThem() {
         // Reference: thesis section 6.4 — with one voter the leader is its own quorum; only
         // a leader serves ReadIndex, a follower points at it.
-        CoreNode solo = leader(1, true);
+        ScriptNode solo = leader(1, true);
         solo.core.readIndex(1, false);
         assertThat(readStates(solo.process())).containsExactly(new ReadState(1, 2));
 
-        CoreNode follower = node("2", 3, true, true, 2, 1);
+        ScriptNode follower = node("2", 3, true, true, 2, 1);
         follower.core.step(append("1", "2", 2, 1, 1, 0));
         follower.drainMessages();
         assertThatThrownBy(() -> follower.core.readIndex(2, false))
@@ -412,7 +413,7 @@ class RaftThesisTest {
     void onlyOneMembershipChangeAtATime() {
         // Reference: thesis section 4.1 — "a leader [does not] begin a new configuration change
         // until the previous one's entry has been committed" (single-server changes).
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         long index = n.core.changeMembership(change(MembershipChange.Kind.ADD_NONVOTER, "4", 0));
         assertThat(n.core.configuration().server("4")).as("in effect once appended").isPresent();
         assertThatThrownBy(() -> n.core.changeMembership(change(MembershipChange.Kind.ADD_VOTER, "5", 0)))
@@ -432,7 +433,7 @@ class RaftThesisTest {
         // before it changes the configuration.
         // A server restarted from a snapshot: its configuration is committed, yet as a new
         // leader it has not committed anything in its term.
-        CoreNode n = new CoreNode("1");
+        ScriptNode n = new ScriptNode("1");
         storeSnapshot(n, 1, 1, voters(3), List.of());
         n.storage.saveHardState(new HardState(1, null));
         n.start(config(false, true), 7);
@@ -451,7 +452,7 @@ class RaftThesisTest {
     void membershipChangeChecksPrevIndex() {
         // Reference: thesis section 4.1 (hashicorp's prevIndex): a change based on a stale view
         // of the configuration is refused.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         long index = n.core.changeMembership(change(MembershipChange.Kind.ADD_NONVOTER, "4", 1));
         n.drainMessages();
         n.core.step(appendResponse("2", "1", 2, true, index, 0));
@@ -467,7 +468,7 @@ class RaftThesisTest {
         // Reference: thesis section 4.2.2 — "the leader steps down (returns to follower state)
         // once the Cnew entry is committed"; until then it keeps managing the cluster without
         // counting itself.
-        CoreNode n = settledLeader(3, true);
+        ScriptNode n = settledLeader(3, true);
         long index = n.core.changeMembership(change(MembershipChange.Kind.REMOVE, "1", 0));
         n.drainMessages();
         n.core.step(appendResponse("2", "1", 2, true, index, 0));
@@ -482,7 +483,7 @@ class RaftThesisTest {
     @Test
     void aChangeThatLeavesNoVoterIsRefused() {
         // Reference: thesis section 4.1 — a configuration needs a voter to make progress.
-        CoreNode n = leader(1, true);
+        ScriptNode n = leader(1, true);
         assertThatThrownBy(() -> n.core.changeMembership(change(MembershipChange.Kind.REMOVE, "1", 0)))
                 .isInstanceOf(ConfigurationChangeException.class)
                 .hasMessageContaining("without voters");
@@ -493,11 +494,11 @@ class RaftThesisTest {
         // Reference: thesis section 4.1 — "a server always uses the latest configuration in its
         // log, regardless of whether the entry is committed"; a truncated configuration entry
         // takes the earlier configuration back.
-        CoreNode leader = settledLeader(3, true);
+        ScriptNode leader = settledLeader(3, true);
         long index = leader.core.changeMembership(change(MembershipChange.Kind.ADD_NONVOTER, "4", 0));
         AppendEntries withConfig = only(AppendEntries.class, leader.drainMessages()).get(0);
 
-        CoreNode f = node("2", 3, true, true, 2, 1);
+        ScriptNode f = node("2", 3, true, true, 2, 1);
         f.core.step(new AppendEntries(2, "1", "1:7000", "2", 1, 1, List.of(leader.core.entry(2).orElseThrow()), 0, 0));
         f.drainMessages();
         f.core.step(new AppendEntries(2, "1", "1:7000", "2", withConfig.prevLogIndex(), withConfig.prevLogTerm(),

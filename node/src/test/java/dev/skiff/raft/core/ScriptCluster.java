@@ -7,6 +7,7 @@ import dev.skiff.raft.LogType;
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.raft.RaftException;
 import dev.skiff.raft.RaftState;
+import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.Server;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.message.AppendEntries;
@@ -28,33 +29,37 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * The world a {@link ScriptTest} script runs in: servers named "1", "2", ... (each a
- * {@link CoreNode}), a FIFO queue of messages that move only when the script says so, and
- * partitions. {@link #run(String)} carries out one command and returns its trace.
+ * {@link ScriptNode}: the production {@code RaftNode} driver, run step by step), a FIFO queue of
+ * messages that move only when the script says so, and partitions. {@link #run(String)} carries
+ * out one command and returns its trace: the Readies each driver carried out, in order.
  *
  * <p>Messages sent across a cut link (partition, or a crashed receiver) vanish silently at
  * send time; messages already queued when a link is cut are reported as {@code drop} when
- * delivery is attempted. A snapshot's data is carried from the sender's snapshot store to the
- * receiver's when its {@link InstallSnapshot} is delivered (what a transport does); a failed
- * transfer is reported to the sender with {@link RaftCore#snapshotSendFailed}.
+ * delivery is attempted. A snapshot's data is read from the sender's snapshot store when the
+ * driver sends it and stored in the receiver's when its {@link InstallSnapshot} is delivered
+ * (what a transport does); a failed transfer fails the sender's transfer future, which its
+ * driver reports to the core.
  *
  * <p>Deterministic: every random choice (the cores' election jitter) comes from one seeded
  * generator, and every collection iterates in insertion order.
  */
 final class ScriptCluster {
 
-    private record Envelope(String from, RaftMessage message) {
+    /** A message on its way; a snapshot's data travels with its header, and its sender learns the transfer's outcome. */
+    private record Envelope(String from, RaftMessage message, byte[] snapshotData, CompletableFuture<Void> transfer) {
     }
 
     private static final int MAX_STABILIZE_ROUNDS = 200;
 
     private final SplittableRandom random;
     private RaftConfig config = CoreFixtures.config(true, true);
-    private final Map<String, CoreNode> nodes = new LinkedHashMap<>();
+    private final Map<String, ScriptNode> nodes = new LinkedHashMap<>();
     private final List<Envelope> queue = new ArrayList<>();
     /** Partition group of each server; empty when the network is whole. */
     private final Map<String, Integer> groups = new HashMap<>();
@@ -92,6 +97,8 @@ final class ScriptCluster {
             case "partition" -> partition(args);
             case "heal" -> groups.clear();
             case "stabilize" -> stabilize();
+            case "disk-hold" -> holdDisk(live(arg(args, 0)), true);
+            case "disk-release" -> holdDisk(live(arg(args, 0)), false);
             case "crash" -> node(arg(args, 0)).crash();
             case "restart" -> restart(node(arg(args, 0)));
             case "status" -> status(args);
@@ -108,17 +115,17 @@ final class ScriptCluster {
         return args[i];
     }
 
-    private CoreNode node(String id) {
-        CoreNode n = nodes.get(id);
+    private ScriptNode node(String id) {
+        ScriptNode n = nodes.get(id);
         if (n == null) {
             throw new IllegalArgumentException("no server " + id + " (add-nodes first)");
         }
         return n;
     }
 
-    private CoreNode live(String id) {
-        CoreNode n = node(id);
-        if (!n.up) {
+    private ScriptNode live(String id) {
+        ScriptNode n = node(id);
+        if (!n.up()) {
             throw new IllegalArgumentException("server " + id + " is down");
         }
         return n;
@@ -136,7 +143,8 @@ final class ScriptCluster {
             config = switch (p[0]) {
                 case "pre-vote" -> config.withElectionSafeguards(Boolean.parseBoolean(p[1]), config.checkQuorum());
                 case "check-quorum" -> config.withElectionSafeguards(config.preVote(), Boolean.parseBoolean(p[1]));
-                case "trailing-logs" -> config.withSnapshots(Duration.ofSeconds(1), 1, Long.parseLong(p[1]));
+                // Snapshots only when the script says so: the periodic snapshotter's interval is never reached.
+                case "trailing-logs" -> config.withSnapshots(Duration.ofHours(1), 1, Long.parseLong(p[1]));
                 case "max-inflight" -> config.withReplication(config.maxAppendEntries(), config.maxAppendBytes(),
                         Integer.parseInt(p[1]));
                 default -> throw new IllegalArgumentException("unknown config key " + p[0]);
@@ -148,7 +156,7 @@ final class ScriptCluster {
     private void addNodes(int count) {
         for (int i = 0; i < count; i++) {
             String id = String.valueOf(nodes.size() + 1);
-            CoreNode n = new CoreNode(id);
+            ScriptNode n = new ScriptNode(id);
             nodes.put(id, n);
             n.start(config, random.nextLong());
         }
@@ -159,14 +167,20 @@ final class ScriptCluster {
         List<String> members = ids.length == 0 ? List.copyOf(nodes.keySet()) : List.of(ids);
         Configuration c = new Configuration(members.stream().map(id -> Server.voter(id, node(id).address)).toList());
         for (String id : members) {
-            CoreNode n = live(id);
+            ScriptNode n = live(id);
             n.core.bootstrap(c);
             process(n);
         }
     }
 
-    private void restart(CoreNode n) {
-        if (n.up) {
+    /** {@code disk-hold|disk-release <id>}: the server's log writer (a leader's parallel write) stalls, or resumes. */
+    private void holdDisk(ScriptNode n, boolean held) {
+        n.holdDisk(held);
+        process(n);
+    }
+
+    private void restart(ScriptNode n) {
+        if (n.up()) {
             throw new IllegalArgumentException("server " + n.id + " is up; crash it first");
         }
         n.start(config, random.nextLong());
@@ -176,9 +190,9 @@ final class ScriptCluster {
     // ---------------------------------------------------------------- time and clients
 
     /** Ticks {@code n} until it leaves the follower role (at most two election timeouts). */
-    private void campaign(CoreNode n) {
+    private void campaign(ScriptNode n) {
         for (int i = 0; i <= 2 * CoreFixtures.ELECTION && n.core.state() == RaftState.FOLLOWER; i++) {
-            n.core.tick();
+            n.tick();
             process(n);
         }
         if (n.core.state() == RaftState.FOLLOWER) {
@@ -190,12 +204,12 @@ final class ScriptCluster {
     private void tick(String[] args) {
         int times = args.length > 1 && args[1].startsWith("x") ? Integer.parseInt(args[1].substring(1)) : 1;
         boolean deliverEachRound = args[args.length - 1].equals("stabilize");
-        List<CoreNode> targets = arg(args, 0).equals("all")
-                ? nodes.values().stream().filter(n -> n.up).toList()
+        List<ScriptNode> targets = arg(args, 0).equals("all")
+                ? nodes.values().stream().filter(n -> n.up()).toList()
                 : List.of(live(args[0]));
         for (int i = 0; i < times; i++) {
-            for (CoreNode n : targets) {
-                n.core.tick();
+            for (ScriptNode n : targets) {
+                n.tick();
                 process(n);
             }
             if (deliverEachRound) {
@@ -204,7 +218,7 @@ final class ScriptCluster {
         }
     }
 
-    private void propose(CoreNode n, String command) {
+    private void propose(ScriptNode n, String command) {
         try {
             long index = live(n.id).core.propose(LogType.COMMAND, command.getBytes(StandardCharsets.UTF_8));
             out.add(n.id + " proposed " + command + " at " + index);
@@ -214,7 +228,7 @@ final class ScriptCluster {
         process(n);
     }
 
-    private void transfer(CoreNode n, String target) {
+    private void transfer(ScriptNode n, String target) {
         try {
             live(n.id).core.transferLeadership(target);
             out.add(n.id + " transfers leadership to " + target);
@@ -226,8 +240,8 @@ final class ScriptCluster {
 
     /** {@code add-voter|add-nonvoter|remove|demote <leader> <server>}. */
     private void change(String[] args, MembershipChange.Kind kind) {
-        CoreNode leader = live(arg(args, 0));
-        CoreNode subject = node(arg(args, 1));
+        ScriptNode leader = live(arg(args, 0));
+        ScriptNode subject = node(arg(args, 1));
         try {
             long index = leader.core.changeMembership(new MembershipChange(kind, subject.id, subject.address, "", 0));
             out.add(leader.id + " proposed " + kind + " " + subject.id + " at " + index + ": "
@@ -239,7 +253,7 @@ final class ScriptCluster {
         process(leader);
     }
 
-    private void read(CoreNode n, long requestId, boolean lease) {
+    private void read(ScriptNode n, long requestId, boolean lease) {
         try {
             live(n.id).core.readIndex(requestId, lease);
         } catch (RaftException e) {
@@ -248,7 +262,7 @@ final class ScriptCluster {
         process(n);
     }
 
-    private void snapshot(CoreNode n) {
+    private void snapshot(ScriptNode n) {
         SnapshotMeta meta = live(n.id).takeSnapshot();
         out.add(n.id + " took snapshot at " + meta.index() + "@" + meta.term());
         process(n);
@@ -288,30 +302,29 @@ final class ScriptCluster {
     }
 
     private void deliver(Envelope e) {
-        CoreNode to = nodes.get(e.message().to());
-        CoreNode from = nodes.get(e.from());
-        if (to == null || !to.up || !linkUp(e.from(), to.id)) {
+        ScriptNode to = nodes.get(e.message().to());
+        ScriptNode from = nodes.get(e.from());
+        if (to == null || !to.up() || !linkUp(e.from(), to.id)) {
             out.add("drop " + format(e.message()));
-            if (e.message() instanceof InstallSnapshot && from.up) {
-                from.core.snapshotSendFailed(e.message().to());
+            if (e.transfer() != null) {
+                e.transfer().completeExceptionally(new IOException("dropped: the link to " + e.message().to() + " is down"));
                 process(from);
             }
             return;
         }
         if (e.message() instanceof InstallSnapshot header) {
             try {
-                to.receiveSnapshot(from, header);
+                to.deliverSnapshot(header, e.snapshotData());
                 out.add(to.id + " received snapshot " + header.meta().index() + "@" + header.meta().term());
+                e.transfer().complete(null);
             } catch (IOException ex) {
                 out.add("drop " + format(e.message()) + ": " + ex.getMessage());
-                if (from.up) {
-                    from.core.snapshotSendFailed(to.id);
-                    process(from);
-                }
+                e.transfer().completeExceptionally(ex);
+                process(from);
                 return;
             }
         } else {
-            to.core.step(e.message());
+            to.deliver(e.message());
         }
         process(to);
     }
@@ -343,44 +356,62 @@ final class ScriptCluster {
 
     // ---------------------------------------------------------------- the Ready loop
 
-    private void process(CoreNode n) {
-        if (!n.up) {
-            return;
-        }
-        for (Ready r : n.process()) {
-            if (r.softState() != null) {
-                SoftState s = r.softState();
-                out.add(n.id + " is " + s.state() + " t" + s.term() + (s.leaderId() == null ? "" : " leader=" + s.leaderId()));
+    /**
+     * Runs {@code n} until it is quiet, traces the Readies its driver carried out, and queues
+     * what it sent on the links that are up. A snapshot sent over a cut link fails at once (the
+     * sender is told, and runs again).
+     */
+    private void process(ScriptNode n) {
+        boolean again = true;
+        while (again && n.up()) {
+            again = false;
+            for (Ready r : n.process()) {
+                trace(n, r);
             }
-            if (r.resetLogTo() > 0) {
-                out.add(n.id + " reset log to " + r.resetLogTo());
-            }
-            for (var o : r.messages()) {
-                RaftMessage m = o.message();
-                CoreNode to = nodes.get(m.to());
-                if (to != null && to.up && linkUp(n.id, to.id)) {
-                    out.add(format(m));
-                    queue.add(new Envelope(n.id, m));
-                } else if (m instanceof InstallSnapshot) {
-                    out.add("drop " + format(m));
-                    n.core.snapshotSendFailed(m.to());
+            for (ScriptNode.Sent sent : n.takeSent()) {
+                RaftMessage m = sent.message();
+                ScriptNode to = nodes.get(m.to());
+                if (to != null && to.up() && linkUp(n.id, to.id)) {
+                    queue.add(new Envelope(n.id, m, sent.snapshotData(), sent.transfer()));
+                } else if (sent.transfer() != null) {
+                    sent.transfer().completeExceptionally(new IOException("the link to " + m.to() + " is down"));
+                    again = true;
                 }
             }
-            if (r.restore() != null) {
-                out.add(n.id + " restored snapshot " + r.restore().index() + "@" + r.restore().term());
+        }
+    }
+
+    private void trace(ScriptNode n, Ready r) {
+        if (r.softState() != null) {
+            SoftState s = r.softState();
+            out.add(n.id + " is " + s.state() + " t" + s.term() + (s.leaderId() == null ? "" : " leader=" + s.leaderId()));
+        }
+        if (r.resetLogTo() > 0) {
+            out.add(n.id + " reset log to " + r.resetLogTo());
+        }
+        for (var o : r.messages()) {
+            RaftMessage m = o.message();
+            ScriptNode to = nodes.get(m.to());
+            if (to != null && to.up() && linkUp(n.id, to.id)) {
+                out.add(format(m));
+            } else if (m instanceof InstallSnapshot) {
+                out.add("drop " + format(m));
             }
-            if (!r.committed().isEmpty()) {
-                out.add(n.id + " applied " + r.committed().stream().map(ScriptCluster::format).collect(Collectors.joining(", ")));
-            }
-            if (r.compactBefore() > 0) {
-                out.add(n.id + " compacted log before " + r.compactBefore());
-            }
-            for (ReadState rs : r.readStates()) {
-                out.add(n.id + " read " + rs.requestId() + " ready at " + rs.index());
-            }
-            if (r.transferAborted()) {
-                out.add(n.id + " transfer aborted");
-            }
+        }
+        if (r.restore() != null) {
+            out.add(n.id + " restored snapshot " + r.restore().index() + "@" + r.restore().term());
+        }
+        if (!r.committed().isEmpty()) {
+            out.add(n.id + " applied " + r.committed().stream().map(ScriptCluster::format).collect(Collectors.joining(", ")));
+        }
+        if (r.compactBefore() > 0) {
+            out.add(n.id + " compacted log before " + r.compactBefore());
+        }
+        for (ReadState rs : r.readStates()) {
+            out.add(n.id + " read " + rs.requestId() + " ready at " + rs.index());
+        }
+        if (r.transferAborted()) {
+            out.add(n.id + " transfer aborted");
         }
     }
 
@@ -389,22 +420,22 @@ final class ScriptCluster {
     private void status(String[] ids) {
         List<String> which = ids.length == 0 ? List.copyOf(nodes.keySet()) : List.of(ids);
         for (String id : which) {
-            CoreNode n = node(id);
-            if (!n.up) {
+            ScriptNode n = node(id);
+            if (!n.up()) {
                 out.add(id + ": down");
                 continue;
             }
             RaftCore c = n.core;
             out.add(id + ": " + c.state() + " t" + c.term() + " leader=" + c.leaderId() + " vote=" + c.votedFor()
-                    + " last=" + c.lastIndex() + " commit=" + c.commitIndex() + " applied=" + n.appliedIndex
-                    + " snap=" + c.snapshotIndex() + " conf=" + format(c.configuration()) + " fsm=" + n.applied);
+                    + " last=" + c.lastIndex() + " commit=" + c.commitIndex() + " applied=" + n.appliedIndex()
+                    + " snap=" + c.snapshotIndex() + " conf=" + format(c.configuration()) + " fsm=" + n.applied());
             if (c.state() == RaftState.LEADER) {
                 c.progressView().values().forEach(p -> out.add("  " + p));
             }
         }
     }
 
-    private void printLog(CoreNode n) {
+    private void printLog(ScriptNode n) {
         RaftCore c = live(n.id).core;
         List<String> entries = new ArrayList<>();
         for (long i = 1; i <= c.lastIndex(); i++) {

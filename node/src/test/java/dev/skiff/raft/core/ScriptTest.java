@@ -36,7 +36,9 @@ import org.junit.jupiter.api.TestFactory;
  * {@code propose ID DATA}, {@code read ID REQUEST [lease]}, {@code transfer FROM TO},
  * {@code add-voter|add-nonvoter|remove|demote LEADER ID}, {@code snapshot ID},
  * {@code deliver-msgs [TO]}, {@code drop-msgs FROM->TO|TO}, {@code partition 1 / 2 3},
- * {@code heal}, {@code stabilize} (deliver until no message is left), {@code crash ID},
+ * {@code heal}, {@code stabilize} (deliver until no message is left),
+ * {@code disk-hold ID} / {@code disk-release ID} (the leader's log writer stalls / resumes),
+ * {@code crash ID},
  * {@code restart ID}, {@code status [ids]}, {@code log ID}. Each script runs on its own
  * cluster with the same seed, so a run is reproducible.
  *

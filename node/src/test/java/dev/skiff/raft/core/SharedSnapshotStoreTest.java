@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.RaftConfig;
+import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.message.InstallSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ class SharedSnapshotStoreTest {
 
     @Test
     void aLeaderAdoptsAnotherMembersNewerSnapshotAndSendsThatOne() {
-        CoreNode n = leaderWithCommands(3);
+        ScriptNode n = leaderWithCommands(3);
         SnapshotMeta own = n.takeSnapshot();
         n.drainMessages();
         commit(n, "d");
@@ -51,7 +52,7 @@ class SharedSnapshotStoreTest {
 
     @Test
     void aSnapshotOfTheSameIndexReplacesTheGoneOne() {
-        CoreNode n = leaderWithCommands(2);
+        ScriptNode n = leaderWithCommands(2);
         SnapshotMeta own = n.takeSnapshot();
         n.drainMessages();
         SnapshotMeta twin = storeSnapshot(n, own.index(), own.term(), voters(3), List.of("a", "b"));
@@ -63,7 +64,7 @@ class SharedSnapshotStoreTest {
 
     @Test
     void neitherAnOlderSnapshotNorOneBeyondWhatThisServerAppliedIsAdopted() {
-        CoreNode n = leaderWithCommands(2);
+        ScriptNode n = leaderWithCommands(2);
         SnapshotMeta own = n.takeSnapshot();
         n.drainMessages();
         SnapshotMeta older = storeSnapshot(n, own.index() - 1, own.term(), voters(3), List.of("a"));
@@ -78,8 +79,8 @@ class SharedSnapshotStoreTest {
     }
 
     /** Node 1 of three, leader in term 2 with node 2's vote, with {@code count} commands committed with node 2. */
-    private CoreNode leaderWithCommands(int count) {
-        CoreNode n = node("1", config, 1, log(voters(3), 1));
+    private ScriptNode leaderWithCommands(int count) {
+        ScriptNode n = node("1", config, 1, log(voters(3), 1));
         campaign(n);
         n.core.step(voteResponse("2", "1", 2, true));
         n.drainMessages();
@@ -90,7 +91,7 @@ class SharedSnapshotStoreTest {
         return n;
     }
 
-    private static void commit(CoreNode n, String command) {
+    private static void commit(ScriptNode n, String command) {
         n.core.propose(LogType.COMMAND, command.getBytes(StandardCharsets.UTF_8));
         n.drainMessages();
         ackAll(n, "2");
