@@ -140,6 +140,7 @@ final class KvHandler {
                     "compare-and-set failed: the key's modifyIndex is " + f.currentModifyIndex(),
                     Map.of("modifyIndex", f.currentModifyIndex()));
             case KvResult.Rejected r -> throw new ApiException(500, "internal", "the state machine rejected the command: " + r.reason());
+            default -> throw new ApiException(500, "internal", "unexpected result of a key write: " + applied.response());
         }
     }
 
