@@ -44,6 +44,10 @@ public final class ApiServer implements AutoCloseable {
     private final AclGuard acl;
     private final AclHandler aclTokens;
     private final String boundAddress;
+    private final BlockingWaiters waiters = new BlockingWaiters();
+    private final SessionTimers sessionTimers;
+    private final ConsulHandler consul;
+    private Undertow consulServer;
 
     /**
      * Starts the API.
@@ -104,6 +108,10 @@ public final class ApiServer implements AutoCloseable {
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
         this.aclTokens = new AclHandler(ctx);
+        this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
+        this.consul = new ConsulHandler(ctx, waiters, sessionTimers, workers);
+        consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
+        kvFsm.onChange(waiters::changed);
         Undertow.Builder builder = Undertow.builder();
         if (peers.tls().isPresent()) {
             builder.addHttpsListener(port, bindHost, peers.tls().get())
@@ -136,6 +144,64 @@ public final class ApiServer implements AutoCloseable {
      */
     public void addStatusSection(String name, java.util.function.Supplier<Object> section) {
         cluster.addStatusSection(name, section);
+    }
+
+    /**
+     * Opens the Consul-compatible listener (API.md §8, {@code --consul-addr}) on {@code
+     * bindHost:port} (0 picks a free port) and returns the {@code host:port} it listens on.
+     */
+    public synchronized String startConsul(String bindHost, int port) {
+        if (consulServer != null) {
+            throw new IllegalStateException("the Consul-compatible listener is open already");
+        }
+        Undertow listener = Undertow.builder()
+                .addHttpListener(port, bindHost)
+                .setIoThreads(1)
+                .setServerOption(UndertowOptions.DECODE_URL, false)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) ctx.maxValueBytes() + (1L << 20))
+                .setHandler(exchange -> exchange.dispatch(workers, () -> serveConsul(exchange, exchange.getRequestPath())))
+                .build();
+        listener.start();
+        consulServer = listener;
+        InetSocketAddress bound = (InetSocketAddress) listener.getListenerInfo().get(0).getAddress();
+        String address = bindHost + ":" + bound.getPort();
+        log.info("Consul-compatible API listening on {}", address);
+        return address;
+    }
+
+    /** Serves a Consul-API request (from the Consul listener, or forwarded to this leader). */
+    private void serveConsul(HttpServerExchange exchange, String path) {
+        long started = System.nanoTime();
+        boolean parked = false;
+        try {
+            parked = consul.handle(exchange, path);
+        } catch (ConsulHandler.ConsulError e) {
+            consulFail(exchange, e.status, e.getMessage());
+        } catch (ApiException e) {
+            if (e.status == 503) {
+                exchange.getResponseHeaders().put(Responses.RETRY_AFTER, "1");
+            }
+            consulFail(exchange, e.status, e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("Consul API request failed method={} path={}", exchange.getRequestMethod(), path, e);
+            consulFail(exchange, 500, "internal error: " + e);
+        } finally {
+            if (!parked) {
+                if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+                    exchange.endExchange();
+                }
+                ctx.metrics().request("consul", exchange.getRequestMethod().toString(), exchange.getStatusCode(),
+                        System.nanoTime() - started);
+            }
+        }
+    }
+
+    private static void consulFail(HttpServerExchange exchange, int status, String message) {
+        if (exchange.isResponseStarted()) {
+            exchange.endExchange();
+            return;
+        }
+        Responses.text(exchange, status, "text/plain; charset=utf-8", message);
     }
 
     /** {@code host:port} the API listens on. */
@@ -185,6 +251,12 @@ public final class ApiServer implements AutoCloseable {
         String route = "unknown";
         try {
             String path = exchange.getRequestPath();
+            if (path.startsWith(ConsulHandler.FORWARD_PREFIX + "/v1/") && Forwarder.wasForwarded(exchange)) {
+                // A Consul request a follower's Consul listener forwarded: Consul's formats and errors.
+                route = "consul";
+                serveConsul(exchange, path.substring(ConsulHandler.FORWARD_PREFIX.length()));
+                return;
+            }
             acl.authorize(exchange, path);
             if (path.startsWith("/v1/kv/")) {
                 route = "kv";
@@ -305,6 +377,10 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sessionTimers.close();
+        if (consulServer != null) {
+            consulServer.stop();
+        }
         server.stop();
         workers.shutdownNow();
     }
