@@ -285,8 +285,8 @@ final class ConsulHandler {
         }
         List<TxnOp> parsed = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
-            JsonNode kv = ops.get(i).get("KV");
-            if (kv == null) {
+            JsonNode kv = field(ops.get(i), "KV");
+            if (!kv.isObject()) {
                 throw new ConsulError(400, "Failed to parse body: operation " + i + " is not a KV operation"
                         + " (Skiff serves KV operations only)");
             }
@@ -314,17 +314,17 @@ final class ConsulHandler {
     }
 
     private static TxnOp txnOp(JsonNode kv, int i) {
-        String verb = kv.path("Verb").asText("");
-        String key = kv.path("Key").asText("");
+        String verb = field(kv, "Verb").asText("");
+        String key = field(kv, "Key").asText("");
         byte[] value;
         try {
-            value = kv.hasNonNull("Value") ? Base64.getDecoder().decode(kv.get("Value").asText()) : new byte[0];
+            value = has(kv, "Value") ? Base64.getDecoder().decode(field(kv, "Value").asText()) : new byte[0];
         } catch (IllegalArgumentException e) {
             throw new ConsulError(400, "Failed to parse body: operation " + i + ": Value is not base64");
         }
-        long flags = kv.path("Flags").asLong(0);
-        long index = kv.path("Index").asLong(0);
-        String session = kv.path("Session").asText("");
+        long flags = field(kv, "Flags").asLong(0);
+        long index = field(kv, "Index").asLong(0);
+        String session = field(kv, "Session").asText("");
         TxnOp.Verb v = switch (verb) {
             case "set" -> TxnOp.Verb.SET;
             case "cas" -> TxnOp.Verb.CAS;
@@ -370,19 +370,22 @@ final class ConsulHandler {
             return;
         }
         JsonNode req = body.length == 0 ? Responses.JSON.createObjectNode() : parseJson(body);
-        long ttl = req.hasNonNull("TTL") && !req.get("TTL").asText().isEmpty() ? duration(req.get("TTL"), "TTL", false) : 0;
-        if (ttl != 0 && (ttl < MIN_TTL_MILLIS || ttl > MAX_TTL_MILLIS)) {
-            throw new ConsulError(400, "Invalid Session TTL '" + req.get("TTL").asText() + "', must be between [10s=24h0m0s]");
+        if (!req.isObject()) {
+            throw new ConsulError(400, "Failed to parse body: a session is a JSON object");
         }
-        long lockDelay = req.hasNonNull("LockDelay") ? duration(req.get("LockDelay"), "LockDelay", true) : DEFAULT_LOCK_DELAY_MILLIS;
-        String behaviorName = req.path("Behavior").asText("release");
+        long ttl = has(req, "TTL") && !field(req, "TTL").asText().isEmpty() ? duration(field(req, "TTL"), "TTL", false) : 0;
+        if (ttl != 0 && (ttl < MIN_TTL_MILLIS || ttl > MAX_TTL_MILLIS)) {
+            throw new ConsulError(400, "Invalid Session TTL '" + field(req, "TTL").asText() + "', must be between [10s=24h0m0s]");
+        }
+        long lockDelay = has(req, "LockDelay") ? duration(field(req, "LockDelay"), "LockDelay", true) : DEFAULT_LOCK_DELAY_MILLIS;
+        String behaviorName = field(req, "Behavior").asText("release");
         Session.Behavior behavior = switch (behaviorName.isEmpty() ? "release" : behaviorName) {
             case "release" -> Session.Behavior.RELEASE;
             case "delete" -> Session.Behavior.DELETE;
             default -> throw new ConsulError(400, "Invalid Behavior setting '" + behaviorName + "'");
         };
-        Session session = new Session(UUID.randomUUID().toString(), req.path("Name").asText(""),
-                req.path("Node").asText(ctx.nodeId()), ttl, lockDelay, behavior, 0);
+        Session session = new Session(UUID.randomUUID().toString(), field(req, "Name").asText(""),
+                has(req, "Node") ? field(req, "Node").asText() : ctx.nodeId(), ttl, lockDelay, behavior, 0);
         KvResult.SessionCreated created = (KvResult.SessionCreated) propose(new CoordinationCommand.SessionCreate(session));
         timers.renew(session);
         consulIndex(exchange, created.index());
@@ -622,6 +625,30 @@ final class ConsulHandler {
         } catch (IOException e) {
             throw new ConsulError(400, "Failed to parse body: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
+    }
+
+    /**
+     * The field {@code name} of {@code object}, matched case-insensitively as Consul's Go JSON
+     * decoding does (python-consul sends {@code "ttl"}, the Go client {@code "TTL"}); a missing
+     * node if absent.
+     */
+    static JsonNode field(JsonNode object, String name) {
+        JsonNode exact = object.get(name);
+        if (exact != null) {
+            return exact;
+        }
+        for (var it = object.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().equalsIgnoreCase(name)) {
+                return e.getValue();
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    private static boolean has(JsonNode object, String name) {
+        JsonNode n = field(object, name);
+        return !n.isMissingNode() && !n.isNull();
     }
 
     private static long duration(JsonNode node, String what, boolean secondsIfSmall) {
