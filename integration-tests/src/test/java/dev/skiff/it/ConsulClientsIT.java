@@ -36,10 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * locking, a leader {@code kill -9} between applies), Debian's python3-consul, and the Java
  * client Spring Cloud Consul uses (com.ecwid.consul:consul-api).
  */
-@org.junit.jupiter.api.Disabled("issue #14, open: under this harness the 3-node cluster with --consul-addr 127.0.0.1:0 "
-        + "does not pass ProcessCluster.awaitLeader (n1 is leader and answers /v1/status to curl with the test class path, "
-        + "yet the harness's status polls time out; cause not found yet). The same three clients pass by hand against "
-        + "`skiff demo` (see the issue's closing note); enable once the start-up is fixed.")
 class ConsulClientsIT {
 
     private static final Pattern CONSUL_LISTENING = Pattern.compile("Consul-compatible API listening on 127\\.0\\.0\\.1:(\\d+)");
@@ -56,10 +52,14 @@ class ConsulClientsIT {
         cluster.awaitLeader();
     }
 
-    /** The port a node's Consul listener bound (it was given port 0), from the node's log. */
+    /**
+     * The port a node's Consul listener bound in its current run (it was given port 0, so a
+     * restarted node has a new one), from the node's log after its last start marker.
+     */
     static int consulPort(NodeProcess node) {
-        return Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            Matcher m = CONSUL_LISTENING.matcher(node.logTail(2000));
+        return Awaitility.await().atMost(ProcessCluster.DEFAULT_WAIT).until(() -> {
+            String log = node.logTail(2000);
+            Matcher m = CONSUL_LISTENING.matcher(log.substring(Math.max(0, log.lastIndexOf("==== starting "))));
             int port = -1;
             while (m.find()) {
                 port = Integer.parseInt(m.group(1));
@@ -169,6 +169,7 @@ class ConsulClientsIT {
         Run output = terraform(dir, addr, limit, "output", "-raw", "v");
         assertThat(output.output().trim()).endsWith("five");
         cluster.restart(leader);
+        cluster.awaitMembers(3);
     }
 
     // ------------------------------------------------------------------ python3-consul
