@@ -142,6 +142,16 @@ final class AclGuard {
         String secret = presentedToken(exchange).orElseThrow(() -> unauthenticated(
                 "this cluster requires an ACL token: send it in the " + TOKEN_HEADER
                         + " header or as Authorization: Bearer (the skiff command reads SKIFF_TOKEN)"));
+        return rulesOf(secret);
+    }
+
+    /**
+     * The rules of the token whose secret is {@code secret}, for a front end that finds the
+     * token elsewhere (the Consul listener's {@code X-Consul-Token}).
+     *
+     * @throws ApiException 401 when it is malformed or no node knows it
+     */
+    AclRules rulesOf(String secret) {
         String problem = TokenSecrets.problem(secret);
         if (problem != null) {
             throw unauthenticated("the ACL token is malformed (" + problem + ")");

@@ -109,7 +109,7 @@ public final class ApiServer implements AutoCloseable {
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
         this.aclTokens = new AclHandler(ctx);
         this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
-        this.consul = new ConsulHandler(ctx, waiters, sessionTimers, workers);
+        this.consul = new ConsulHandler(ctx, waiters, sessionTimers, workers, new ConsulAcl(acl));
         consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
         kvFsm.onChange(waiters::changed);
         Undertow.Builder builder = Undertow.builder();

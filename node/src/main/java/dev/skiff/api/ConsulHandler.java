@@ -1,6 +1,8 @@
 package dev.skiff.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skiff.acl.AclRules;
+import dev.skiff.acl.OperatorAccess;
 import dev.skiff.kv.CoordinationCodec;
 import dev.skiff.kv.CoordinationCommand;
 import dev.skiff.kv.KvEntry;
@@ -50,6 +52,7 @@ final class ConsulHandler {
     static final HttpString KNOWN_LEADER = new HttpString("X-Consul-KnownLeader");
     static final HttpString LAST_CONTACT = new HttpString("X-Consul-LastContact");
     static final HttpString EFFECTIVE_CONSISTENCY = new HttpString("X-Consul-Effective-Consistency");
+    static final HttpString FILTERED_BY_ACLS = new HttpString("X-Consul-Results-Filtered-By-ACLs");
     private static final long DEFAULT_WAIT_MILLIS = 5 * 60_000;
     private static final long MAX_WAIT_MILLIS = 10 * 60_000;
     private static final long MIN_TTL_MILLIS = 10_000;
@@ -71,8 +74,11 @@ final class ConsulHandler {
     private final BlockingWaiters waiters;
     private final SessionTimers timers;
     private final java.util.concurrent.Executor workers;
+    private final ConsulAcl acl;
 
-    ConsulHandler(ApiContext ctx, BlockingWaiters waiters, SessionTimers timers, java.util.concurrent.Executor workers) {
+    ConsulHandler(ApiContext ctx, BlockingWaiters waiters, SessionTimers timers, java.util.concurrent.Executor workers,
+                  ConsulAcl acl) {
+        this.acl = acl;
         this.ctx = ctx;
         this.waiters = waiters;
         this.timers = timers;
@@ -85,28 +91,43 @@ final class ConsulHandler {
      */
     boolean handle(HttpServerExchange exchange, String path) {
         String method = exchange.getRequestMethod().toString();
+        // Consul answers its status endpoints without a token; everything else needs one when ACLs are on.
+        switch (path) {
+            case "/v1/status/leader" -> {
+                statusLeader(exchange);
+                return false;
+            }
+            case "/v1/status/peers" -> {
+                statusPeers(exchange);
+                return false;
+            }
+            default -> {
+            }
+        }
+        AclRules rules = acl.authenticate(exchange);
         if (path.startsWith("/v1/kv/") || path.equals("/v1/kv")) {
             String key = RequestParts.decodePath(path.length() > 7 ? path.substring(7) : "");
             return switch (method) {
-                case "GET" -> kvGet(exchange, key);
+                case "GET" -> kvGet(exchange, key, rules);
                 case "PUT", "POST" -> {
-                    kvPut(exchange, key);
+                    kvPut(exchange, key, rules);
                     yield false;
                 }
                 case "DELETE" -> {
-                    kvDelete(exchange, key);
+                    kvDelete(exchange, key, rules);
                     yield false;
                 }
                 default -> throw methodNotAllowed(method);
             };
         }
         switch (path) {
-            case "/v1/txn" -> txn(exchange, method);
+            case "/v1/txn" -> txn(exchange, method, rules);
             case "/v1/session/create" -> sessionCreate(exchange, method);
             case "/v1/session/list" -> sessionList(exchange, null);
-            case "/v1/status/leader" -> statusLeader(exchange);
-            case "/v1/status/peers" -> statusPeers(exchange);
-            case "/v1/agent/self" -> agentSelf(exchange);
+            case "/v1/agent/self" -> {
+                ConsulAcl.requireOperator(rules, OperatorAccess.READ, path);
+                agentSelf(exchange);
+            }
             default -> {
                 if (path.startsWith("/v1/session/renew/")) {
                     sessionRenew(exchange, method, path.substring("/v1/session/renew/".length()));
@@ -140,12 +161,13 @@ final class ConsulHandler {
         return q.param("stale") != null ? Mode.STALE : Mode.DEFAULT;
     }
 
-    private boolean kvGet(HttpServerExchange exchange, String key) {
+    private boolean kvGet(HttpServerExchange exchange, String key, AclRules rules) {
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         boolean recurse = q.param("recurse") != null;
         boolean keys = q.param("keys") != null;
         if (!recurse && !keys) {
             requireKey(key);
+            ConsulAcl.requireRead(rules, key);
         }
         boolean tree = recurse || keys;
         ToLongFunction<KvState> index = tree ? s -> s.watchIndexOfPrefix(key) : s -> s.watchIndex(key);
@@ -161,7 +183,7 @@ final class ConsulHandler {
         if (keys) {
             String separator = q.param("separator");
             LinkedHashSet<String> names = new LinkedHashSet<>();
-            for (KvEntry e : tree(state, key)) {
+            for (KvEntry e : readable(exchange, rules, tree(state, key))) {
                 int cut = separator == null || separator.isEmpty() ? -1 : e.key().indexOf(separator, key.length());
                 names.add(cut < 0 ? e.key() : e.key().substring(0, cut + separator.length()));
             }
@@ -172,7 +194,8 @@ final class ConsulHandler {
             }
             return false;
         }
-        List<KvEntry> found = recurse ? tree(state, key) : state.get(key).map(List::of).orElse(List.of());
+        List<KvEntry> found = recurse ? readable(exchange, rules, tree(state, key))
+                : state.get(key).map(List::of).orElse(List.of());
         if (found.isEmpty()) {
             notFound(exchange);
         } else if (q.param("raw") != null && !recurse) {
@@ -187,6 +210,26 @@ final class ConsulHandler {
             Responses.json(exchange, 200, body);
         }
         return false;
+    }
+
+    /**
+     * The entries of {@code all} the token may read; says so in Consul's header when it left
+     * some out.
+     */
+    private List<KvEntry> readable(HttpServerExchange exchange, AclRules rules, List<KvEntry> all) {
+        if (!acl.enabled()) {
+            return all;
+        }
+        List<KvEntry> kept = new ArrayList<>(all.size());
+        for (KvEntry e : all) {
+            if (rules.mayRead(e.key())) {
+                kept.add(e);
+            }
+        }
+        if (kept.size() < all.size()) {
+            exchange.getResponseHeaders().put(FILTERED_BY_ACLS, "true");
+        }
+        return kept;
     }
 
     private static void notFound(HttpServerExchange exchange) {
@@ -221,8 +264,9 @@ final class ConsulHandler {
         return m;
     }
 
-    private void kvPut(HttpServerExchange exchange, String key) {
+    private void kvPut(HttpServerExchange exchange, String key, AclRules rules) {
         requireKey(key);
+        ConsulAcl.requireWrite(rules, key);
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         byte[] value = readBody(exchange);
         if (forwardIfFollower(exchange, value)) {
@@ -248,11 +292,14 @@ final class ConsulHandler {
         text(exchange, 200, done.applied() ? "true" : "false");
     }
 
-    private void kvDelete(HttpServerExchange exchange, String key) {
+    private void kvDelete(HttpServerExchange exchange, String key, AclRules rules) {
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         boolean recurse = q.param("recurse") != null;
-        if (!recurse) {
+        if (recurse) {
+            ConsulAcl.requireWritePrefix(rules, key);
+        } else {
             requireKey(key);
+            ConsulAcl.requireWrite(rules, key);
         }
         if (forwardIfFollower(exchange, null)) {
             return;
@@ -267,14 +314,11 @@ final class ConsulHandler {
 
     // ------------------------------------------------------------------ txn
 
-    private void txn(HttpServerExchange exchange, String method) {
+    private void txn(HttpServerExchange exchange, String method, AclRules rules) {
         if (!method.equals("PUT") && !method.equals("POST")) {
             throw methodNotAllowed(method);
         }
         byte[] body = readBody(exchange);
-        if (forwardIfFollower(exchange, body)) {
-            return;
-        }
         JsonNode ops = parseJson(body);
         if (!ops.isArray()) {
             throw new ConsulError(400, "Failed to parse body: the transaction must be a JSON array of operations");
@@ -290,7 +334,12 @@ final class ConsulHandler {
                 throw new ConsulError(400, "Failed to parse body: operation " + i + " is not a KV operation"
                         + " (Skiff serves KV operations only)");
             }
-            parsed.add(txnOp(kv, i));
+            TxnOp op = txnOp(kv, i);
+            authorize(rules, op);
+            parsed.add(op);
+        }
+        if (forwardIfFollower(exchange, body)) {
+            return;
         }
         KvResult.TxnDone done = proposeTxn(parsed);
         consulIndex(exchange, done.index());
@@ -304,13 +353,26 @@ final class ConsulHandler {
         List<Map<String, Object>> results = new ArrayList<>();
         for (KvResult.TxnResult r : done.results()) {
             boolean withValue = r.op().verb() == TxnOp.Verb.GET || r.op().verb() == TxnOp.Verb.GET_TREE;
-            for (KvEntry e : r.entries()) {
+            List<KvEntry> entries = r.op().verb() == TxnOp.Verb.GET_TREE ? readable(exchange, rules, r.entries()) : r.entries();
+            for (KvEntry e : entries) {
                 results.add(Map.of("KV", kvJson(e, withValue)));
             }
         }
         answer.put("Results", results);
         answer.put("Errors", null);
         Responses.json(exchange, 200, answer);
+    }
+
+    /** What one transaction operation needs (see {@link ConsulAcl}); a {@code get-tree} is filtered instead. */
+    private static void authorize(AclRules rules, TxnOp op) {
+        switch (op.verb()) {
+            case GET, CHECK_INDEX, CHECK_SESSION, CHECK_NOT_EXISTS, CHECK_EXISTS, CHECK_VALUE ->
+                    ConsulAcl.requireRead(rules, op.key());
+            case SET, CAS, LOCK, UNLOCK, DELETE, DELETE_CAS -> ConsulAcl.requireWrite(rules, op.key());
+            case DELETE_TREE -> ConsulAcl.requireWritePrefix(rules, op.key());
+            case GET_TREE -> {
+            }
+        }
     }
 
     private static TxnOp txnOp(JsonNode kv, int i) {

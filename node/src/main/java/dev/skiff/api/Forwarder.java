@@ -107,6 +107,11 @@ final class Forwarder {
         // The leader checks the token again against its own table (API.md §7).
         AclGuard.presentedToken(exchange).filter(token -> dev.skiff.acl.TokenSecrets.problem(token) == null)
                 .ifPresent(token -> request.header(AclGuard.TOKEN_HEADER, token));
+        HeaderValues consulToken = exchange.getRequestHeaders().get(ConsulAcl.TOKEN_HEADER);
+        if (consulToken != null && !consulToken.isEmpty()
+                && dev.skiff.acl.TokenSecrets.problem(consulToken.getFirst().trim()) == null) {
+            request.header(ConsulAcl.TOKEN_HEADER, consulToken.getFirst().trim());
+        }
         HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");
         if (contentType != null) {
             request.header("Content-Type", contentType.getFirst());
