@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  *   <li>{@code GET /v1/kv/{key}}: {@code read} on the key; {@code PUT}/{@code DELETE}: {@code write};
  *   <li>{@code GET /v1/kv/?prefix=}: any valid token; the listing leaves out the keys the token
  *       may not read (as Consul filters a recursive read), see {@link #rules};
+ *   <li>{@code DELETE /v1/kv/?prefix=}: {@code write} on the whole prefix, checked by the handler;
+ *   <li>{@code /v1/txn}: any valid token here; the handler checks each operation's key
+ *       ({@code read} for compares and gets, {@code write} for puts and deletes, the whole
+ *       prefix for {@code delete-prefix});
+ *   <li>{@code /v1/session...}: any valid token (a lock still needs {@code write} on its key);
  *   <li>{@code GET /v1/status}, {@code GET /v1/cluster/members}, {@code GET /v1/acl/tokens}:
  *       operator {@code read};
  *   <li>every other {@code /v1/cluster/...}, {@code /v1/snapshot} (also its {@code GET}: a
@@ -87,7 +92,9 @@ final class AclGuard {
                 throw forbidden("this token may not " + (looks ? "read" : "write") + " the key " + key);
             }
         } else if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
-            return; // a listing: filtered by the handler
+            return; // a listing is filtered, a recursive delete checked, by the handler
+        } else if (path.equals("/v1/txn") || path.equals("/v1/session") || path.startsWith("/v1/session/")) {
+            return; // a transaction's keys are checked by its handler; sessions need a valid token
         } else if (looks && (path.equals("/v1/status") || path.equals("/v1/cluster/members")
                 || path.equals("/v1/acl/tokens"))) {
             requireOperator(rules, OperatorAccess.READ, path);

@@ -47,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
     private final BlockingWaiters waiters = new BlockingWaiters();
     private final SessionTimers sessionTimers;
     private final ConsulHandler consul;
+    private final CoordinationHandler coordination;
     private Undertow consulServer;
 
     /**
@@ -102,14 +103,17 @@ public final class ApiServer implements AutoCloseable {
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics, peers), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
-        this.kv = new KvHandler(ctx);
+        this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
+        CoordinationWrites coordination = new CoordinationWrites(ctx, sessionTimers);
+        this.kv = new KvHandler(ctx, coordination, waiters, workers);
+        kv.onResume(this::handle);
+        this.coordination = new CoordinationHandler(ctx, coordination);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
         this.aclTokens = new AclHandler(ctx);
-        this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
-        this.consul = new ConsulHandler(ctx, waiters, sessionTimers, workers, new ConsulAcl(acl));
+        this.consul = new ConsulHandler(ctx, waiters, coordination, workers, new ConsulAcl(acl));
         consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
         kvFsm.onChange(waiters::changed);
         Undertow.Builder builder = Undertow.builder();
@@ -249,6 +253,8 @@ public final class ApiServer implements AutoCloseable {
     private void handle(HttpServerExchange exchange) {
         long started = System.nanoTime();
         String route = "unknown";
+        // A blocking read that parked: its exchange stays open until it wakes and is served again.
+        boolean parked = false;
         try {
             String path = exchange.getRequestPath();
             if (path.startsWith(ConsulHandler.FORWARD_PREFIX + "/v1/") && Forwarder.wasForwarded(exchange)) {
@@ -260,10 +266,16 @@ public final class ApiServer implements AutoCloseable {
             acl.authorize(exchange, path);
             if (path.startsWith("/v1/kv/")) {
                 route = "kv";
-                kv.handle(exchange, path.substring("/v1/kv/".length()));
+                parked = kv.handle(exchange, path.substring("/v1/kv/".length()));
             } else if (path.equals("/v1/kv")) {
                 route = "kv";
-                kv.handle(exchange, "");
+                parked = kv.handle(exchange, "");
+            } else if (path.equals("/v1/txn")) {
+                route = "txn";
+                coordination.txn(exchange);
+            } else if (path.equals("/v1/session") || path.startsWith("/v1/session/")) {
+                route = "session";
+                coordination.session(exchange, path.substring("/v1/session".length()));
             } else if (path.equals("/v1/status")) {
                 route = "status";
                 requireMethod(exchange, "GET");
@@ -310,15 +322,21 @@ public final class ApiServer implements AutoCloseable {
             log.error("request failed method={} path={}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
             fail(exchange, new ApiException(500, "internal", "internal error: " + e));
         } finally {
-            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
-                exchange.endExchange();
+            if (!parked) {
+                finish(exchange, route, started);
             }
-            int status = exchange.getStatusCode();
-            ctx.metrics().request(route, exchange.getRequestMethod().toString(), status, System.nanoTime() - started);
-            if (access.isDebugEnabled()) {
-                access.debug("method={} path={} status={} micros={}", exchange.getRequestMethod(), exchange.getRequestPath(),
-                        status, (System.nanoTime() - started) / 1000);
-            }
+        }
+    }
+
+    private void finish(HttpServerExchange exchange, String route, long started) {
+        if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+            exchange.endExchange();
+        }
+        int status = exchange.getStatusCode();
+        ctx.metrics().request(route, exchange.getRequestMethod().toString(), status, System.nanoTime() - started);
+        if (access.isDebugEnabled()) {
+            access.debug("method={} path={} status={} micros={}", exchange.getRequestMethod(), exchange.getRequestPath(),
+                    status, (System.nanoTime() - started) / 1000);
         }
     }
 
@@ -346,7 +364,13 @@ public final class ApiServer implements AutoCloseable {
 
     private static String allowFor(String path) {
         if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
-            return "GET";
+            return "GET, DELETE";
+        }
+        if (path.equals("/v1/txn") || path.equals("/v1/session")) {
+            return "POST";
+        }
+        if (path.startsWith("/v1/session/")) {
+            return path.endsWith("/renew") ? "PUT" : "GET, DELETE";
         }
         if (path.startsWith("/v1/kv/")) {
             return "GET, PUT, DELETE";

@@ -6,7 +6,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.ToLongFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Blocking reads (API.md §8, Consul's rules): a read with {@code index=N} whose watched index is
@@ -21,14 +22,12 @@ final class BlockingWaiters {
     private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
 
     private final class Waiter {
-        final ToLongFunction<KvState> index;
-        final long seen;
+        final Predicate<KvState> moved;
         final Runnable resume;
         final AtomicBoolean fired = new AtomicBoolean();
 
-        Waiter(ToLongFunction<KvState> index, long seen, Runnable resume) {
-            this.index = index;
-            this.seen = seen;
+        Waiter(Predicate<KvState> moved, Runnable resume) {
+            this.moved = moved;
             this.resume = resume;
         }
 
@@ -41,17 +40,17 @@ final class BlockingWaiters {
     }
 
     /**
-     * Parks {@code exchange} until {@code index} of the state differs from {@code seen} or
-     * {@code waitMillis} pass, then runs {@code resume} (once, on the FSM thread or the
-     * exchange's I/O thread: it must only hand the work on). Returns false, parking nothing, if
-     * the index already differs in {@code current}.
+     * Parks {@code exchange} until a published state is one the reader waits for ({@code
+     * moved}) or {@code waitMillis} pass, then runs {@code resume} (once, on the FSM thread or
+     * the exchange's I/O thread: it must only hand the work on). Returns false, parking nothing,
+     * if the {@code current} state already is.
      */
-    boolean park(HttpServerExchange exchange, KvState current, ToLongFunction<KvState> index, long seen, long waitMillis,
+    boolean park(HttpServerExchange exchange, Supplier<KvState> current, Predicate<KvState> moved, long waitMillis,
                  Runnable resume) {
-        Waiter waiter = new Waiter(index, seen, resume);
+        Waiter waiter = new Waiter(moved, resume);
         waiters.add(waiter);
-        // Checked after registering, so that a change published in between is not missed.
-        if (index.applyAsLong(current) != seen) {
+        // The state is read after registering, so that a change published in between is not missed.
+        if (moved.test(current.get())) {
             waiters.remove(waiter);
             return false;
         }
@@ -62,7 +61,7 @@ final class BlockingWaiters {
     /** Wakes every waiter whose index moved in {@code state}. FSM thread; never blocks. */
     void changed(KvState state) {
         for (Waiter w : waiters) {
-            if (w.index.applyAsLong(state) != w.seen) {
+            if (w.moved.test(state)) {
                 w.fire();
             }
         }

@@ -3,8 +3,6 @@ package dev.skiff.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.acl.AclRules;
 import dev.skiff.acl.OperatorAccess;
-import dev.skiff.kv.CoordinationCodec;
-import dev.skiff.kv.CoordinationCommand;
 import dev.skiff.kv.KvEntry;
 import dev.skiff.kv.KvKeys;
 import dev.skiff.kv.KvResult;
@@ -72,16 +70,16 @@ final class ConsulHandler {
 
     private final ApiContext ctx;
     private final BlockingWaiters waiters;
-    private final SessionTimers timers;
+    private final CoordinationWrites writes;
     private final java.util.concurrent.Executor workers;
     private final ConsulAcl acl;
 
-    ConsulHandler(ApiContext ctx, BlockingWaiters waiters, SessionTimers timers, java.util.concurrent.Executor workers,
+    ConsulHandler(ApiContext ctx, BlockingWaiters waiters, CoordinationWrites writes, java.util.concurrent.Executor workers,
                   ConsulAcl acl) {
         this.acl = acl;
         this.ctx = ctx;
         this.waiters = waiters;
-        this.timers = timers;
+        this.writes = writes;
         this.workers = workers;
     }
 
@@ -410,15 +408,7 @@ final class ConsulHandler {
     }
 
     private KvResult.TxnDone proposeTxn(List<TxnOp> ops) {
-        return (KvResult.TxnDone) propose(CoordinationCommand.Txn.of(ops, System.currentTimeMillis()));
-    }
-
-    private KvResult propose(CoordinationCommand command) {
-        var applied = ctx.await(ctx.raft().apply(CoordinationCodec.encode(command), ctx.timeout()), true);
-        if (applied.response() instanceof KvResult.Rejected r) {
-            throw new ConsulError(500, "the state machine rejected the command: " + r.reason());
-        }
-        return (KvResult) applied.response();
+        return writes.txn(ops);
     }
 
     // ------------------------------------------------------------------ sessions
@@ -448,8 +438,7 @@ final class ConsulHandler {
         };
         Session session = new Session(UUID.randomUUID().toString(), field(req, "Name").asText(""),
                 has(req, "Node") ? field(req, "Node").asText() : ctx.nodeId(), ttl, lockDelay, behavior, 0);
-        KvResult.SessionCreated created = (KvResult.SessionCreated) propose(new CoordinationCommand.SessionCreate(session));
-        timers.renew(session);
+        KvResult.SessionCreated created = writes.createSession(session);
         consulIndex(exchange, created.index());
         Responses.json(exchange, 200, Map.of("ID", created.id()));
     }
@@ -461,11 +450,7 @@ final class ConsulHandler {
         if (forwardIfFollower(exchange, null)) {
             return;
         }
-        // A renewal only restarts the leader's timer (Consul's): confirm leadership, no Raft entry.
-        ctx.await(ctx.raft().leaseRead(), false);
-        Session s = ctx.kv().state().session(id)
-                .orElseThrow(() -> new ConsulError(404, "Session id '" + id + "' not found"));
-        timers.renew(s);
+        Session s = writes.renewSession(id).orElseThrow(() -> new ConsulError(404, "Session id '" + id + "' not found"));
         headers(exchange, ctx.kv().state().appliedIndex(), Mode.DEFAULT);
         Responses.json(exchange, 200, List.of(sessionJson(s)));
     }
@@ -480,8 +465,7 @@ final class ConsulHandler {
         if (id.isEmpty() || id.length() > Session.MAX_ID_CHARS) {
             throw new ConsulError(400, "Missing session");
         }
-        KvResult.SessionDestroyed done = (KvResult.SessionDestroyed) propose(
-                new CoordinationCommand.SessionDestroy(id, System.currentTimeMillis()));
+        KvResult.SessionDestroyed done = writes.destroySession(id);
         consulIndex(exchange, done.index());
         text(exchange, 200, "true");
     }
@@ -574,7 +558,8 @@ final class ConsulHandler {
         }
         long wait = q.param("wait") == null ? DEFAULT_WAIT_MILLIS : Math.min(MAX_WAIT_MILLIS, duration(q.param("wait"), "wait"));
         wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
-        return waiters.park(exchange, ctx.kv().state(), index, seen, wait, () -> workers.execute(() -> resume(exchange)));
+        return waiters.park(exchange, ctx.kv()::state, s -> index.applyAsLong(s) != seen, wait,
+                () -> workers.execute(() -> resume(exchange)));
     }
 
     /** Set by the server: serves a parked request once it wakes. */
