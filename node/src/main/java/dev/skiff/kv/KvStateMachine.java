@@ -167,10 +167,22 @@ public final class KvStateMachine implements BatchingFsm {
         List<KvEntry> rewritten = new ArrayList<>(restored.kv().size());
         for (var node : restored.kv().entries()) {
             KvEntry e = node.value;
-            rewritten.add(new KvEntry(e.key(), e.value(), Math.min(e.createIndex(), index), index));
+            // Locks, flags and holders stay as the backup has them, with the sessions that hold them.
+            rewritten.add(new KvEntry(e.key(), e.value(), Math.min(e.createIndex(), index), index, e.lockIndex(), e.flags(),
+                    e.session()));
         }
-        state = new KvState(PersistentTreeMap.ofSorted(KvKeys.ORDER, rewritten, KvEntry::key), index);
+        KvState.Coordination backup = restored.kv().coordination();
+        var sessions = backup.sessions();
+        for (var it = backup.sessions().iterator(); it.hasNext(); ) {
+            Session s = it.next().value();
+            if (s.createIndex() > index) {
+                sessions = sessions.put(s.id(), new Session(s.id(), s.name(), s.node(), s.ttlMillis(), s.lockDelayMillis(),
+                        s.behavior(), index));
+            }
+        }
         acl = restored.acl();
+        publish(new KvState(PersistentTreeMap.ofSorted(KvKeys.ORDER, rewritten, KvEntry::key), index,
+                new KvState.Coordination(sessions, backup.lockDelays(), index)));
     }
 
     /**

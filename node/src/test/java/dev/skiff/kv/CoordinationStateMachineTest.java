@@ -157,6 +157,27 @@ class CoordinationStateMachineTest {
     }
 
     @Test
+    void aUserRestoreEntry_keepsLocksAndSessions_movesEveryIndexToItsOwn_andTellsTheWaiters() throws IOException {
+        session("s1", Session.Behavior.RELEASE, 0);
+        txn(1000, op(TxnOp.Verb.LOCK, "held", "v", 0, "s1"));
+        ByteArrayOutputStream backup = new ByteArrayOutputStream();
+        fsm.snapshot().persist(backup);
+
+        KvStateMachine target = new KvStateMachine();
+        List<KvState> published = new java.util.ArrayList<>();
+        target.onChange(published::add);
+        target.applyRestore(new LogEntry(5, 2, LogType.RESTORE, backup.toByteArray()));
+        KvEntry held = target.get("held").orElseThrow();
+        assertThat(held.session()).isEqualTo("s1");
+        assertThat(held.lockIndex()).isEqualTo(1);
+        assertThat(held.flags()).isEqualTo(7);
+        assertThat(held.modifyIndex()).isEqualTo(5);
+        assertThat(target.state().session("s1")).map(Session::createIndex).contains(5L);
+        assertThat(target.state().kvIndex()).isEqualTo(5);
+        assertThat(published).hasSize(1);
+    }
+
+    @Test
     void aCoordinationCommandStampedByTheLogArchiveApplies() {
         // With --log-archive every proposal carries the leader's clock before the command.
         byte[] stamped = CommitStamp.stamp(CoordinationCodec.encode(new CoordinationCommand.SessionCreate(
