@@ -30,6 +30,7 @@ import java.util.function.Supplier;
  *       ({@code read} for compares and gets, {@code write} for puts and deletes, the whole
  *       prefix for {@code delete-prefix});
  *   <li>{@code /v1/session...}: any valid token (a lock still needs {@code write} on its key);
+ *   <li>{@code /v1/watch}: any valid token; the stream leaves out keys the token may not read;
  *   <li>{@code GET /v1/status}, {@code GET /v1/cluster/members}, {@code GET /v1/acl/tokens}:
  *       operator {@code read};
  *   <li>every other {@code /v1/cluster/...}, {@code /v1/snapshot} (also its {@code GET}: a
@@ -93,7 +94,8 @@ final class AclGuard {
             }
         } else if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
             return; // a listing is filtered, a recursive delete checked, by the handler
-        } else if (path.equals("/v1/txn") || path.equals("/v1/session") || path.startsWith("/v1/session/")) {
+        } else if (path.equals("/v1/txn") || path.equals("/v1/session") || path.startsWith("/v1/session/")
+                || path.equals("/v1/watch")) {
             return; // a transaction's keys are checked by its handler; sessions need a valid token
         } else if (looks && (path.equals("/v1/status") || path.equals("/v1/cluster/members")
                 || path.equals("/v1/acl/tokens"))) {

@@ -48,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
     private final SessionTimers sessionTimers;
     private final ConsulHandler consul;
     private final CoordinationHandler coordination;
+    private final WatchHub watch;
     private Undertow consulServer;
 
     /**
@@ -116,6 +117,8 @@ public final class ApiServer implements AutoCloseable {
         this.consul = new ConsulHandler(ctx, waiters, coordination, workers, new ConsulAcl(acl));
         consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
         kvFsm.onChange(waiters::changed);
+        this.watch = new WatchHub(kvFsm.appliedIndex());
+        kvFsm.onChanges(watch);
         Undertow.Builder builder = Undertow.builder();
         if (peers.tls().isPresent()) {
             builder.addHttpsListener(port, bindHost, peers.tls().get())
@@ -270,6 +273,9 @@ public final class ApiServer implements AutoCloseable {
             } else if (path.equals("/v1/kv")) {
                 route = "kv";
                 parked = kv.handle(exchange, "");
+            } else if (path.equals("/v1/watch")) {
+                route = "watch";
+                parked = watch.open(exchange, ctx.raft().appliedIndex());
             } else if (path.equals("/v1/txn")) {
                 route = "txn";
                 coordination.txn(exchange);

@@ -44,6 +44,18 @@ public final class KvStateMachine implements BatchingFsm {
     /** The ACL token table: replicated state beside the keys, changed by {@link AclCommand} entries. */
     private volatile AclState acl = AclState.empty();
     private volatile Consumer<KvState> changeListener = s -> { };
+    private volatile ChangeListener historyListener = (s, changes, replaced) -> { };
+
+    /** What a watch stream learns of each publication (API.md §8). */
+    public interface ChangeListener {
+        /**
+         * Called on the FSM thread right after {@code state} is published, with the keys its
+         * entries changed in commit order; {@code replaced} when a snapshot or a restore replaced
+         * the state wholesale (the changes are then unknown and the list empty). Must be quick and
+         * must not block.
+         */
+        void published(KvState state, List<KvChange> changes, boolean replaced);
+    }
 
     /** An empty store that reports no timings. */
     public KvStateMachine() {
@@ -64,9 +76,19 @@ public final class KvStateMachine implements BatchingFsm {
         this.changeListener = Objects.requireNonNull(listener, "listener");
     }
 
+    /** Sets what is told of every publication with its key changes; replaces the previous one. */
+    public void onChanges(ChangeListener listener) {
+        this.historyListener = Objects.requireNonNull(listener, "listener");
+    }
+
     private void publish(KvState next) {
+        publish(next, List.of(), true);
+    }
+
+    private void publish(KvState next, List<KvChange> changes, boolean replaced) {
         state = next;
         changeListener.accept(next);
+        historyListener.published(next, changes, replaced);
     }
 
     /** The current state, for consistent multi-part reads. Any thread; never blocks. */
@@ -105,7 +127,7 @@ public final class KvStateMachine implements BatchingFsm {
         Batch batch = new Batch(state, acl);
         Object result = batch.apply(entry);
         acl = batch.acl;
-        publish(batch.result());
+        publish(batch.result(), batch.changes, false);
         timings.applied(1, System.nanoTime() - started);
         return result;
     }
@@ -125,7 +147,7 @@ public final class KvStateMachine implements BatchingFsm {
             results.add(batch.apply(entry));
         }
         acl = batch.acl;
-        publish(batch.result());
+        publish(batch.result(), batch.changes, false);
         timings.applied(entries.size(), System.nanoTime() - started);
         return results;
     }
@@ -204,6 +226,8 @@ public final class KvStateMachine implements BatchingFsm {
         private PersistentTreeMap<String, Session> sessions;
         private PersistentTreeMap<String, Long> lockDelays;
         private long kvIndex;
+        /** The key changes of this batch, in commit order. */
+        private final List<KvChange> changes = new ArrayList<>();
 
         Batch(KvState start, AclState acl) {
             this.entries = start.entries();
@@ -276,8 +300,7 @@ public final class KvStateMachine implements BatchingFsm {
                 return new KvResult.CasFailed(currentModifyIndex);
             }
             if (current != null) {
-                entries = entries.remove(delete.key());
-                kvIndex = index;
+                drop(delete.key(), index);
             }
             return new KvResult.Deleted(index, current != null);
         }
@@ -299,7 +322,7 @@ public final class KvStateMachine implements BatchingFsm {
             KvEntry next = current == null
                     ? new KvEntry(key, value, index, index, 0, flags, null)
                     : new KvEntry(key, value, current.createIndex(), index, current.lockIndex(), flags, current.session());
-            entries = entries.put(key, next);
+            store(next);
             kvIndex = index;
             return next;
         }
@@ -315,6 +338,7 @@ public final class KvStateMachine implements BatchingFsm {
             List<TxnOp> branch = succeeded ? txn.success() : txn.failure();
             PersistentTreeMap<String, KvEntry> entriesBefore = entries;
             long kvIndexBefore = kvIndex;
+            int changesBefore = changes.size();
             List<KvResult.TxnResult> results = new ArrayList<>(branch.size());
             for (int i = 0; i < branch.size(); i++) {
                 String error = run(branch.get(i), index, txn.leaderMillis(), results);
@@ -322,6 +346,7 @@ public final class KvStateMachine implements BatchingFsm {
                     // All or nothing: the persistent map before the branch is the rollback.
                     entries = entriesBefore;
                     kvIndex = kvIndexBefore;
+                    changes.subList(changesBefore, changes.size()).clear();
                     return new KvResult.TxnDone(index, succeeded, List.of(), i, error);
                 }
             }
@@ -353,7 +378,7 @@ public final class KvStateMachine implements BatchingFsm {
                     }
                     KvEntry next = new KvEntry(op.key(), op.value(), current.createIndex(), index,
                             current.lockIndex(), op.flags(), null);
-                    entries = entries.put(op.key(), next);
+                    store(next);
                     kvIndex = index;
                     results.add(written(op, next));
                 }
@@ -399,7 +424,7 @@ public final class KvStateMachine implements BatchingFsm {
                     return "key " + op.key() + " is locked by another session";
                 }
                 // The holder re-acquiring updates the value; lockIndex counts acquisitions only.
-                entries = entries.put(op.key(), new KvEntry(op.key(), op.value(), current.createIndex(), index,
+                store(new KvEntry(op.key(), op.value(), current.createIndex(), index,
                         current.lockIndex(), op.flags(), op.session()));
                 kvIndex = index;
                 return null;
@@ -408,7 +433,7 @@ public final class KvStateMachine implements BatchingFsm {
             if (delayedUntil != null && leaderMillis < delayedUntil) {
                 return "key " + op.key() + " is in its lock delay for " + (delayedUntil - leaderMillis) + " ms more";
             }
-            entries = entries.put(op.key(), current == null
+            store(current == null
                     ? new KvEntry(op.key(), op.value(), index, index, 1, op.flags(), op.session())
                     : new KvEntry(op.key(), op.value(), current.createIndex(), index, current.lockIndex() + 1,
                             op.flags(), op.session()));
@@ -451,8 +476,7 @@ public final class KvStateMachine implements BatchingFsm {
             if (entries.get(key) == null) {
                 return false;
             }
-            entries = entries.remove(key);
-            kvIndex = index;
+            drop(key, index);
             return true;
         }
 
@@ -494,9 +518,9 @@ public final class KvStateMachine implements BatchingFsm {
             });
             for (KvEntry e : held) {
                 if (session.behavior() == Session.Behavior.DELETE) {
-                    entries = entries.remove(e.key());
+                    drop(e.key(), index);
                 } else {
-                    entries = entries.put(e.key(), new KvEntry(e.key(), e.value(), e.createIndex(), index,
+                    store(new KvEntry(e.key(), e.value(), e.createIndex(), index,
                             e.lockIndex(), e.flags(), null));
                 }
                 if (session.lockDelayMillis() > 0) {
@@ -505,6 +529,18 @@ public final class KvStateMachine implements BatchingFsm {
                 kvIndex = index;
             }
             return new KvResult.SessionDestroyed(index, true);
+        }
+
+        private void store(KvEntry entry) {
+            entries = entries.put(entry.key(), entry);
+            kvIndex = entry.modifyIndex();
+            changes.add(new KvChange(entry.modifyIndex(), entry.key(), entry.value(), entry.modifyIndex()));
+        }
+
+        private void drop(String key, long index) {
+            entries = entries.remove(key);
+            kvIndex = index;
+            changes.add(new KvChange(index, key, null, 0));
         }
 
         KvState result() {

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -224,6 +225,76 @@ class NativeCoordinationTest {
         assertThat(send("GET", "/v1/kv/watch/k?index=1&wait=11m", null).status()).isEqualTo(400);
         assertThat(send("GET", "/v1/kv/watch/k?index=-4", null).status()).isEqualTo(400);
         assertThat(send("GET", "/v1/kv/watch/k?index=1&wait=soon", null).status()).isEqualTo(400);
+    }
+
+    /** Reads an event stream's lines until {@code events} data lines arrived; returns the data and id lines. */
+    private static List<String> events(String pathAndQuery, int events, Runnable afterConnect) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + api.address() + pathAndQuery))
+                .header("X-Skiff-Token", MANAGEMENT).GET().build();
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(request, HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        afterConnect.run();
+        List<String> lines = new java.util.ArrayList<>();
+        CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
+            var it = r.body().iterator();
+            int data = 0;
+            while (data < events && it.hasNext()) {
+                String line = it.next();
+                if (line.startsWith("data:") || line.startsWith("id:")) {
+                    lines.add(line);
+                    data += line.startsWith("data:") ? 1 : 0;
+                }
+            }
+        });
+        read.get(10, TimeUnit.SECONDS);
+        r.body().close();
+        return lines;
+    }
+
+    private static void put(String key, String value) {
+        try {
+            assertThat(send("PUT", "/v1/kv/" + key, value).status()).isEqualTo(200);
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    @Test
+    void theWatchStream_sendsEveryChangeUnderThePrefixInCommitOrder_andResumes() throws Exception {
+        long start = fsm.appliedIndex();
+        List<String> lines = events("/v1/watch?prefix=stream/", 4, () -> {
+            put("stream/a", "1");
+            put("elsewhere/x", "no");
+            try {
+                assertThat(send("POST", "/v1/txn", "{\"success\":[{\"op\":\"put\",\"key\":\"stream/b\",\"value\":\""
+                        + b64("2") + "\"},{\"op\":\"put\",\"key\":\"stream/c\",\"value\":\"" + b64("3") + "\"}]}").status())
+                        .isEqualTo(200);
+                assertThat(send("DELETE", "/v1/kv/stream/a", null).status()).isEqualTo(200);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        List<String> data = lines.stream().filter(l -> l.startsWith("data:")).toList();
+        assertThat(data).hasSize(4);
+        assertThat(data.get(0)).contains("\"op\":\"put\"").contains("\"key\":\"stream/a\"").contains(b64("1"));
+        assertThat(data.get(1)).contains("stream/b");
+        assertThat(data.get(2)).contains("stream/c");
+        assertThat(data.get(3)).contains("\"op\":\"delete\"").contains("stream/a");
+        List<Long> ids = lines.stream().filter(l -> l.startsWith("id:")).map(l -> Long.parseLong(l.substring(3).trim())).toList();
+        // One id per entry: after stream/a, after the transaction's last change, after the delete.
+        assertThat(ids).hasSize(3);
+        assertThat(ids.get(0)).isGreaterThan(start);
+        // An event's id line comes before its data line: the transaction's id is on its last change.
+        assertThat(lines.indexOf("id:" + ids.get(1))).isEqualTo(lines.indexOf(data.get(2)) - 1);
+
+        // Resuming after the first entry replays the rest, in order.
+        List<String> resumed = events("/v1/watch?prefix=stream/&from=" + ids.get(0), 3, () -> { });
+        assertThat(resumed.stream().filter(l -> l.startsWith("data:")).toList()).isEqualTo(data.subList(1, 4));
+
+        assertThat(send("GET", "/v1/watch?prefix=stream/&from=x", null).status()).isEqualTo(400);
+        assertThat(send("GET", "/v1/watch?prefx=stream/", null).status()).isEqualTo(400);
+        assertThat(sendAs(null, "GET", "/v1/watch?prefix=stream/", null).status()).isEqualTo(401);
     }
 
     private static Reply call(String method, String path) {
