@@ -40,7 +40,43 @@ class AclIT {
 
     @BeforeAll
     static void startCluster() {
-        cluster = clusters.start(3, ClusterOptions.defaults().withAclToken(MANAGEMENT).withFlags(KvApiIT.STEADY));
+        cluster = clusters.start(3, ClusterOptions.defaults().withAclToken(MANAGEMENT).withFlags(KvApiIT.STEADY)
+                .withFlags("--consul-addr", "127.0.0.1:0"));
+    }
+
+    /** A Consul-listener request to {@code node}, with {@code headers}; the answer's status and body. */
+    private static java.net.http.HttpResponse<String> consul(NodeProcess node, String method, String pathAndQuery, String body,
+                                                             Map<String, String> headers) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + ConsulClientsIT.consulPort(node) + pathAndQuery))
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        try (var http = java.net.http.HttpClient.newBuilder().proxy(java.net.http.HttpClient.Builder.NO_PROXY).build()) {
+            return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    void theConsulListener_takesTheSameTokens_throughAFollowerToo() throws Exception {
+        NodeProcess follower = follower();
+        JsonNode app = createToken(cluster.awaitLeader(), "{\"rules\":[{\"prefix\":\"consul/\",\"access\":\"write\"}]}");
+        String secret = app.path("secretId").asText();
+        awaitEveryNode("the token applied", n -> as(n, secret).get("consul/none").status() == 404);
+
+        var anonymous = consul(follower, "PUT", "/v1/kv/consul/a", "1", Map.of());
+        assertThat(anonymous.statusCode()).isEqualTo(403);
+        assertThat(anonymous.body()).startsWith("Permission denied: this cluster requires an ACL token");
+        // A write through the follower goes to the leader with the token, which checks it again there.
+        var written = consul(follower, "PUT", "/v1/kv/consul/a", "1", Map.of("X-Consul-Token", secret));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        assertThat(written.body()).isEqualTo("true");
+        assertThat(consul(follower, "PUT", "/v1/kv/consul/b?token=" + secret, "2", Map.of()).body()).isEqualTo("true");
+        var denied = consul(follower, "PUT", "/v1/kv/other/a", "1", Map.of("X-Consul-Token", secret));
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.body()).isEqualTo("Permission denied: this token may not write the key \"other/a\"");
+        assertThat(as(follower, MANAGEMENT).get("consul/a", "consistent").text()).isEqualTo("1");
+        assertThat(as(follower, MANAGEMENT).get("other/a", "consistent").status()).isEqualTo(404);
     }
 
     private static NodeClient as(NodeProcess node, String token) {

@@ -59,4 +59,22 @@ public record AclRules(List<KeyRule> rules, OperatorAccess operator) {
     public boolean mayWrite(String key) {
         return accessTo(key) == KeyAccess.WRITE;
     }
+
+    /**
+     * Whether this token may write every key that starts with {@code prefix}, whatever keys
+     * exist: {@code prefix} itself is writable and no longer rule under it says less than
+     * {@code write} (Consul's prefix-write check, for a recursive delete).
+     */
+    public boolean mayWritePrefix(String prefix) {
+        if (!mayWrite(prefix)) {
+            return false;
+        }
+        for (KeyRule rule : rules) {
+            if (rule.prefix().startsWith(prefix) && rule.prefix().length() > prefix.length()
+                    && rule.access() != KeyAccess.WRITE) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

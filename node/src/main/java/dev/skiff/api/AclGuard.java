@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  *   <li>{@code GET /v1/kv/{key}}: {@code read} on the key; {@code PUT}/{@code DELETE}: {@code write};
  *   <li>{@code GET /v1/kv/?prefix=}: any valid token; the listing leaves out the keys the token
  *       may not read (as Consul filters a recursive read), see {@link #rules};
+ *   <li>{@code DELETE /v1/kv/?prefix=}: {@code write} on the whole prefix, checked by the handler;
+ *   <li>{@code /v1/txn}: any valid token here; the handler checks each operation's key
+ *       ({@code read} for compares and gets, {@code write} for puts and deletes, the whole
+ *       prefix for {@code delete-prefix});
+ *   <li>{@code /v1/session...}: any valid token (a lock still needs {@code write} on its key);
+ *   <li>{@code /v1/watch}: any valid token; the stream leaves out keys the token may not read;
  *   <li>{@code GET /v1/status}, {@code GET /v1/cluster/members}, {@code GET /v1/acl/tokens}:
  *       operator {@code read};
  *   <li>every other {@code /v1/cluster/...}, {@code /v1/snapshot} (also its {@code GET}: a
@@ -87,7 +93,10 @@ final class AclGuard {
                 throw forbidden("this token may not " + (looks ? "read" : "write") + " the key " + key);
             }
         } else if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
-            return; // a listing: filtered by the handler
+            return; // a listing is filtered, a recursive delete checked, by the handler
+        } else if (path.equals("/v1/txn") || path.equals("/v1/session") || path.startsWith("/v1/session/")
+                || path.equals("/v1/watch")) {
+            return; // a transaction's keys are checked by its handler; sessions need a valid token
         } else if (looks && (path.equals("/v1/status") || path.equals("/v1/cluster/members")
                 || path.equals("/v1/acl/tokens"))) {
             requireOperator(rules, OperatorAccess.READ, path);
@@ -142,6 +151,16 @@ final class AclGuard {
         String secret = presentedToken(exchange).orElseThrow(() -> unauthenticated(
                 "this cluster requires an ACL token: send it in the " + TOKEN_HEADER
                         + " header or as Authorization: Bearer (the skiff command reads SKIFF_TOKEN)"));
+        return rulesOf(secret);
+    }
+
+    /**
+     * The rules of the token whose secret is {@code secret}, for a front end that finds the
+     * token elsewhere (the Consul listener's {@code X-Consul-Token}).
+     *
+     * @throws ApiException 401 when it is malformed or no node knows it
+     */
+    AclRules rulesOf(String secret) {
         String problem = TokenSecrets.problem(secret);
         if (problem != null) {
             throw unauthenticated("the ACL token is malformed (" + problem + ")");

@@ -44,6 +44,12 @@ public final class ApiServer implements AutoCloseable {
     private final AclGuard acl;
     private final AclHandler aclTokens;
     private final String boundAddress;
+    private final BlockingWaiters waiters = new BlockingWaiters();
+    private final SessionTimers sessionTimers;
+    private final ConsulHandler consul;
+    private final CoordinationHandler coordination;
+    private final WatchHub watch;
+    private Undertow consulServer;
 
     /**
      * Starts the API.
@@ -98,12 +104,21 @@ public final class ApiServer implements AutoCloseable {
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics, peers), metrics, maxValueBytes,
                 timeout, health);
         metrics.watch(health);
-        this.kv = new KvHandler(ctx);
+        this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
+        CoordinationWrites coordination = new CoordinationWrites(ctx, sessionTimers);
+        this.kv = new KvHandler(ctx, coordination, waiters, workers);
+        kv.onResume(this::handle);
+        this.coordination = new CoordinationHandler(ctx, coordination);
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
         this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
         this.aclTokens = new AclHandler(ctx);
+        this.consul = new ConsulHandler(ctx, waiters, coordination, workers, new ConsulAcl(acl));
+        consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
+        kvFsm.onChange(waiters::changed);
+        this.watch = new WatchHub(kvFsm.appliedIndex());
+        kvFsm.onChanges(watch);
         Undertow.Builder builder = Undertow.builder();
         if (peers.tls().isPresent()) {
             builder.addHttpsListener(port, bindHost, peers.tls().get())
@@ -136,6 +151,64 @@ public final class ApiServer implements AutoCloseable {
      */
     public void addStatusSection(String name, java.util.function.Supplier<Object> section) {
         cluster.addStatusSection(name, section);
+    }
+
+    /**
+     * Opens the Consul-compatible listener (API.md §8, {@code --consul-addr}) on {@code
+     * bindHost:port} (0 picks a free port) and returns the {@code host:port} it listens on.
+     */
+    public synchronized String startConsul(String bindHost, int port) {
+        if (consulServer != null) {
+            throw new IllegalStateException("the Consul-compatible listener is open already");
+        }
+        Undertow listener = Undertow.builder()
+                .addHttpListener(port, bindHost)
+                .setIoThreads(1)
+                .setServerOption(UndertowOptions.DECODE_URL, false)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) ctx.maxValueBytes() + (1L << 20))
+                .setHandler(exchange -> exchange.dispatch(workers, () -> serveConsul(exchange, exchange.getRequestPath())))
+                .build();
+        listener.start();
+        consulServer = listener;
+        InetSocketAddress bound = (InetSocketAddress) listener.getListenerInfo().get(0).getAddress();
+        String address = bindHost + ":" + bound.getPort();
+        log.info("Consul-compatible API listening on {}", address);
+        return address;
+    }
+
+    /** Serves a Consul-API request (from the Consul listener, or forwarded to this leader). */
+    private void serveConsul(HttpServerExchange exchange, String path) {
+        long started = System.nanoTime();
+        boolean parked = false;
+        try {
+            parked = consul.handle(exchange, path);
+        } catch (ConsulHandler.ConsulError e) {
+            consulFail(exchange, e.status, e.getMessage());
+        } catch (ApiException e) {
+            if (e.status == 503) {
+                exchange.getResponseHeaders().put(Responses.RETRY_AFTER, "1");
+            }
+            consulFail(exchange, e.status, e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("Consul API request failed method={} path={}", exchange.getRequestMethod(), path, e);
+            consulFail(exchange, 500, "internal error: " + e);
+        } finally {
+            if (!parked) {
+                if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+                    exchange.endExchange();
+                }
+                ctx.metrics().request("consul", exchange.getRequestMethod().toString(), exchange.getStatusCode(),
+                        System.nanoTime() - started);
+            }
+        }
+    }
+
+    private static void consulFail(HttpServerExchange exchange, int status, String message) {
+        if (exchange.isResponseStarted()) {
+            exchange.endExchange();
+            return;
+        }
+        Responses.text(exchange, status, "text/plain; charset=utf-8", message);
     }
 
     /** {@code host:port} the API listens on. */
@@ -183,15 +256,32 @@ public final class ApiServer implements AutoCloseable {
     private void handle(HttpServerExchange exchange) {
         long started = System.nanoTime();
         String route = "unknown";
+        // A blocking read that parked: its exchange stays open until it wakes and is served again.
+        boolean parked = false;
         try {
             String path = exchange.getRequestPath();
+            if (path.startsWith(ConsulHandler.FORWARD_PREFIX + "/v1/") && Forwarder.wasForwarded(exchange)) {
+                // A Consul request a follower's Consul listener forwarded: Consul's formats and errors.
+                route = "consul";
+                serveConsul(exchange, path.substring(ConsulHandler.FORWARD_PREFIX.length()));
+                return;
+            }
             acl.authorize(exchange, path);
             if (path.startsWith("/v1/kv/")) {
                 route = "kv";
-                kv.handle(exchange, path.substring("/v1/kv/".length()));
+                parked = kv.handle(exchange, path.substring("/v1/kv/".length()));
             } else if (path.equals("/v1/kv")) {
                 route = "kv";
-                kv.handle(exchange, "");
+                parked = kv.handle(exchange, "");
+            } else if (path.equals("/v1/watch")) {
+                route = "watch";
+                parked = watch.open(exchange, ctx.raft().appliedIndex());
+            } else if (path.equals("/v1/txn")) {
+                route = "txn";
+                coordination.txn(exchange);
+            } else if (path.equals("/v1/session") || path.startsWith("/v1/session/")) {
+                route = "session";
+                coordination.session(exchange, path.substring("/v1/session".length()));
             } else if (path.equals("/v1/status")) {
                 route = "status";
                 requireMethod(exchange, "GET");
@@ -238,15 +328,21 @@ public final class ApiServer implements AutoCloseable {
             log.error("request failed method={} path={}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
             fail(exchange, new ApiException(500, "internal", "internal error: " + e));
         } finally {
-            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
-                exchange.endExchange();
+            if (!parked) {
+                finish(exchange, route, started);
             }
-            int status = exchange.getStatusCode();
-            ctx.metrics().request(route, exchange.getRequestMethod().toString(), status, System.nanoTime() - started);
-            if (access.isDebugEnabled()) {
-                access.debug("method={} path={} status={} micros={}", exchange.getRequestMethod(), exchange.getRequestPath(),
-                        status, (System.nanoTime() - started) / 1000);
-            }
+        }
+    }
+
+    private void finish(HttpServerExchange exchange, String route, long started) {
+        if (!exchange.isComplete() && !exchange.isResponseStarted()) {
+            exchange.endExchange();
+        }
+        int status = exchange.getStatusCode();
+        ctx.metrics().request(route, exchange.getRequestMethod().toString(), status, System.nanoTime() - started);
+        if (access.isDebugEnabled()) {
+            access.debug("method={} path={} status={} micros={}", exchange.getRequestMethod(), exchange.getRequestPath(),
+                    status, (System.nanoTime() - started) / 1000);
         }
     }
 
@@ -274,7 +370,13 @@ public final class ApiServer implements AutoCloseable {
 
     private static String allowFor(String path) {
         if (path.equals("/v1/kv/") || path.equals("/v1/kv")) {
-            return "GET";
+            return "GET, DELETE";
+        }
+        if (path.equals("/v1/txn") || path.equals("/v1/session")) {
+            return "POST";
+        }
+        if (path.startsWith("/v1/session/")) {
+            return path.endsWith("/renew") ? "PUT" : "GET, DELETE";
         }
         if (path.startsWith("/v1/kv/")) {
             return "GET, PUT, DELETE";
@@ -305,6 +407,10 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sessionTimers.close();
+        if (consulServer != null) {
+            consulServer.stop();
+        }
         server.stop();
         workers.shutdownNow();
     }

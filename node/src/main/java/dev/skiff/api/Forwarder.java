@@ -76,6 +76,17 @@ final class Forwarder {
      */
     void forward(HttpServerExchange exchange, Server leader, Supplier<InputStream> body, long length, Duration timeout,
                  boolean write) {
+        forward(exchange, leader, "", body, length, timeout, write);
+    }
+
+    /**
+     * Forwards the request to {@code leader}'s api port at {@code pathPrefix} + its path (the
+     * Consul listener's requests go to {@code /consul/...} there).
+     *
+     * @see #forward(HttpServerExchange, Server, Supplier, long, Duration, boolean)
+     */
+    void forward(HttpServerExchange exchange, Server leader, String pathPrefix, Supplier<InputStream> body, long length,
+                 Duration timeout, boolean write) {
         if (wasForwarded(exchange)) {
             throw ApiException.unavailable("leadership is moving: the node this request was forwarded to is no longer the leader");
         }
@@ -83,7 +94,7 @@ final class Forwarder {
             throw ApiException.unavailable("no leader is known; retry shortly");
         }
         String query = exchange.getQueryString();
-        URI uri = peers.uri(leader.apiAddress(), exchange.getRequestURI()
+        URI uri = peers.uri(leader.apiAddress(), pathPrefix + exchange.getRequestURI()
                 + (query == null || query.isEmpty() ? "" : "?" + query));
         HttpRequest.BodyPublisher publisher = body == null || length == 0
                 ? HttpRequest.BodyPublishers.noBody()
@@ -96,6 +107,11 @@ final class Forwarder {
         // The leader checks the token again against its own table (API.md §7).
         AclGuard.presentedToken(exchange).filter(token -> dev.skiff.acl.TokenSecrets.problem(token) == null)
                 .ifPresent(token -> request.header(AclGuard.TOKEN_HEADER, token));
+        HeaderValues consulToken = exchange.getRequestHeaders().get(ConsulAcl.TOKEN_HEADER);
+        if (consulToken != null && !consulToken.isEmpty()
+                && dev.skiff.acl.TokenSecrets.problem(consulToken.getFirst().trim()) == null) {
+            request.header(ConsulAcl.TOKEN_HEADER, consulToken.getFirst().trim());
+        }
         HeaderValues contentType = exchange.getRequestHeaders().get("Content-Type");
         if (contentType != null) {
             request.header("Content-Type", contentType.getFirst());
@@ -120,7 +136,7 @@ final class Forwarder {
         exchange.setStatusCode(response.statusCode());
         response.headers().map().forEach((name, values) -> {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("x-skiff-") || lower.equals("content-type") || lower.equals("retry-after")) {
+            if (lower.startsWith("x-skiff-") || lower.startsWith("x-consul-") || lower.equals("content-type") || lower.equals("retry-after")) {
                 exchange.getResponseHeaders().putAll(new HttpString(name), values);
             }
         });

@@ -7,6 +7,7 @@ import dev.skiff.kv.KvKeys;
 import dev.skiff.kv.KvPage;
 import dev.skiff.kv.KvResult;
 import dev.skiff.kv.KvState;
+import dev.skiff.kv.TxnOp;
 import dev.skiff.raft.ApplyResult;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
@@ -25,10 +26,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * {@code /v1/kv/...}: put (with CAS), get in the three consistency modes, delete (with CAS),
- * and prefix listing with paging (API.md §2). Runs on a virtual worker thread.
+ * and prefix listing with paging (API.md §2); key metadata, flags, lock acquire / release,
+ * recursive delete and blocking reads (§8). Runs on a virtual worker thread; a blocking read
+ * parks in {@link BlockingWaiters} holding no thread, and is served again from the start when
+ * it wakes.
  */
 final class KvHandler {
 
@@ -37,34 +45,58 @@ final class KvHandler {
     static final HttpString LEADER = new HttpString("X-Skiff-Leader");
     private static final int DEFAULT_LIST_LIMIT = 1000;
     private static final int MAX_LIST_LIMIT = 10_000;
+    private static final long DEFAULT_WAIT_MILLIS = 5 * 60_000;
+    private static final long MAX_WAIT_MILLIS = 10 * 60_000;
+    private static final io.undertow.util.AttachmentKey<Boolean> RESUMED = io.undertow.util.AttachmentKey.create(Boolean.class);
 
     private final ApiContext ctx;
+    private final CoordinationWrites coordination;
+    private final BlockingWaiters waiters;
+    private final Executor workers;
+    private Consumer<HttpServerExchange> resumer = e -> { };
 
-    KvHandler(ApiContext ctx) {
+    KvHandler(ApiContext ctx, CoordinationWrites coordination, BlockingWaiters waiters, Executor workers) {
         this.ctx = ctx;
+        this.coordination = coordination;
+        this.waiters = waiters;
+        this.workers = workers;
     }
 
-    void handle(HttpServerExchange exchange, String rawKey) {
+    /** What serves a parked blocking read again once it wakes (on a worker thread). */
+    void onResume(Consumer<HttpServerExchange> resumer) {
+        this.resumer = resumer;
+    }
+
+    /** Serves one request; returns true if it parked (a blocking read): the caller then leaves the exchange open. */
+    boolean handle(HttpServerExchange exchange, String rawKey) {
         String method = exchange.getRequestMethod().toString();
         String key = RequestParts.decodePath(rawKey);
         RequestParts query = RequestParts.ofQuery(exchange.getQueryString());
         if (key.isEmpty()) {
+            if (method.equals("DELETE") && query.param("prefix") != null) {
+                deletePrefix(exchange, query.allowOnly(Set.of("prefix")));
+                return false;
+            }
             if (method.equals("PUT") || method.equals("DELETE")) {
-                throw ApiException.badRequest("the key must not be empty: " + method + " /v1/kv/{key} with a key of 1..1024 bytes");
+                throw ApiException.badRequest("the key must not be empty: " + method + " /v1/kv/{key} with a key of 1..1024 bytes"
+                        + (method.equals("DELETE") ? " (a recursive delete is DELETE /v1/kv/?prefix=P)" : ""));
             }
             if (!method.equals("GET")) {
-                throw new ApiException(405, "method_not_allowed", "only GET is allowed on /v1/kv/ (listing)");
+                throw new ApiException(405, "method_not_allowed", "only GET (listing) and DELETE ?prefix= (recursive "
+                        + "delete) are allowed on /v1/kv/");
             }
-            list(exchange, query.allowOnly(Set.of("prefix", "limit", "after", "consistency")));
-            return;
+            return list(exchange, query.allowOnly(Set.of("prefix", "limit", "after", "consistency", "index", "wait")));
         }
         requireValidKey(key);
         switch (method) {
-            case "GET" -> get(exchange, key, query.allowOnly(Set.of("consistency")));
-            case "PUT" -> put(exchange, key, query.allowOnly(Set.of("cas")));
+            case "GET" -> {
+                return get(exchange, key, query.allowOnly(Set.of("consistency", "meta", "index", "wait")));
+            }
+            case "PUT" -> put(exchange, key, query.allowOnly(Set.of("cas", "flags", "acquire", "release")));
             case "DELETE" -> delete(exchange, key, query.allowOnly(Set.of("cas")));
             default -> throw new ApiException(405, "method_not_allowed", method + " is not allowed on a key; use GET, PUT or DELETE");
         }
+        return false;
     }
 
     private static void requireValidKey(String key) {
@@ -80,7 +112,82 @@ final class KvHandler {
     private void put(HttpServerExchange exchange, String key, RequestParts query) {
         OptionalLong cas = cas(query);
         byte[] value = readBody(exchange);
-        write(exchange, new KvCommand.Put(key, value, cas), value);
+        if (query.param("flags") == null && query.param("acquire") == null && query.param("release") == null) {
+            write(exchange, new KvCommand.Put(key, value, cas), value);
+            return;
+        }
+        coordinatedPut(exchange, key, value, query);
+    }
+
+    /** A put with {@code flags}, or a lock {@code acquire} / {@code release} (API.md §8): a one-operation transaction. */
+    private void coordinatedPut(HttpServerExchange exchange, String key, byte[] value, RequestParts query) {
+        long flags = flags(query.param("flags"));
+        String acquire = query.param("acquire");
+        String release = query.param("release");
+        if (acquire != null && release != null || (acquire != null || release != null) && query.param("cas") != null) {
+            throw ApiException.badRequest("give one of acquire=SESSION, release=SESSION and cas=N, not several");
+        }
+        String session = acquire != null ? acquire : release;
+        if (session != null && (session.isEmpty() || session.length() > dev.skiff.kv.Session.MAX_ID_CHARS)) {
+            throw ApiException.badRequest("acquire and release take a session id (1.." + dev.skiff.kv.Session.MAX_ID_CHARS
+                    + " characters) from POST /v1/session");
+        }
+        if (ctx.raft().state() != RaftState.LEADER) {
+            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), () -> new ByteArrayInputStream(value), true);
+            return;
+        }
+        long cas = query.longParam("cas", -1);
+        TxnOp op = acquire != null ? new TxnOp(TxnOp.Verb.LOCK, key, value, flags, 0, acquire)
+                : release != null ? new TxnOp(TxnOp.Verb.UNLOCK, key, value, flags, 0, release)
+                : cas >= 0 ? new TxnOp(TxnOp.Verb.CAS, key, value, flags, cas, "")
+                : new TxnOp(TxnOp.Verb.SET, key, value, flags, 0, "");
+        KvResult.TxnDone done = coordination.txn(List.of(op));
+        leaderHeader(exchange);
+        if (session != null) {
+            if (!done.applied() && done.error().contains("does not exist")) {
+                throw new ApiException(404, "no_such_session", "session " + session
+                        + " does not exist (expired or destroyed); create one with POST /v1/session");
+            }
+            exchange.getResponseHeaders().put(INDEX, Long.toString(done.index()));
+            Responses.json(exchange, 200, done.applied());
+            return;
+        }
+        if (!done.applied()) {
+            long current = ctx.kv().state().get(key).map(KvEntry::modifyIndex).orElse(0L);
+            throw new ApiException(412, "cas_mismatch", "compare-and-set failed: " + done.error(),
+                    Map.of("modifyIndex", current));
+        }
+        Responses.index(exchange, done.index());
+    }
+
+    private static long flags(String flags) {
+        if (flags == null) {
+            return 0;
+        }
+        try {
+            return Long.parseUnsignedLong(flags);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("flags must be an unsigned 64-bit integer, got '" + flags + "'");
+        }
+    }
+
+    /** {@code DELETE /v1/kv/?prefix=P}: every key under P, in one Raft entry (API.md §8). */
+    private void deletePrefix(HttpServerExchange exchange, RequestParts query) {
+        String prefix = query.param("prefix");
+        if (!prefix.isEmpty()) {
+            requireValidKey(prefix);
+        }
+        if (!AclGuard.rules(exchange).mayWritePrefix(prefix)) {
+            throw new ApiException(403, "forbidden", "this token may not write every key under the prefix \"" + prefix
+                    + "\" (a recursive delete needs write on the whole prefix)");
+        }
+        if (ctx.raft().state() != RaftState.LEADER) {
+            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), null, true);
+            return;
+        }
+        KvResult.TxnDone done = coordination.txn(List.of(TxnOp.of(TxnOp.Verb.DELETE_TREE, prefix)));
+        leaderHeader(exchange);
+        Responses.json(exchange, 200, Map.of("index", done.index(), "deleted", done.results().get(0).deleted()));
     }
 
     private void delete(HttpServerExchange exchange, String key, RequestParts query) {
@@ -140,6 +247,7 @@ final class KvHandler {
                     "compare-and-set failed: the key's modifyIndex is " + f.currentModifyIndex(),
                     Map.of("modifyIndex", f.currentModifyIndex()));
             case KvResult.Rejected r -> throw new ApiException(500, "internal", "the state machine rejected the command: " + r.reason());
+            default -> throw new ApiException(500, "internal", "unexpected result of a key write: " + applied.response());
         }
     }
 
@@ -205,10 +313,55 @@ final class KvHandler {
         }
     }
 
-    private void get(HttpServerExchange exchange, String key, RequestParts query) {
+    /**
+     * Parks a blocking read ({@code index=N}, API.md §8) until the watched index passes N or
+     * its wait (default 5m, at most 10m, plus up to 1/16 jitter as in Consul) runs out; returns
+     * true if parked. It answers at once when the index already passed N, and when N is ahead of
+     * this node's applied index (the client saw a later state, or a restore moved the index
+     * back). A forwarded read never parks: the node it came through waited already.
+     */
+    private boolean park(HttpServerExchange exchange, RequestParts query, ToLongFunction<KvState> watched) {
+        String waitParam = query.param("wait");
+        if (query.param("index") == null) {
+            if (waitParam != null) {
+                throw ApiException.badRequest("wait is for blocking reads: give index=N too (the X-Skiff-Index of the last answer)");
+            }
+            return false;
+        }
+        long seen = query.longParam("index", 0);
+        long wait = waitParam == null ? DEFAULT_WAIT_MILLIS : waitMillis(waitParam);
+        if (exchange.getAttachment(RESUMED) != null || Forwarder.wasForwarded(exchange) || seen == 0
+                || seen > ctx.raft().appliedIndex()) {
+            return false;
+        }
+        wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
+        return waiters.park(exchange, ctx.kv()::state, s -> watched.applyAsLong(s) > seen, wait, () -> workers.execute(() -> {
+            exchange.putAttachment(RESUMED, Boolean.TRUE);
+            resumer.accept(exchange);
+        }));
+    }
+
+    private static long waitMillis(String wait) {
+        long millis;
+        try {
+            millis = ConsulHandler.duration(wait, "wait");
+        } catch (ConsulHandler.ConsulError e) {
+            throw ApiException.badRequest("wait must be a duration like 30s, 5m or 500ms, got '" + wait + "'");
+        }
+        if (millis > MAX_WAIT_MILLIS) {
+            throw ApiException.badRequest("wait is at most 10m, got '" + wait + "'");
+        }
+        return millis;
+    }
+
+    private boolean get(HttpServerExchange exchange, String key, RequestParts query) {
         Consistency mode = Consistency.parse(query.param("consistency"));
+        boolean meta = metaParam(query);
+        if (park(exchange, query, s -> s.get(key).map(KvEntry::modifyIndex).orElse(s.kvIndex()))) {
+            return true;
+        }
         if (!readBarrier(exchange, mode)) {
-            return;
+            return false;
         }
         KvState state = ctx.kv().state();
         long index = ctx.raft().appliedIndex();
@@ -218,13 +371,43 @@ final class KvHandler {
         if (entry.isEmpty()) {
             throw ApiException.notFound("no such key: " + key);
         }
+        if (meta) {
+            exchange.getResponseHeaders().put(MODIFY_INDEX, Long.toString(entry.get().modifyIndex()));
+            Responses.json(exchange, 200, metaJson(entry.get()));
+            return false;
+        }
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(MODIFY_INDEX, Long.toString(entry.get().modifyIndex()));
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
         exchange.getResponseSender().send(ByteBuffer.wrap(entry.get().value()));
+        return false;
     }
 
-    private void list(HttpServerExchange exchange, RequestParts query) {
+    private static boolean metaParam(RequestParts query) {
+        String meta = query.param("meta");
+        if (meta == null || meta.equals("false")) {
+            return false;
+        }
+        if (!meta.equals("true") && !meta.isEmpty()) {
+            throw ApiException.badRequest("meta must be true or false, got '" + meta + "'");
+        }
+        return true;
+    }
+
+    /** A key with all its metadata (API.md §8), the value in base64. */
+    static Map<String, Object> metaJson(KvEntry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", e.key());
+        m.put("value", Base64.getEncoder().encodeToString(e.value()));
+        m.put("createIndex", e.createIndex());
+        m.put("modifyIndex", e.modifyIndex());
+        m.put("lockIndex", e.lockIndex());
+        m.put("flags", e.flags() >= 0 ? (Object) e.flags() : new java.math.BigInteger(Long.toUnsignedString(e.flags())));
+        m.put("session", e.session());
+        return m;
+    }
+
+    private boolean list(HttpServerExchange exchange, RequestParts query) {
         Consistency mode = Consistency.parse(query.param("consistency"));
         String prefix = query.param("prefix") == null ? "" : query.param("prefix");
         String after = query.param("after") == null ? "" : query.param("after");
@@ -232,8 +415,11 @@ final class KvHandler {
         if (limit < 1 || limit > MAX_LIST_LIMIT) {
             throw ApiException.badRequest("limit must be between 1 and " + MAX_LIST_LIMIT + ", got " + limit);
         }
+        if (park(exchange, query, s -> s.kvIndex())) {
+            return true;
+        }
         if (!readBarrier(exchange, mode)) {
-            return;
+            return false;
         }
         dev.skiff.acl.AclRules rules = AclGuard.rules(exchange);
         KvPage page = ctx.kv().state().list(prefix, after, (int) limit, rules::mayRead);
@@ -253,6 +439,7 @@ final class KvHandler {
         body.put("items", items);
         body.put("more", page.more());
         Responses.json(exchange, 200, body);
+        return false;
     }
 
     private void leaderHeader(HttpServerExchange exchange) {

@@ -29,6 +29,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "data/demo", description = "Where the nodes keep their data (default ${DEFAULT-VALUE}).")
     Path dataDir;
+    @Option(names = "--consul-port", defaultValue = "8501",
+            description = "First Consul-compatible API port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
+    int consulPort;
     @Option(names = "--api-port", defaultValue = "8001", description = "First API port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
     int apiPort;
     @Option(names = "--raft-port", defaultValue = "9001", description = "First Raft port; nodes use 3 consecutive ports (default ${DEFAULT-VALUE}).")
@@ -48,6 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         for (int i = 0; i < 3; i++) {
             requireFree(apiPort + i, "--api-port");
+            requireFree(consulPort + i, "--consul-port");
             requireFree(raftPort + i, "--raft-port");
         }
         List<SkiffNode> nodes = new ArrayList<>();
@@ -75,6 +79,9 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("  %s  api %s://%s  raft %s%s%n", n.settings.id(), scheme, n.settings.apiAdvertise(),
                         n.settings.raftAdvertise(), tls ? " (mutual TLS)" : "");
             }
+            for (int i = 0; i < nodes.size(); i++) {
+                nodes.get(i).openConsul(new HostPort("127.0.0.1", consulPort + i));
+            }
             String a1 = scheme + "://127.0.0.1:" + apiPort;
             String a2 = scheme + "://127.0.0.1:" + (apiPort + 1);
             String a3 = scheme + "://127.0.0.1:" + (apiPort + 2);
@@ -100,6 +107,18 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.println("Web UI (cluster, keys, snapshots): " + a1 + "/ui/");
+            out.println();
+            out.println("Consul-compatible API (Consul's clients, Terraform's consul backend) on ports " + consulPort + "-"
+                    + (consulPort + 2) + ":");
+            out.println("  export CONSUL_HTTP_ADDR=127.0.0.1:" + consulPort);
+            if (token != null) {
+                // Consul's clients send CONSUL_HTTP_TOKEN as X-Consul-Token.
+                out.println("  export CONSUL_HTTP_TOKEN=$(cat " + dataDir.resolve(DemoAclToken.FILE) + ")");
+                out.println("  curl -s -H \"X-Consul-Token: $CONSUL_HTTP_TOKEN\" -X PUT --data-binary v1 http://127.0.0.1:"
+                        + consulPort + "/v1/kv/app/config");
+            } else {
+                out.println("  curl -s -X PUT --data-binary v1 http://127.0.0.1:" + consulPort + "/v1/kv/app/config");
+            }
             out.println();
             out.println("Ctrl-C stops the cluster.");
             out.flush();

@@ -47,6 +47,9 @@ final class NodeCommand implements Callable<Integer> {
     String id;
     @Option(names = "--api-addr", defaultValue = "127.0.0.1:8001", description = "Client HTTP API listen address (default ${DEFAULT-VALUE}).")
     String apiAddr;
+    @Option(names = "--consul-addr", description = "Also serve the Consul-compatible HTTP API (KV, txn, sessions; "
+            + "API.md §8) on this host:port, for Consul's clients (CONSUL_HTTP_ADDR). Off unless given.")
+    String consulAddr;
     @Option(names = "--raft-addr", defaultValue = "127.0.0.1:9001", description = "Node-to-node Raft listen address (default ${DEFAULT-VALUE}).")
     String raftAddr;
     @Option(names = "--data-dir", description = "Directory for the WAL and local state (default ./data/<id>).")
@@ -133,9 +136,18 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogFormat.apply(logFormat);
         NodeSettings settings = settings();
+        HostPort consul = consulAddr == null || consulAddr.isEmpty() ? null : HostPort.parse(consulAddr, "--consul-addr");
         SkiffNode node = SkiffNode.start(settings, tls(), aclBootstrapToken());
         Signals.onTermination(node::close);
         try {
+            if (consul != null) {
+                try {
+                    node.openConsul(consul);
+                } catch (IOException e) {
+                    node.close(false);
+                    throw e;
+                }
+            }
             node.stopped.join();
             return 0;
         } catch (java.util.concurrent.CompletionException e) {

@@ -547,6 +547,21 @@ final class SkiffNode implements AutoCloseable {
         return api.address();
     }
 
+    /**
+     * Opens the Consul-compatible listener ({@code --consul-addr}, API.md §8) on {@code bind};
+     * returns the {@code host:port} it listens on.
+     *
+     * @throws IOException naming the flag and the address if the port cannot be bound
+     */
+    String openConsul(HostPort bind) throws IOException {
+        try {
+            return api.startConsul(bind.host(), bind.port());
+        } catch (RuntimeException e) {
+            ListenFailure.rethrowIfListenFailure(e, "the Consul-compatible API", "--consul-addr", bind);
+            throw e;
+        }
+    }
+
     /** Waits up to {@code timeout} for this node to know a leader; returns it. */
     Optional<Server> awaitLeader(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -42,4 +42,59 @@ public sealed interface KvResult {
      */
     record Rejected(String reason) implements KvResult {
     }
+
+    /**
+     * A transaction ran (API.md §8).
+     *
+     * @param index     the entry's Raft index
+     * @param succeeded whether every compare check held (so the success branch ran)
+     * @param results   one result per operation of the branch that ran, in order; empty if
+     *                  {@code failedOp >= 0}
+     * @param failedOp  the position in the branch of the operation that failed, so that nothing
+     *                  was applied; -1 when the branch applied
+     * @param error     why that operation failed; "" when none did
+     */
+    record TxnDone(long index, boolean succeeded, java.util.List<TxnResult> results, int failedOp, String error)
+            implements KvResult {
+        public TxnDone {
+            results = java.util.List.copyOf(results);
+        }
+
+        /** Whether the branch's operations applied. */
+        public boolean applied() {
+            return failedOp < 0;
+        }
+    }
+
+    /**
+     * The result of one transaction operation.
+     *
+     * @param op      the operation
+     * @param entries for a read, check or write: the key's entries after it ran (none if absent);
+     *                for a delete: empty
+     * @param deleted for a delete: how many keys it removed
+     */
+    record TxnResult(TxnOp op, java.util.List<KvEntry> entries, long deleted) {
+        public TxnResult {
+            entries = java.util.List.copyOf(entries);
+        }
+    }
+
+    /**
+     * A session was created.
+     *
+     * @param index the entry's Raft index
+     * @param id    the session's id
+     */
+    record SessionCreated(long index, String id) implements KvResult {
+    }
+
+    /**
+     * A session was invalidated (or did not exist).
+     *
+     * @param index   the entry's Raft index
+     * @param existed whether it existed
+     */
+    record SessionDestroyed(long index, boolean existed) implements KvResult {
+    }
 }

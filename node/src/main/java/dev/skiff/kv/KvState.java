@@ -20,14 +20,75 @@ public final class KvState {
 
     private final PersistentTreeMap<String, KvEntry> entries;
     private final long appliedIndex;
+    private final Coordination coordination;
 
     KvState(PersistentTreeMap<String, KvEntry> entries, long appliedIndex) {
+        this(entries, appliedIndex, Coordination.empty(appliedIndex));
+    }
+
+    KvState(PersistentTreeMap<String, KvEntry> entries, long appliedIndex, Coordination coordination) {
         this.entries = entries;
         this.appliedIndex = appliedIndex;
+        this.coordination = coordination;
     }
 
     static KvState empty() {
         return new KvState(PersistentTreeMap.empty(KvKeys.ORDER), 0);
+    }
+
+    /**
+     * The coordination part of the state (API.md §8).
+     *
+     * @param sessions   session id to session
+     * @param lockDelays key to the leader time (epoch millis) before which no session may acquire
+     *                   it: the lock delay of the session that last held it, from its invalidation
+     * @param kvIndex    the Raft index of the last change to any key (0 if none): what a blocking
+     *                   read of an absent key or of a prefix waits to move
+     */
+    record Coordination(PersistentTreeMap<String, Session> sessions, PersistentTreeMap<String, Long> lockDelays,
+                        long kvIndex) {
+        static Coordination empty(long kvIndex) {
+            return new Coordination(PersistentTreeMap.empty(KvKeys.ORDER), PersistentTreeMap.empty(KvKeys.ORDER), kvIndex);
+        }
+    }
+
+    Coordination coordination() {
+        return coordination;
+    }
+
+    /** The session with this id, if it exists (it has not been destroyed or expired). */
+    public Optional<Session> session(String id) {
+        return Optional.ofNullable(coordination.sessions().get(id));
+    }
+
+    /** Every session, ordered by id. */
+    public List<Session> sessions() {
+        List<Session> all = new ArrayList<>(coordination.sessions().size());
+        coordination.sessions().iterator().forEachRemaining(n -> all.add(n.value()));
+        return all;
+    }
+
+    /** The Raft index of the last change to any key; 0 if none. */
+    public long kvIndex() {
+        return coordination.kvIndex();
+    }
+
+    /**
+     * The index a blocking read of {@code key} compares with the client's: the key's modifyIndex
+     * while it exists, else {@link #kvIndex()} (so a delete moves it); at least 1, as in Consul.
+     */
+    public long watchIndex(String key) {
+        KvEntry entry = entries.get(key);
+        return Math.max(1, entry != null ? entry.modifyIndex() : coordination.kvIndex());
+    }
+
+    /**
+     * The index a blocking read of a prefix compares with the client's: {@link #kvIndex()}, at
+     * least 1. Any key's change wakes a prefix reader, which Consul's rules allow (a blocking
+     * read may return early; the client compares the index it gets).
+     */
+    public long watchIndexOfPrefix(String prefix) {
+        return Math.max(1, coordination.kvIndex());
     }
 
     /**

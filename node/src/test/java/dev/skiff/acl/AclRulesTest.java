@@ -50,6 +50,19 @@ class AclRulesTest {
     }
 
     @Test
+    void aPrefixIsWritableOnlyWhenNoLongerRuleUnderItSaysLess() {
+        AclRules r = rules(rule("app/", KeyAccess.WRITE), rule("app/locked/", KeyAccess.READ), rule("", KeyAccess.READ));
+        assertThat(r.mayWritePrefix("app/free/")).isTrue();
+        assertThat(r.mayWritePrefix("app/")).as("app/locked/ under it is read-only").isFalse();
+        assertThat(r.mayWritePrefix("app/locked/")).isFalse();
+        assertThat(r.mayWritePrefix("")).isFalse();
+        assertThat(r.mayWritePrefix("other/")).isFalse();
+        assertThat(rules(rule("app/", KeyAccess.WRITE), rule("app/x", KeyAccess.WRITE)).mayWritePrefix("app/")).isTrue();
+        assertThat(rules(rule("app/", KeyAccess.WRITE), rule("app/x", KeyAccess.DENY)).mayWritePrefix("app/")).isFalse();
+        assertThat(AclRules.MANAGEMENT.mayWritePrefix("")).isTrue();
+    }
+
+    @Test
     void writeImpliesReadAndTheEmptyPrefixCoversEveryKey() {
         AclRules r = rules(rule("", KeyAccess.WRITE));
         assertThat(r.mayRead("a")).isTrue();

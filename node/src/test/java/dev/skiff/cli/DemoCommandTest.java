@@ -29,6 +29,7 @@ class DemoCommandTest {
     void demoStartsAndItsPrintedCurlLinesWork() throws Exception {
         int apiPort = freeRange(3);
         int raftPort = freeRange(3);
+        int consulPort = freeRange(3);
         Path log = dir.resolve("demo.log");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -43,15 +44,19 @@ class DemoCommandTest {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.skiff.cli.Main", "demo",
                 "--data-dir", dir.resolve("data").toString(), "--api-port", Integer.toString(apiPort),
-                "--raft-port", Integer.toString(raftPort)));
+                "--raft-port", Integer.toString(raftPort), "--consul-port", Integer.toString(consulPort)));
         Process demo = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
         try {
             List<String> curls = new ArrayList<>();
+            List<String> exports = new ArrayList<>();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null && !line.contains("Ctrl-C")) {
                     if (line.trim().startsWith("curl ")) {
                         curls.add(line.trim());
+                    }
+                    if (line.trim().startsWith("export ")) {
+                        exports.add(line.trim());
                     }
                 }
                 assertThat(line).as("demo output (log: %s)", Files.exists(log) ? Files.readString(log) : "").isNotNull();
@@ -71,6 +76,9 @@ class DemoCommandTest {
             assertThat(answers.get(3)).contains("cas_mismatch").endsWith("HTTP412");
             assertThat(answers.get(4)).contains("\"key\":\"greeting\"").endsWith("HTTP200");
             assertThat(answers.get(5)).contains("\"state\":\"leader\"").endsWith("HTTP200");
+            // The Consul-compatible listener: the address Consul's clients are told, and a put through it.
+            assertThat(exports).containsExactly("export CONSUL_HTTP_ADDR=127.0.0.1:" + consulPort);
+            assertThat(answers.get(6)).isEqualTo("true HTTP200");
         } finally {
             demo.toHandle().destroy(); // SIGTERM
             boolean exited = demo.waitFor(30, TimeUnit.SECONDS);

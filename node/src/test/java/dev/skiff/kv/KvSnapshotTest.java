@@ -137,11 +137,11 @@ class KvSnapshotTest {
         assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(bytes("hello, world! this is not it"))))
                 .isInstanceOf(CorruptSnapshotException.class)
                 .hasMessage("KV snapshot corrupt at byte offset 0: not a Skiff KV snapshot (bad magic: a snapshot starts with \"SKIFFKVS\")");
-        byte[] v3 = good.clone();
-        ByteBuffer.wrap(v3).putShort(8, (short) 3);
-        assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(v3)))
+        byte[] v4 = good.clone();
+        ByteBuffer.wrap(v4).putShort(8, (short) 4);
+        assertThatThrownBy(() -> new KvStateMachine().restore(new ByteArrayInputStream(v4)))
                 .hasMessageContaining("byte offset 8")
-                .hasMessageContaining("unsupported snapshot version 3; this server reads versions 1 and 2");
+                .hasMessageContaining("unsupported snapshot version 4; this server reads versions 1 to 3");
     }
 
     @Test

@@ -79,7 +79,7 @@ class KvSnapshotValidatorTest {
     void when_versionIsUnknown_then_refusedNamingIt() {
         byte[] v7 = GOOD.clone();
         ByteBuffer.wrap(v7).putShort(8, (short) 7);
-        refused(v7, v7.length).hasMessageStartingWith("unsupported snapshot version 7; this server reads versions 1 and 2")
+        refused(v7, v7.length).hasMessageStartingWith("unsupported snapshot version 7; this server reads versions 1 to 3")
                 .hasMessageEndingWith(", at byte offset 8 of " + v7.length);
     }
 

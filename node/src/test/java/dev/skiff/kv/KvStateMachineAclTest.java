@@ -75,43 +75,82 @@ class KvStateMachineAclTest {
     }
 
     @Test
-    void snapshotsCarryTheTokensAndStayVersionOneWithout() throws IOException {
+    void snapshotsCarryTheTokens() throws IOException {
         KvStateMachine plain = new KvStateMachine();
         plain.applyBatch(List.of(put(1, "a", "1"), put(2, "b", "2")));
-        byte[] v1 = persist(plain);
-        assertThat(java.nio.ByteBuffer.wrap(v1).getShort(8)).isEqualTo((short) 1);
+        byte[] without = persist(plain);
+        assertThat(java.nio.ByteBuffer.wrap(without).getShort(8)).isEqualTo((short) KvSnapshotCodec.VERSION);
 
         KvStateMachine withAcl = new KvStateMachine();
         withAcl.applyBatch(List.of(put(1, "a", "1"), acl(2, create("t1", "s1")), acl(3, create("t2", "s2"))));
-        byte[] v2 = persist(withAcl);
-        assertThat(java.nio.ByteBuffer.wrap(v2).getShort(8)).isEqualTo((short) 2);
-        assertThat(new String(v2, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("s1");
+        byte[] with = persist(withAcl);
+        assertThat(java.nio.ByteBuffer.wrap(with).getShort(8)).isEqualTo((short) KvSnapshotCodec.VERSION);
+        assertThat(new String(with, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("s1");
 
         KvStateMachine restored = new KvStateMachine();
-        restored.restore(new ByteArrayInputStream(v2));
+        restored.restore(new ByteArrayInputStream(with));
         assertThat(restored.acl()).isEqualTo(withAcl.acl());
         assertThat(restored.get("a")).isPresent();
         assertThat(restored.appliedIndex()).isEqualTo(3);
 
-        // A version-1 snapshot (what earlier versions wrote) restores with no tokens.
-        restored.restore(new ByteArrayInputStream(v1));
+        // A snapshot without tokens restores with none, replacing the table.
+        restored.restore(new ByteArrayInputStream(without));
         assertThat(restored.acl().size()).isZero();
         assertThat(restored.get("b")).isPresent();
-        assertThat(KvSnapshotValidator.validate(new ByteArrayInputStream(v2), v2.length).entries()).isEqualTo(1);
+        assertThat(KvSnapshotValidator.validate(new ByteArrayInputStream(with), with.length).entries()).isEqualTo(1);
+    }
+
+    @Test
+    void aVersionTwoSnapshot_writtenByTheAclCodeBeforeCoordination_stillLoads() throws IOException {
+        // Written by main at 9898f71 (KvStateMachine with two tokens and four puts): version 2,
+        // the records of version 1 followed by the untagged ACL section.
+        byte[] v2 = fixture("/kv/snapshot-v2-acl.bin");
+        assertThat(java.nio.ByteBuffer.wrap(v2).getShort(8)).isEqualTo((short) 2);
+        KvStateMachine restored = new KvStateMachine();
+        restored.restore(new ByteArrayInputStream(v2));
+        assertThat(restored.appliedIndex()).isEqualTo(6);
+        assertThat(restored.acl().size()).isEqualTo(2);
+        AclToken reader = restored.acl().bySecretHash(TokenSecrets.hash("reader-secret")).orElseThrow();
+        assertThat(reader.accessorId()).isEqualTo("reader-1");
+        assertThat(reader.createIndex()).isEqualTo(2);
+        assertThat(reader.rules()).isEqualTo(new AclRules(List.of(new KeyRule("app/", KeyAccess.READ)), OperatorAccess.NONE));
+        assertThat(restored.acl().bySecretHash(TokenSecrets.hash("writer-secret"))).map(AclToken::createIndex).contains(4L);
+        assertThat(restored.get("config/a")).contains(new KvEntry("config/a", "alpha2".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), 1, 5));
+        assertThat(restored.state().size()).isEqualTo(3);
+        assertThat(restored.state().sessions()).isEmpty();
+
+        // What it loads into is written back as version 3 and reads back the same.
+        byte[] v3 = persist(restored);
+        assertThat(java.nio.ByteBuffer.wrap(v3).getShort(8)).isEqualTo((short) KvSnapshotCodec.VERSION);
+        KvStateMachine again = new KvStateMachine();
+        again.restore(new ByteArrayInputStream(v3));
+        assertThat(again.acl()).isEqualTo(restored.acl());
+        assertThat(again.state().entries().get("z")).isEqualTo(restored.state().entries().get("z"));
     }
 
     @Test
     void aCorruptAclSectionIsRefusedAndTheStateKept() throws IOException {
         KvStateMachine withAcl = new KvStateMachine();
         withAcl.applyBatch(List.of(acl(1, create("t1", "s1"))));
-        byte[] v2 = persist(withAcl);
-        // A version-2 header over a version-1 body.
-        byte[] body = persist(new KvStateMachine());
-        java.nio.ByteBuffer.wrap(body).putShort(8, (short) 2);
+        byte[] good = persist(withAcl);
+        // A version-2 header (checksum made right) over a version-1 body: the ACL section is missing.
+        byte[] body = fixture("/kv/snapshot-v1.bin");
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(body);
+        header.putShort(8, (short) 2);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body, 0, 26);
+        header.putInt(26, (int) crc.getValue());
         KvStateMachine target = new KvStateMachine();
-        target.restore(new ByteArrayInputStream(v2));
+        target.restore(new ByteArrayInputStream(good));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> target.restore(new ByteArrayInputStream(body)))
                 .isInstanceOf(CorruptSnapshotException.class);
         assertThat(target.acl().size()).isEqualTo(1);
+    }
+
+    private static byte[] fixture(String resource) throws IOException {
+        try (java.io.InputStream in = KvStateMachineAclTest.class.getResourceAsStream(resource)) {
+            return in.readAllBytes();
+        }
     }
 }

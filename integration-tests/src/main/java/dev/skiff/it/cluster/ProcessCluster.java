@@ -68,14 +68,44 @@ public final class ProcessCluster implements AutoCloseable {
         }
         NodeProcess first = newNode("n1", options, List.of("--bootstrap"));
         first.start();
-        awaitLeader();
+        await("a leader agreed on by a majority of " + nodes).atMost(DEFAULT_WAIT).pollInterval(POLL)
+                .until(() -> {
+                    failIfExited(nodes);
+                    return agreedLeader().isPresent();
+                });
         List<NodeProcess> joiners = new ArrayList<>();
         for (int i = 2; i <= size; i++) {
             joiners.add(newNode("n" + i, options, List.of("--join", first.apiUrl())));
         }
         joiners.forEach(NodeProcess::start);
-        awaitMembers(size);
-        return this;
+        long deadline = System.nanoTime() + DEFAULT_WAIT.toNanos();
+        while (true) {
+            failIfExited(nodes);
+            try {
+                awaitMembers(size, Duration.ofSeconds(2));
+                return this;
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Fails at once, with the node's log, when a node that {@link #start} started has exited:
+     * waiting out the whole timeout for a leader would hide why (typically exit code 2, a flag
+     * the node does not know because the skiff-node classes on the test class path are not this
+     * build's, see the module README).
+     */
+    private static void failIfExited(List<NodeProcess> started) {
+        for (NodeProcess node : started) {
+            java.util.OptionalInt exit = node.exitCode();
+            if (exit.isPresent()) {
+                throw new IllegalStateException(node.id() + " exited with code " + exit.getAsInt()
+                        + " while the cluster was starting; its log:\n" + node.logTail(30));
+            }
+        }
     }
 
     /**
