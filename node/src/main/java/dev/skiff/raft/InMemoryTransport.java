@@ -55,7 +55,12 @@ public final class InMemoryTransport implements Transport {
                     if (target == null) {
                         throw new IOException("unreachable: " + targetAddress);
                     }
-                    target.onSnapshot(header, snapshot.data());
+                    try {
+                        target.onSnapshot(header, snapshot.data());
+                    } catch (IOException refused) {
+                        throw new SnapshotRefusedException(targetAddress + " refused snapshot " + header.meta().id() + ": "
+                                + refused.getMessage(), refused);
+                    }
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

@@ -585,7 +585,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 peersNeedingSnapshotBytes.remove(peer);
                 return;
             }
-            if (byReference) {
+            if (byReference && SnapshotRefusedException.isRefusal(err)) {
                 peersNeedingSnapshotBytes.add(peer);
                 log.warn("{} could not read snapshot {} from the shared store ({}); streaming it next time", peer, meta.id(),
                         err.toString());

@@ -52,7 +52,9 @@ public interface Transport extends AutoCloseable {
      * Streams a snapshot to the server at {@code targetAddress}, with its header.
      *
      * <p>Returns at once. The future completes when the receiver has stored the whole snapshot,
-     * or fails (it never throws synchronously). The transport closes {@code snapshot} when done.
+     * or fails (it never throws synchronously): with {@link SnapshotRefusedException} if the
+     * receiver answered and refused it, else with the delivery problem. The transport closes
+     * {@code snapshot} when done.
      * The receiver's verdict arrives later as an
      * {@link dev.skiff.raft.message.InstallSnapshotResponse} message.
      */

@@ -1,6 +1,7 @@
 package dev.skiff.transport;
 
 import dev.skiff.raft.OpenSnapshot;
+import dev.skiff.raft.SnapshotRefusedException;
 import dev.skiff.raft.message.InstallSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +89,7 @@ final class SnapshotSender implements AutoCloseable {
             int status = connection.postStream(RaftRpcHandler.SNAPSHOT_PATH, preamble, data, header.dataBytes(), timeout,
                     "snapshot " + header.meta().id());
             if (status / 100 != 2) {
-                throw new IOException("peer " + target + " refused snapshot " + header.meta().id() + ": HTTP "
+                throw new SnapshotRefusedException("peer " + target + " refused snapshot " + header.meta().id() + ": HTTP "
                         + status + " " + connection.lastBody());
             }
         } finally {

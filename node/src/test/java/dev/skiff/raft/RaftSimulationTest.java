@@ -147,6 +147,11 @@ class RaftSimulationTest {
         // configuration change could commit to record them. Added members are recorded as
         // "added" (any log counts until the leader hears from one), founders as "".
         1953L,
+        // Found by the 100,000-seed sweep: a torn tail was allowed on a voter because the lost
+        // records were on a majority of every running node's voter set, but a node that was down
+        // restarted under an older voter set whose majority, without them, lacked a committed
+        // restore entry. The simulation now counts a down node's stored configuration too.
+        30023L,
     })
     void pinnedSeeds(long seed) {
         runSeed(seed, false);

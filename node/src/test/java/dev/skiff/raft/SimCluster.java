@@ -323,7 +323,7 @@ final class SimCluster {
             if (target.deliverSnapshot(header, data)) {
                 result.complete(null);
             } else {
-                result.completeExceptionally(new IOException(target.id + " could not store the snapshot"));
+                result.completeExceptionally(new SnapshotRefusedException(target.id + " could not store the snapshot"));
             }
         });
         return result;
@@ -683,16 +683,38 @@ final class SimCluster {
         }
     }
 
-    /** Every voter set some running node knows of (its latest and its committed configuration). */
+    /**
+     * Every voter set some node may act on: a running node's latest and committed configuration,
+     * and the configuration a node that is down will start with (the newest in its stored log or
+     * snapshot). A stale node counts too: restarted, it may campaign under its old voter set
+     * (seed 30023: a torn tail on a voter that a down node's stale set still needed).
+     */
     private List<List<Server>> knownVoterSets() {
         List<List<Server>> sets = new ArrayList<>();
         for (SimNode n : nodes.values()) {
             if (n.up()) {
                 sets.add(n.raft.core().configuration().voters());
                 sets.add(n.raft.core().committedConfiguration().voters());
+            } else {
+                storedConfiguration(n).ifPresent(c -> sets.add(c.voters()));
             }
         }
         return sets;
+    }
+
+    /** The newest configuration in a node's stored log, else in its newest snapshot. */
+    private static java.util.Optional<Configuration> storedConfiguration(SimNode n) {
+        for (long i = n.logs.lastIndex(); i >= Math.max(1, n.logs.firstIndex()); i--) {
+            var e = n.logs.getLog(i);
+            if (e.isPresent() && e.get().type() == LogType.CONFIGURATION) {
+                return java.util.Optional.of(ConfigurationCodec.decode(e.get().data()));
+            }
+        }
+        try {
+            return n.snapshots.list().stream().findFirst().map(SnapshotMeta::configuration);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /**
