@@ -20,6 +20,7 @@ import dev.skiff.metrics.ApplyMeters;
 import dev.skiff.metrics.JvmMeters;
 import dev.skiff.metrics.MeteredSnapshotStore;
 import dev.skiff.metrics.WalMeters;
+import dev.skiff.raft.CannotBootstrapException;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.LogStore;
 import dev.skiff.raft.Observation;
@@ -61,6 +62,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -382,27 +384,47 @@ final class SkiffNode implements AutoCloseable {
     }
 
     /**
-     * Bootstraps a one-node cluster, unless peers show within two election timeouts that one
-     * exists. A node with no state may be a member whose data directory was lost (the recovery
-     * the corrupt-WAL message gives), restarted with the flags it was first started with: its
-     * leader's heartbeats, or a candidate's vote requests, reach it at once, and bootstrapping
-     * would make a second cluster under the same id. It stays a member instead, and the leader
-     * brings it up to date.
+     * Bootstraps a one-node cluster, unless peers show that one exists. A node with no state may
+     * be a member whose data directory was lost (the recovery the corrupt-WAL message gives),
+     * restarted with the flags it was first started with: its leader's heartbeats, or a
+     * candidate's vote requests, reach it, and bootstrapping would make a second cluster under
+     * the same id. It stays a member instead, and the leader brings it up to date.
+     *
+     * <p>The wait covers the longest pause a leader's transport takes between attempts to reach
+     * a peer that was down ({@link HttpTransportConfig#DEFAULT_MAX_BACKOFF}) plus two election
+     * timeouts: a shorter wait (it was two election timeouts, 1 s) let the wiped node bootstrap
+     * before its leader's next attempt. A peer's message that lands between the last look and
+     * the bootstrap makes the core refuse it ({@link CannotBootstrapException}): the same
+     * outcome, not a failure.
      */
     private void bootstrapUnlessPeersShowACluster() {
-        long waitNanos = settings.raftConfig().electionTimeout().multipliedBy(2).toNanos();
+        long waitNanos = HttpTransportConfig.DEFAULT_MAX_BACKOFF
+                .plus(settings.raftConfig().electionTimeout().multipliedBy(2)).toNanos();
         long deadline = System.nanoTime() + waitNanos;
         while (System.nanoTime() < deadline && !closing) {
-            var stats = raft.stats();
-            if (stats.term() > 0 || stats.leader().isPresent()) {
-                log.warn("node {} has no Raft state, but its peers show a cluster (term {}, leader {}): not bootstrapping "
-                                + "another; it catches up as a member", settings.id(), stats.term(),
-                        stats.leader().map(Server::id).orElse("not yet known"));
+            if (peersShowACluster()) {
                 return;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
-        raft.bootstrapCluster(Configuration.of(self())).join();
+        try {
+            raft.bootstrapCluster(Configuration.of(self())).join();
+        } catch (CompletionException e) {
+            if (!(e.getCause() instanceof CannotBootstrapException) || !peersShowACluster()) {
+                throw e;
+            }
+        }
+    }
+
+    private boolean peersShowACluster() {
+        var stats = raft.stats();
+        if (stats.term() == 0 && stats.leader().isEmpty()) {
+            return false;
+        }
+        log.warn("node {} has no Raft state, but its peers show a cluster (term {}, leader {}): not bootstrapping "
+                        + "another; it catches up as a member", settings.id(), stats.term(),
+                stats.leader().map(Server::id).orElse("not yet known"));
+        return true;
     }
 
     /**
