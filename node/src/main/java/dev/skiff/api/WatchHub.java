@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,30 +25,39 @@ import org.slf4j.LoggerFactory;
  * data is {@code {"op":"put"|"delete","key","value"(base64, puts only),"modifyIndex"}}; the
  * last event of each Raft entry carries {@code id: INDEX}, so a client that resumes with {@code
  * from} (or {@code Last-Event-ID}) = the last id it saw gets every change after that entry,
- * never half an entry. The node keeps the last {@value #HISTORY} changes; a {@code from} older
+ * never half an entry. The node keeps the last {@value #HISTORY} changes, fewer when their keys
+ * and values pass {@value #HISTORY_BYTES} bytes (values are shared with the state, but one
+ * overwritten a thousand times would otherwise be kept a thousand times); a {@code from} older
  * than that (or than the node's start, or a snapshot install or restore that replaced the state)
  * is {@code 410 compacted}: the client reads the prefix afresh and watches from its index.
  *
  * <p>An idle watcher holds no thread: Undertow's event-stream connection writes from the I/O
  * thread. The state machine's change listener hands each applied batch over on the FSM thread;
- * sending only queues. A watcher that falls {@value #MAX_PENDING} events behind (a client that
- * stopped reading) is disconnected and may resume. Thread-safe.
+ * sending only queues. A watcher that falls {@value #MAX_PENDING} events or {@value
+ * #MAX_PENDING_BYTES} bytes of events behind (a client that stopped reading) is disconnected and
+ * may resume. Thread-safe.
  */
 final class WatchHub implements KvStateMachine.ChangeListener {
 
     /** How many changes the node keeps for resuming watchers. */
     static final int HISTORY = 65_536;
+    /** How many bytes of keys and values the kept changes may hold at most (64 MiB). */
+    static final long HISTORY_BYTES = 64L << 20;
     /** How many unsent events one watcher may have queued before it is cut off. */
     static final int MAX_PENDING = 10_000;
+    /** How many bytes of unsent events one watcher may have queued before it is cut off (16 MiB). */
+    static final long MAX_PENDING_BYTES = 16L << 20;
     private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
 
     private final Object lock = new Object();
     private final ArrayDeque<KvChange> history = new ArrayDeque<>();
+    private long historyBytes;
     /** No change at or below this index is in the history (the node's start, or the last trim or replacement). */
     private long floor;
     private final List<Watcher> watchers = new ArrayList<>();
 
-    private record Watcher(String prefix, AclRules rules, ServerSentEventConnection connection, AtomicInteger pending) {
+    private record Watcher(String prefix, AclRules rules, ServerSentEventConnection connection, AtomicInteger pending,
+                           AtomicLong pendingBytes) {
     }
 
     /** @param startIndex the applied index when the node started: no change before it is known */
@@ -60,6 +70,7 @@ final class WatchHub implements KvStateMachine.ChangeListener {
         synchronized (lock) {
             if (replaced) {
                 history.clear();
+                historyBytes = 0;
                 floor = state.appliedIndex();
                 for (Watcher w : List.copyOf(watchers)) {
                     // What changed is unknown: the watcher resumes, gets 410 and reads afresh.
@@ -70,13 +81,28 @@ final class WatchHub implements KvStateMachine.ChangeListener {
             }
             for (KvChange c : changes) {
                 history.addLast(c);
+                historyBytes += size(c);
             }
-            while (history.size() > HISTORY) {
-                floor = Math.max(floor, history.removeFirst().index());
+            while (history.size() > HISTORY || historyBytes > HISTORY_BYTES) {
+                KvChange dropped = history.removeFirst();
+                historyBytes -= size(dropped);
+                floor = Math.max(floor, dropped.index());
             }
             for (Watcher w : List.copyOf(watchers)) {
                 send(w, changes);
             }
+        }
+    }
+
+    /** What a kept change holds on to: its key and value (what the record itself costs is small beside them). */
+    private static long size(KvChange c) {
+        return c.key().length() + (c.deleted() ? 0 : c.value().length);
+    }
+
+    /** The index at or below which no change is kept: a {@code from} below it is 410. */
+    long oldestKept() {
+        synchronized (lock) {
+            return floor;
         }
     }
 
@@ -117,7 +143,7 @@ final class WatchHub implements KvStateMachine.ChangeListener {
         requireCovered(from);
         try {
             new ServerSentEventHandler((connection, ignored) -> subscribe(new Watcher(prefix, rules, connection,
-                    new AtomicInteger()), from)).handleRequest(exchange);
+                    new AtomicInteger(), new AtomicLong()), from)).handleRequest(exchange);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the event stream", e);
         }
@@ -169,24 +195,32 @@ final class WatchHub implements KvStateMachine.ChangeListener {
         for (int i = 0; i < matching.size(); i++) {
             KvChange c = matching.get(i);
             boolean lastOfEntry = i + 1 == matching.size() || matching.get(i + 1).index() != c.index();
-            if (w.pending.incrementAndGet() > MAX_PENDING) {
-                log.warn("watcher cut off: it fell behind by {} events (a client that stopped reading) prefix={}", MAX_PENDING,
-                        w.prefix);
+            String event = json(c);
+            int queued = w.pending.incrementAndGet();
+            long queuedBytes = w.pendingBytes.addAndGet(event.length());
+            if (queued > MAX_PENDING || queuedBytes > MAX_PENDING_BYTES) {
+                log.warn("watcher cut off: it fell behind by {} events, {} bytes (a client that stopped reading) prefix={}",
+                        queued, queuedBytes, w.prefix);
                 watchers.remove(w);
                 w.connection.shutdown();
                 return;
             }
-            w.connection.send(json(c), null, lastOfEntry ? Long.toString(c.index()) : null,
+            w.connection.send(event, null, lastOfEntry ? Long.toString(c.index()) : null,
                     new ServerSentEventConnection.EventCallback() {
                         @Override
                         public void done(ServerSentEventConnection connection, String data, String event, String id) {
-                            w.pending.decrementAndGet();
+                            sent(data);
                         }
 
                         @Override
                         public void failed(ServerSentEventConnection connection, String data, String event, String id,
                                            java.io.IOException e) {
+                            sent(data);
+                        }
+
+                        private void sent(String data) {
                             w.pending.decrementAndGet();
+                            w.pendingBytes.addAndGet(-data.length());
                         }
                     });
         }

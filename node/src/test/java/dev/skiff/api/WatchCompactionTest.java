@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.kv.KvChange;
+import dev.skiff.kv.KvState;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.InMemoryLogStore;
@@ -22,12 +24,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The watch stream's history (API.md §8): once a restore replaced the state, a {@code from}
  * before it is {@code 410 compacted} (the changes in between are not known), and one at or
- * after it streams.
+ * after it streams; the history is bounded by bytes as well as by count.
  */
 class WatchCompactionTest {
 
@@ -61,5 +64,24 @@ class WatchCompactionTest {
             api.close();
             raft.shutdown().join();
         }
+    }
+
+    @Test
+    void aKeyOverwrittenWithLargeValues_isKeptOnlyUpToTheHistorysBytes() {
+        WatchHub hub = new WatchHub(0);
+        KvState state = new KvStateMachine().state();
+        byte[] small = new byte[100];
+        for (long i = 1; i <= 1000; i++) {
+            hub.published(state, List.of(new KvChange(i, "k", small, i)), false);
+        }
+        assertThat(hub.oldestKept()).as("1,000 small changes are all kept").isZero();
+
+        byte[] mebibyte = new byte[1 << 20];
+        for (long i = 1001; i <= 1200; i++) {
+            hub.published(state, List.of(new KvChange(i, "k", mebibyte, i)), false);
+        }
+        // 200 MiB written to one key: only the last 64 MiB of it is kept.
+        long kept = 1200 - hub.oldestKept();
+        assertThat(kept).isBetween(WatchHub.HISTORY_BYTES / mebibyte.length - 1, WatchHub.HISTORY_BYTES / mebibyte.length);
     }
 }
