@@ -13,6 +13,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's metrics in Micrometer's Prometheus registry, as {@code /metrics} serves them: Raft
@@ -29,6 +32,8 @@ public final class ApiMetrics {
     private final MultiGauge followerMatchIndex;
     private final MultiGauge followerLag;
     private final MultiGauge followerLastContact;
+    private final Map<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final Timer applyTimer;
 
     /** Registers the Raft gauges of {@code raft} in a registry of its own. */
     public ApiMetrics(Raft raft) {
@@ -39,6 +44,9 @@ public final class ApiMetrics {
     public ApiMetrics(PrometheusMeterRegistry registry, Raft raft) {
         this.registry = registry;
         this.raft = raft;
+        this.applyTimer = Timer.builder("skiff_raft_apply").description("time from Raft.apply to the FSM's response on the leader")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
         Gauge.builder("skiff_raft_term", () -> raft.stats().term()).description("current Raft term").register(registry);
         Gauge.builder("skiff_raft_commit_index", () -> raft.stats().commitIndex())
                 .description("highest log index this node knows to be committed").register(registry);
@@ -80,16 +88,19 @@ public final class ApiMetrics {
     }
 
     void request(String route, String method, int status, long nanos) {
-        Timer.builder("skiff_http_requests").description("client API requests by route, method and status, and their latency")
-                .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
+        // One timer per (route, method, status), looked up without building a meter on every request.
+        requestTimers.computeIfAbsent(new RequestKey(route, method, status), k -> Timer.builder("skiff_http_requests")
+                .description("client API requests by route, method and status, and their latency")
+                .tag("route", k.route()).tag("method", k.method()).tag("status", Integer.toString(k.status()))
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry).record(Duration.ofNanos(nanos));
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private record RequestKey(String route, String method, int status) {
     }
 
     void apply(long nanos) {
-        Timer.builder("skiff_raft_apply").description("time from Raft.apply to the FSM's response on the leader")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry).record(Duration.ofNanos(nanos));
+        applyTimer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void error(String code) {

@@ -44,6 +44,12 @@ final class KvHandler {
     static final HttpString INDEX = new HttpString("X-Skiff-Index");
     static final HttpString LEADER = new HttpString("X-Skiff-Leader");
     private static final int DEFAULT_LIST_LIMIT = 1000;
+    // The query parameters each request may carry (built once: they are checked on every request).
+    private static final Set<String> GET_PARAMS = Set.of("consistency", "meta", "index", "wait");
+    private static final Set<String> PUT_PARAMS = Set.of("cas", "flags", "acquire", "release");
+    private static final Set<String> CAS_PARAMS = Set.of("cas");
+    private static final Set<String> LIST_PARAMS = Set.of("prefix", "limit", "after", "consistency", "index", "wait");
+    private static final Set<String> DELETE_PREFIX_PARAMS = Set.of("prefix");
     private static final int MAX_LIST_LIMIT = 10_000;
     private static final long DEFAULT_WAIT_MILLIS = 5 * 60_000;
     private static final long MAX_WAIT_MILLIS = 10 * 60_000;
@@ -74,7 +80,7 @@ final class KvHandler {
         RequestParts query = RequestParts.ofQuery(exchange.getQueryString());
         if (key.isEmpty()) {
             if (method.equals("DELETE") && query.param("prefix") != null) {
-                deletePrefix(exchange, query.allowOnly(Set.of("prefix")));
+                deletePrefix(exchange, query.allowOnly(DELETE_PREFIX_PARAMS));
                 return false;
             }
             if (method.equals("PUT") || method.equals("DELETE")) {
@@ -85,15 +91,15 @@ final class KvHandler {
                 throw new ApiException(405, "method_not_allowed", "only GET (listing) and DELETE ?prefix= (recursive "
                         + "delete) are allowed on /v1/kv/");
             }
-            return list(exchange, query.allowOnly(Set.of("prefix", "limit", "after", "consistency", "index", "wait")));
+            return list(exchange, query.allowOnly(LIST_PARAMS));
         }
         requireValidKey(key);
         switch (method) {
             case "GET" -> {
-                return get(exchange, key, query.allowOnly(Set.of("consistency", "meta", "index", "wait")));
+                return get(exchange, key, query.allowOnly(GET_PARAMS));
             }
-            case "PUT" -> put(exchange, key, query.allowOnly(Set.of("cas", "flags", "acquire", "release")));
-            case "DELETE" -> delete(exchange, key, query.allowOnly(Set.of("cas")));
+            case "PUT" -> put(exchange, key, query.allowOnly(PUT_PARAMS));
+            case "DELETE" -> delete(exchange, key, query.allowOnly(CAS_PARAMS));
             default -> throw new ApiException(405, "method_not_allowed", method + " is not allowed on a key; use GET, PUT or DELETE");
         }
         return false;
@@ -261,7 +267,7 @@ final class KvHandler {
             throw ApiException.badRequest("the key must not be empty: PUT /v1/kv/{key} with a key of 1..1024 bytes");
         }
         requireValidKey(key);
-        return new KvCommand.Put(key, value, cas(RequestParts.ofQuery(exchange.getQueryString()).allowOnly(Set.of("cas"))));
+        return new KvCommand.Put(key, value, cas(RequestParts.ofQuery(exchange.getQueryString()).allowOnly(CAS_PARAMS)));
     }
 
     private byte[] readBody(HttpServerExchange exchange) {

@@ -43,6 +43,9 @@ record RequestParts(Map<String, String> params) {
     }
 
     private static String decode(String raw, boolean plusIsSpace, String what) {
+        if (isPlainAscii(raw, plusIsSpace)) {
+            return raw; // nothing to decode: the common case on every request, so it allocates nothing
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -56,6 +59,8 @@ record RequestParts(Map<String, String> params) {
                 i += 2;
             } else if (c == '+' && plusIsSpace) {
                 bytes.write(' ');
+            } else if (c < 0x80) {
+                bytes.write(c);
             } else {
                 byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
                 bytes.write(utf8, 0, utf8.length);
@@ -69,6 +74,17 @@ record RequestParts(Map<String, String> params) {
         } catch (CharacterCodingException e) {
             throw ApiException.badRequest("the " + what + " is not valid UTF-8 after percent-decoding");
         }
+    }
+
+    /** True if {@code raw} is ASCII with no escape to decode: it is its own decoding. */
+    private static boolean isPlainAscii(String raw, boolean plusIsSpace) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c >= 0x80 || c == '%' || (c == '+' && plusIsSpace)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Rejects parameters outside {@code allowed}. */
