@@ -189,7 +189,7 @@ log "ports $ports..$((ports + 11)); temporary directory $tmp"
 # ------------------------------------------------------------------ Skiff
 
 declare -A skiff_pid etcd_pid
-skiff_java_opts=${SKIFF_JAVA_OPTS:--Xmx1g}
+skiff_java_opts=${SKIFF_JAVA_OPTS:-}
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 results_dir="$here/results"
 mkdir -p "$results_dir"
