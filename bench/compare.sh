@@ -384,7 +384,7 @@ run_wrk_all() {
   for t in $(node_targets "$system"); do
     c=$((conns / 3 + (i < conns % 3 ? 1 : 0)))
     outs+=("$tmp/wrk-all-$i.out")
-    wrk -t 1 -c "$c" -d "${secs}s" --timeout 10s -s "$here/wrk/kv.lua" "http://$t" \
+    wrk -t 1 -c "$c" -d "${secs}s" --timeout 10s -s "$here/wrk/kv.lua" "$scheme://$t" \
       -- "$system" "$mode" "$readmode" "$prefix-n$i" "$nkeys" >"$tmp/wrk-all-$i.out" 2>&1 &
     wpids+=($!)
     i=$((i + 1))
