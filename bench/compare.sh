@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/compare.sh: Skiff against etcd, side by side, on this machine, in one run.
 #
-#   bench/compare.sh                 # the full table (7 rows x 2 systems x 15 s, about 6 minutes)
+#   bench/compare.sh                 # the full table (14 rows x 2 systems x 15 s, about 10 minutes)
 #   bench/compare.sh --quick         # smoke test: 3 s per row
 #   bench/compare.sh --failover      # the table, then 10 leader kill -9 trials per system
 #   bench/compare.sh --rows write64 --only skiff --jfr   # profile Skiff under one row
@@ -9,7 +9,9 @@
 # Options:
 #   --duration SEC     seconds per row and system (default 15; --quick: 3)
 #   --warmup SEC       unrecorded write load on both before the table (default 10; --quick: 3)
-#   --rows LIST        comma-separated subset of: write1,write16,write64,write256,consistent64,stale64,mix64
+#   --rows LIST        comma-separated subset of: first30,write1,write16,write64,write256,consistent64,
+#                      stale64,mix64 (all via the leader), write64-f,consistent64-f,mix64-f (via a
+#                      follower), write64-all,consistent64-all,mix64-all (through all three nodes)
 #                      ("none" with --failover runs the failover trials only)
 #   --only SYSTEM      skiff or etcd: start and measure one system (no ratios)
 #   --failover         after the rows: 10 trials per system of kill -9 on the leader, then the time
@@ -27,8 +29,12 @@
 # in a temporary directory (fsync on for both: etcd's default, and Skiff always syncs); preloads
 # 1,000 keys into each; warms both up; then runs every row against Skiff and etcd one after the
 # other (the order alternates row by row), with the same wrk and the same Lua script
-# (bench/wrk/kv.lua: 100-byte values, every write a new key). All load goes to the leader of each
-# cluster (found through /v1/status and `etcdctl endpoint status`): the same policy for both.
+# (bench/wrk/kv.lua: 100-byte values, every write a new key). Three routing paths, the same for
+# both systems: rows without a suffix go to the leader (found through /v1/status and `etcdctl
+# endpoint status`), "-f" rows to one follower, "-all" rows through all three nodes at once (one
+# wrk per node, the connections split evenly, results summed: what a load balancer does). The
+# first30 row starts each cluster and measures writes at 64 connections to its leader for the
+# first 30 s after it is ready (no preload, no warm-up), before anything else.
 #
 # Output: the table on stdout; bench/results/<timestamp>.json and .svg (latency against
 # throughput). Traffic goes only to 127.0.0.1. It stops only the processes it started (on any
@@ -40,7 +46,7 @@ root=$(cd "$here/.." && pwd)
 
 duration=15
 warmup=10
-rows_default="write1,write16,write64,write256,consistent64,stale64,mix64"
+rows_default="first30,write1,write16,write64,write256,consistent64,stale64,mix64,write64-f,consistent64-f,mix64-f,write64-all,consistent64-all,mix64-all"
 rows=$rows_default
 only=""
 failover=0
@@ -67,7 +73,7 @@ while [[ $# -gt 0 ]]; do
     --jfr) jfr=1 ;;
     --tls) tls=1; scheme=https ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
   shift
@@ -183,7 +189,7 @@ log "ports $ports..$((ports + 11)); temporary directory $tmp"
 # ------------------------------------------------------------------ Skiff
 
 declare -A skiff_pid etcd_pid
-skiff_java_opts=${SKIFF_JAVA_OPTS:--Xmx1g}
+skiff_java_opts=${SKIFF_JAVA_OPTS:-}
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 results_dir="$here/results"
 mkdir -p "$results_dir"
@@ -336,16 +342,72 @@ target_of() {
 
 has_leader() { target_of "$1" >/dev/null; }
 
-row_spec() { # row -> "connections mode readmode"
-  case $1 in
-    write1) echo "1 write consistent" ;;
-    write16) echo "16 write consistent" ;;
-    write64) echo "64 write consistent" ;;
-    write256) echo "256 write consistent" ;;
-    consistent64) echo "64 read consistent" ;;
-    stale64) echo "64 read stale" ;;
-    mix64) echo "64 mix consistent" ;;
+row_spec() { # row -> "connections mode readmode path" (path: leader, follower or all)
+  local base=${1%-f} path=leader
+  if [[ $1 == *-f ]]; then path=follower; elif [[ $1 == *-all ]]; then base=${1%-all}; path=all; fi
+  case $base in
+    first30) echo "64 write consistent leader" ;;
+    write1) echo "1 write consistent $path" ;;
+    write16) echo "16 write consistent $path" ;;
+    write64) echo "64 write consistent $path" ;;
+    write256) echo "256 write consistent $path" ;;
+    consistent64) echo "64 read consistent $path" ;;
+    stale64) echo "64 read stale $path" ;;
+    mix64) echo "64 mix consistent $path" ;;
   esac
+}
+
+node_targets() { # system -> the client host:port of every node, one a line
+  local i
+  for i in 1 2 3; do
+    case $1 in
+      skiff) echo "127.0.0.1:$(api_port "$i")" ;;
+      etcd) echo "127.0.0.1:$(etcd_client_port "$i")" ;;
+    esac
+  done
+}
+
+follower_of() { # system -> the client host:port of one follower (the first node that is not the leader)
+  local leader t
+  leader=$(target_of "$1") || return 1
+  for t in $(node_targets "$1"); do [[ $t == "$leader" ]] || { echo "$t"; return 0; }; done
+  return 1
+}
+
+# run_wrk_all system connections mode readmode prefix duration -> one WRKRESULT line for all three
+# nodes together: one wrk (one thread) per node at the same time, the connections split evenly.
+# Requests and errors are summed; the mean and p50 are weighted by each wrk's requests; p90, p99,
+# p99.9 and max are the largest of the three (an upper bound: wrk's histograms cannot be merged).
+run_wrk_all() {
+  local system=$1 conns=$2 mode=$3 readmode=$4 prefix=$5 secs=$6
+  local i=0 t c wpids=() outs=()
+  for t in $(node_targets "$system"); do
+    c=$((conns / 3 + (i < conns % 3 ? 1 : 0)))
+    outs+=("$tmp/wrk-all-$i.out")
+    wrk -t 1 -c "$c" -d "${secs}s" --timeout 10s -s "$here/wrk/kv.lua" "$scheme://$t" \
+      -- "$system" "$mode" "$readmode" "$prefix-n$i" "$nkeys" >"$tmp/wrk-all-$i.out" 2>&1 &
+    wpids+=($!)
+    i=$((i + 1))
+  done
+  for p in "${wpids[@]}"; do wait "$p" || { echo "compare.sh: wrk failed: $(cat "${outs[@]}")" >&2; exit 1; }; done
+  python3 - "${outs[@]}" <<'PYEOF'
+import sys
+rs = []
+for path in sys.argv[1:]:
+    line = next((l for l in open(path) if l.startswith("WRKRESULT")), None)
+    if line is None:
+        sys.exit("compare.sh: wrk printed no result: " + open(path).read())
+    rs.append({k: float(v) for k, v in (x.split("=", 1) for x in line.split()[1:])})
+n = sum(r["requests"] for r in rs) or 1
+out = {"requests": sum(r["requests"] for r in rs), "duration_us": max(r["duration_us"] for r in rs)}
+for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"):
+    out[k] = sum(r[k] for r in rs)
+out["mean_us"] = sum(r["mean_us"] * r["requests"] for r in rs) / n
+out["p50_us"] = sum(r["p50_us"] * r["requests"] for r in rs) / n
+for k in ("p90_us", "p99_us", "p999_us", "max_us"):
+    out[k] = max(r[k] for r in rs)
+print("WRKRESULT " + " ".join("%s=%s" % (k, ("%.1f" % v) if k == "mean_us" else "%d" % v) for k, v in out.items()))
+PYEOF
 }
 
 preload_ok() { # the last preloaded key reads back
@@ -363,14 +425,24 @@ preload_ok() { # the last preloaded key reads back
 meta="$tmp/meta.json"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average at start: $load_start ($(nproc) CPUs)"
-if has skiff; then start_skiff_cluster; fi
-if has etcd; then start_etcd_cluster; fi
-
+first30=0
+[[ ",$rows," == *",first30,"* ]] && first30=1
 declare -A target
 for s in "${systems[@]}"; do
+  case $s in
+    skiff) start_skiff_cluster ;;
+    etcd) start_etcd_cluster ;;
+  esac
   wait_for 30 "a $s leader" has_leader "$s"
   target[$s]=$(target_of "$s")
   log "$s leader at ${target[$s]}"
+  if [[ $first30 == 1 ]]; then
+    # The first 30 s of a cluster that has just become ready: nothing preloaded, nothing warmed.
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    log "first30: $s at ${target[$s]}, 64 connections, 30s right after start (load $load)"
+    result=$(run_wrk "$s" "${target[$s]}" 64 write consistent first30 30)
+    printf '%s\t%s\t%s\t%s\t%s\n' first30 "$s" 64 "$load" "$result" >>"$raw"
+  fi
 done
 
 if [[ ${#row_list[@]} -gt 0 ]]; then
@@ -393,14 +465,25 @@ fi
 
 n=0
 for row in "${row_list[@]}"; do
-  read -r conns mode readmode <<<"$(row_spec "$row")"
+  [[ $row != first30 ]] || continue
+  read -r conns mode readmode path <<<"$(row_spec "$row")"
   order=("${systems[@]}")
   if [[ ${#systems[@]} == 2 && $((n % 2)) == 1 ]]; then order=(etcd skiff); fi
   for s in "${order[@]}"; do
     target[$s]=$(target_of "$s") || { echo "compare.sh: $s has no leader before row $row (see $tmp/logs)" >&2; keep=1; exit 1; }
     load=$(cut -d' ' -f1 /proc/loadavg)
-    log "$row: $s at ${target[$s]}, $conns connections, ${duration}s (load $load)"
-    result=$(run_wrk "$s" "${target[$s]}" "$conns" "$mode" "$readmode" "r$n-$row" "$duration")
+    case $path in
+      leader)
+        log "$row: $s leader at ${target[$s]}, $conns connections, ${duration}s (load $load)"
+        result=$(run_wrk "$s" "${target[$s]}" "$conns" "$mode" "$readmode" "r$n-$row" "$duration") ;;
+      follower)
+        t=$(follower_of "$s") || { echo "compare.sh: $s has no follower before row $row" >&2; keep=1; exit 1; }
+        log "$row: $s follower at $t, $conns connections, ${duration}s (load $load)"
+        result=$(run_wrk "$s" "$t" "$conns" "$mode" "$readmode" "r$n-$row" "$duration") ;;
+      all)
+        log "$row: $s through all three nodes, $conns connections split evenly, ${duration}s (load $load)"
+        result=$(run_wrk_all "$s" "$conns" "$mode" "$readmode" "r$n-$row" "$duration") ;;
+    esac
     printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$s" "$conns" "$load" "$result" >>"$raw"
   done
   n=$((n + 1))
@@ -462,7 +545,7 @@ meta = {
     "warmup_s": $warmup,
     "preloaded_keys": $nkeys,
     "value_bytes": 100,
-    "policy": "all load to each cluster's leader; same wrk, same Lua script (bench/wrk/kv.lua)",
+    "policy": "same wrk, same Lua script (bench/wrk/kv.lua); rows without suffix to each cluster's leader, -f to one follower, -all one wrk per node with the connections split evenly (summed; p90+ the largest of the three)",
     "skiff_commit": out(["git", "-C", "$root", "rev-parse", "--short", "HEAD"]),
     "skiff_java_opts": "$skiff_java_opts",
     "etcd_version": out(["etcd", "--version"]) if "$(has etcd && echo 1)" else None,

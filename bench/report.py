@@ -19,6 +19,13 @@ ROW_TITLES = {
     "consistent64": "consistent / linearizable reads, 64",
     "stale64": "stale / serializable reads, 64",
     "mix64": "90/10 read/write mix, 64",
+    "write64-f": "writes via a follower, 64",
+    "consistent64-f": "consistent reads via a follower, 64",
+    "mix64-f": "90/10 mix via a follower, 64",
+    "write64-all": "writes via all 3 nodes, 64",
+    "consistent64-all": "consistent reads via all 3 nodes, 64",
+    "mix64-all": "90/10 mix via all 3 nodes, 64",
+    "first30": "writes, 64, first 30 s after start",
 }
 
 
@@ -78,13 +85,13 @@ def table(rows, fo):
     lines = []
     if not rows:
         return "\n".join(failover_lines(fo))
-    head = ("%-36s %10s %10s %6s   %-24s %-24s %6s %s" %
+    head = ("%-38s %10s %10s %6s   %-24s %-24s %6s %s" %
             ("row", "Skiff r/s", "etcd r/s", "ratio", "Skiff p50/p99/p99.9 ms", "etcd p50/p99/p99.9 ms", "p99 x", "errors S/E"))
     lines.append(head)
     lines.append("-" * len(head))
     for r in rows:
         s, e = r.get("skiff"), r.get("etcd")
-        lines.append("%-36s %10s %10s %6s   %-24s %-24s %6s %s" % (
+        lines.append("%-38s %10s %10s %6s   %-24s %-24s %6s %s" % (
             r["title"],
             "%.0f" % s["throughput"] if s else "-",
             "%.0f" % e["throughput"] if e else "-",
@@ -154,17 +161,21 @@ def svg(rows, meta):
     # the write curve (1, 16, 64, 256 connections) as lines, every row as labelled points
     for system in ("skiff", "etcd"):
         for key, dash in (("p50_ms", "4,3"), ("p99_ms", "")):
-            w = [(r["connections"], r[system]) for r in rows if r["row"].startswith("write") and system in r]
+            w = [(r["connections"], r[system]) for r in rows
+                 if r["row"] in ("write1", "write16", "write64", "write256") and system in r]
             w.sort(key=lambda t: t[0])
             if len(w) > 1:
                 path = " ".join("%.1f,%.1f" % (X(m["throughput"]), Y(m[key])) for _, m in w)
                 o.append("<polyline points='%s' fill='none' stroke='%s' stroke-width='2' stroke-dasharray='%s'/>"
                          % (path, colour[system], dash))
     labels = {"write1": "w1", "write16": "w16", "write64": "w64", "write256": "w256",
-              "consistent64": "lin-read", "stale64": "ser-read", "mix64": "mix"}
+              "consistent64": "lin-read", "stale64": "ser-read", "mix64": "mix",
+              "write64-f": "w64-f", "consistent64-f": "lin-read-f", "mix64-f": "mix-f",
+              "write64-all": "w64-all", "consistent64-all": "lin-read-all", "mix64-all": "mix-all",
+              "first30": "first30"}
     for r, system, m in pts:
         for key, fill in (("p50_ms", "white"), ("p99_ms", colour[system])):
-            shape = "circle" if r["row"].startswith("write") else "rect"
+            shape = "circle" if r["row"].startswith(("write", "first30")) else "rect"
             x, y = X(m["throughput"]), Y(m[key])
             if shape == "circle":
                 o.append("<circle cx='%.1f' cy='%.1f' r='4' fill='%s' stroke='%s'/>" % (x, y, fill, colour[system]))
