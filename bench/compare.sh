@@ -12,7 +12,9 @@
 #   --rows LIST        comma-separated subset of: first30,write1,write16,write64,write256,consistent64,
 #                      stale64,mix64 (all via the leader), write64-f,consistent64-f,mix64-f (via a
 #                      follower), write64-all,consistent64-all,mix64-all (through all three nodes)
-#                      ("none" with --failover runs the failover trials only)
+#                      ("none" with --failover runs the failover trials only); not in the default
+#                      set: txn1,txn8,txn64 (transactions of 1, 8, 64 puts of new keys via the
+#                      leader, one Raft entry each; the table counts transactions per second)
 #   --only SYSTEM      skiff or etcd: start and measure one system (no ratios)
 #   --failover         after the rows: 10 trials per system of kill -9 on the leader, then the time
 #                      to the first successful write through the survivors (median and max)
@@ -47,6 +49,7 @@ root=$(cd "$here/.." && pwd)
 duration=15
 warmup=10
 rows_default="first30,write1,write16,write64,write256,consistent64,stale64,mix64,write64-f,consistent64-f,mix64-f,write64-all,consistent64-all,mix64-all"
+rows_extra="txn1,txn8,txn64"
 rows=$rows_default
 only=""
 failover=0
@@ -88,7 +91,7 @@ if [[ $rows == none ]]; then
 fi
 IFS=, read -r -a row_list <<< "$rows"
 for r in "${row_list[@]}"; do
-  [[ ",$rows_default," == *",$r,"* ]] || die "unknown row '$r'; rows are $rows_default"
+  [[ ",$rows_default,$rows_extra," == *",$r,"* ]] || die "unknown row '$r'; rows are $rows_default,$rows_extra"
 done
 systems=(skiff etcd)
 [[ -z $only ]] || systems=("$only")
@@ -354,6 +357,9 @@ row_spec() { # row -> "connections mode readmode path" (path: leader, follower o
     consistent64) echo "64 read consistent $path" ;;
     stale64) echo "64 read stale $path" ;;
     mix64) echo "64 mix consistent $path" ;;
+    txn1) echo "64 txn1 consistent $path" ;;
+    txn8) echo "64 txn8 consistent $path" ;;
+    txn64) echo "64 txn64 consistent $path" ;;
   esac
 }
 

@@ -26,6 +26,9 @@ ROW_TITLES = {
     "consistent64-all": "consistent reads via all 3 nodes, 64",
     "mix64-all": "90/10 mix via all 3 nodes, 64",
     "first30": "writes, 64, first 30 s after start",
+    "txn1": "txns of 1 put, 64 (txn/s)",
+    "txn8": "txns of 8 puts, 64 (txn/s)",
+    "txn64": "txns of 64 puts, 64 (txn/s)",
 }
 
 

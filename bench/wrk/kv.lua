@@ -5,6 +5,8 @@
 --            read     every request reads one of `nkeys` preloaded keys, chosen at random
 --            mix      90 % reads as above, 10 % writes of new keys
 --            preload  writes the keys pre/000000 .. pre/<nkeys-1>, cycling
+--            txnN     every request is one transaction of N puts of new, distinct keys (Skiff
+--                     POST /v1/txn, etcd POST /v3/kv/txn), e.g. txn8
 --   read     consistent | stale (Skiff's consistency parameter); for etcd, consistent is a
 --            linearizable range and stale a serializable one
 --   prefix   key prefix that makes this run's writes distinct from every other run's
@@ -48,6 +50,21 @@ local function writeRequest(key)
   return wrk.format("POST", "/v3/kv/put", nil, '{"key":"' .. b64(key) .. '","value":"' .. VALUE64 .. '"}')
 end
 
+-- One transaction of `ops` puts of new keys under `base`: one Raft entry on either system.
+local function txnRequest(base, ops)
+  local puts = {}
+  for i = 1, ops do
+    local key = base .. "/" .. i
+    if system == "skiff" then
+      puts[i] = '{"op":"put","key":"' .. key .. '","value":"' .. VALUE64 .. '"}'
+    else
+      puts[i] = '{"requestPut":{"key":"' .. b64(key) .. '","value":"' .. VALUE64 .. '"}}'
+    end
+  end
+  local body = '{"success":[' .. table.concat(puts, ",") .. ']}'
+  return wrk.format("POST", system == "skiff" and "/v1/txn" or "/v3/kv/txn", nil, body)
+end
+
 -- Reads are formatted once per key (in init) and replayed: the generator's own cost stays low.
 local reads = {}
 local function readRequest(key)
@@ -69,7 +86,8 @@ function init(args)
   if system ~= "skiff" and system ~= "etcd" then
     error("kv.lua: first argument must be skiff or etcd, got " .. tostring(system))
   end
-  wrk.headers["Content-Type"] = system == "skiff" and "application/octet-stream" or "application/json"
+  local txn = mode:match("^txn(%d+)$")
+  wrk.headers["Content-Type"] = (system == "skiff" and not txn) and "application/octet-stream" or "application/json"
   if mode == "read" or mode == "mix" then
     for i = 0, nkeys - 1 do
       reads[i] = readRequest(preKey(i))
@@ -91,6 +109,8 @@ function request()
     return reads[math.random(0, nkeys - 1)]
   elseif mode == "preload" then
     return writeRequest(preKey(counter % nkeys))
+  elseif mode:match("^txn%d+$") then
+    return txnRequest(prefix .. "/" .. tid .. "/" .. counter, tonumber(mode:sub(4)))
   end
   error("kv.lua: unknown mode " .. tostring(mode))
 end
