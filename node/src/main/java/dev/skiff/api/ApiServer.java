@@ -44,7 +44,7 @@ public final class ApiServer implements AutoCloseable {
     private final AclGuard acl;
     private final AclHandler aclTokens;
     private final String boundAddress;
-    private final BlockingWaiters waiters = new BlockingWaiters();
+    private final BlockingWaiters waiters = new BlockingWaiters(workers);
     private final SessionTimers sessionTimers;
     private final ConsulHandler consul;
     private final CoordinationHandler coordination;
