@@ -5,6 +5,7 @@ import io.undertow.server.HttpServerExchange;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,7 +76,12 @@ final class BlockingWaiters {
     void changed(KvState state) {
         latest.set(state);
         if (scanScheduled.compareAndSet(false, true)) {
-            notifier.execute(this::scan);
+            try {
+                notifier.execute(this::scan);
+            } catch (RejectedExecutionException closed) {
+                // The API has closed (the node is stopping; Raft may still apply until it stops):
+                // no reader is left to wake, and the state machine must not fail over it.
+            }
         }
     }
 
