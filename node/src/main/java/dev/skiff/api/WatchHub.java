@@ -7,7 +7,6 @@ import dev.skiff.kv.KvStateMachine;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.sse.ServerSentEventConnection;
 import io.undertow.server.handlers.sse.ServerSentEventHandler;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,11 +24,10 @@ import org.slf4j.LoggerFactory;
  * data is {@code {"op":"put"|"delete","key","value"(base64, puts only),"modifyIndex"}}; the
  * last event of each Raft entry carries {@code id: INDEX}, so a client that resumes with {@code
  * from} (or {@code Last-Event-ID}) = the last id it saw gets every change after that entry,
- * never half an entry. The node keeps the last {@value #HISTORY} changes, fewer when their keys
- * and values pass {@value #HISTORY_BYTES} bytes (values are shared with the state, but one
- * overwritten a thousand times would otherwise be kept a thousand times); a {@code from} older
- * than that (or than the node's start, or a snapshot install or restore that replaced the state)
- * is {@code 410 compacted}: the client reads the prefix afresh and watches from its index.
+ * never half an entry. The node keeps its latest changes in a {@link WatchHistory} of at most
+ * {@value #HISTORY_BYTES} bytes; a {@code from} older than that (or than the node's start, or a
+ * snapshot install or restore that replaced the state) is {@code 410 compacted}: the client reads
+ * the prefix afresh and watches from its index.
  *
  * <p>An idle watcher holds no thread: Undertow's event-stream connection writes from the I/O
  * thread. The state machine's change listener hands each applied batch over on the FSM thread;
@@ -39,9 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchHub implements KvStateMachine.ChangeListener {
 
-    /** How many changes the node keeps for resuming watchers. */
-    static final int HISTORY = 65_536;
-    /** How many bytes of keys and values the kept changes may hold at most (64 MiB). */
+    /** How much memory the changes kept for resuming watchers may take at most (64 MiB). */
     static final long HISTORY_BYTES = 64L << 20;
     /** How many unsent events one watcher may have queued before it is cut off. */
     static final int MAX_PENDING = 10_000;
@@ -50,10 +46,7 @@ final class WatchHub implements KvStateMachine.ChangeListener {
     private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
 
     private final Object lock = new Object();
-    private final ArrayDeque<KvChange> history = new ArrayDeque<>();
-    private long historyBytes;
-    /** No change at or below this index is in the history (the node's start, or the last trim or replacement). */
-    private long floor;
+    private final WatchHistory history;
     private final List<Watcher> watchers = new ArrayList<>();
 
     private record Watcher(String prefix, AclRules rules, ServerSentEventConnection connection, AtomicInteger pending,
@@ -62,16 +55,14 @@ final class WatchHub implements KvStateMachine.ChangeListener {
 
     /** @param startIndex the applied index when the node started: no change before it is known */
     WatchHub(long startIndex) {
-        this.floor = startIndex;
+        this.history = new WatchHistory(HISTORY_BYTES, startIndex);
     }
 
     @Override
     public void published(KvState state, List<KvChange> changes, boolean replaced) {
         synchronized (lock) {
             if (replaced) {
-                history.clear();
-                historyBytes = 0;
-                floor = state.appliedIndex();
+                history.clear(state.appliedIndex());
                 for (Watcher w : List.copyOf(watchers)) {
                     // What changed is unknown: the watcher resumes, gets 410 and reads afresh.
                     w.connection.shutdown();
@@ -80,13 +71,7 @@ final class WatchHub implements KvStateMachine.ChangeListener {
                 return;
             }
             for (KvChange c : changes) {
-                history.addLast(c);
-                historyBytes += size(c);
-            }
-            while (history.size() > HISTORY || historyBytes > HISTORY_BYTES) {
-                KvChange dropped = history.removeFirst();
-                historyBytes -= size(dropped);
-                floor = Math.max(floor, dropped.index());
+                history.append(c);
             }
             for (Watcher w : List.copyOf(watchers)) {
                 send(w, changes);
@@ -94,15 +79,10 @@ final class WatchHub implements KvStateMachine.ChangeListener {
         }
     }
 
-    /** What a kept change holds on to: its key and value (what the record itself costs is small beside them). */
-    private static long size(KvChange c) {
-        return c.key().length() + (c.deleted() ? 0 : c.value().length);
-    }
-
     /** The index at or below which no change is kept: a {@code from} below it is 410. */
     long oldestKept() {
         synchronized (lock) {
-            return floor;
+            return history.floor();
         }
     }
 
@@ -152,6 +132,7 @@ final class WatchHub implements KvStateMachine.ChangeListener {
 
     private void requireCovered(long from) {
         synchronized (lock) {
+            long floor = history.floor();
             if (from < floor) {
                 throw new ApiException(410, "compacted", "changes after index " + from + " are no longer kept here (this node "
                         + "keeps them from index " + floor + "); read the prefix afresh and watch from its X-Skiff-Index",
@@ -162,18 +143,13 @@ final class WatchHub implements KvStateMachine.ChangeListener {
 
     private void subscribe(Watcher w, long from) {
         synchronized (lock) {
-            if (from < floor) {
+            if (from < history.floor()) {
                 // Trimmed between the check and the connection: say so in the stream, then end it.
-                w.connection.send("{\"code\":\"compacted\",\"oldest\":" + floor + "}", "error", null, null);
+                w.connection.send("{\"code\":\"compacted\",\"oldest\":" + history.floor() + "}", "error", null, null);
                 w.connection.shutdown();
                 return;
             }
-            List<KvChange> missed = new ArrayList<>();
-            for (KvChange c : history) {
-                if (c.index() > from) {
-                    missed.add(c);
-                }
-            }
+            List<KvChange> missed = history.after(from);
             watchers.add(w);
             w.connection.addCloseTask(closed -> {
                 synchronized (lock) {

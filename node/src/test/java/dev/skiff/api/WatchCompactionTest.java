@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The watch stream's history (API.md §8): once a restore replaced the state, a {@code from}
  * before it is {@code 410 compacted} (the changes in between are not known), and one at or
- * after it streams; the history is bounded by bytes as well as by count.
+ * after it streams; the history is bounded by the memory it takes.
  */
 class WatchCompactionTest {
 
@@ -80,7 +80,7 @@ class WatchCompactionTest {
         for (long i = 1001; i <= 1200; i++) {
             hub.published(state, List.of(new KvChange(i, "k", mebibyte, i)), false);
         }
-        // 200 MiB written to one key: only the last 64 MiB of it is kept.
+        // 200 MiB written to one key: only what fits in 64 MiB is kept.
         long kept = 1200 - hub.oldestKept();
         assertThat(kept).isBetween(WatchHub.HISTORY_BYTES / mebibyte.length - 1, WatchHub.HISTORY_BYTES / mebibyte.length);
     }
