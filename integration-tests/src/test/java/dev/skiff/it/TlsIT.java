@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * port refuses peers without a certificate from the cluster's CA at the handshake, and nothing
  * changes; the API serves HTTPS and requires client certificates when asked; writes are
  * forwarded over HTTPS and survive a leader kill; a certificate rotated on disk is served
- * without a restart.
+ * without a restart; the Consul-compatible listener is HTTPS with the same rules.
  */
 class TlsIT {
 
@@ -48,7 +48,7 @@ class TlsIT {
     @BeforeAll
     static void startCluster() {
         cluster = clusters.start(3, ClusterOptions.defaults().withTls().withFlags("--api-require-client-cert")
-                .withFlags(KvApiIT.STEADY));
+                .withFlags(KvApiIT.STEADY).withFlags("--consul-addr", "127.0.0.1:0"));
     }
 
     @Test
@@ -87,6 +87,29 @@ class TlsIT {
         byte[] get = "GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> rawTls(noCert, node.apiPort(), get)).isInstanceOf(IOException.class);
         assertThat(node.client().status().path("id").asText()).isEqualTo(node.id());
+    }
+
+    @Test
+    void when_tlsIsOn_then_theConsulListenerIsHttpsAndRequiresClientCertificatesToo() throws Exception {
+        NodeProcess leader = cluster.awaitLeader();
+        NodeProcess follower = cluster.nodes().stream().filter(n -> n.isServing() && n != leader).findFirst().orElseThrow();
+        int port = ConsulClientsIT.consulPort(follower);
+        byte[] put = "PUT /v1/kv/consul-over-tls HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"
+                .getBytes(StandardCharsets.US_ASCII);
+        // Through a follower: it forwards the write to the leader over HTTPS too.
+        assertThat(rawTls(cluster.tls().clientContext(), port, put)).isEqualTo("HTTP/1.1 200");
+        assertThat(follower.client().get("consul-over-tls", "consistent").text()).isEqualTo("ok");
+
+        SSLContext noCert = ClientTls.fromPem(cluster.tls().caFile(), null, null);
+        assertThatThrownBy(() -> rawTls(noCert, port, put)).isInstanceOf(IOException.class);
+        try (Socket plain = new Socket("127.0.0.1", port)) {
+            plain.setSoTimeout(5000);
+            plain.getOutputStream().write("GET /v1/kv/consul-over-tls HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = plain.getInputStream().readNBytes(5);
+            assertThat(new String(answer, StandardCharsets.ISO_8859_1)).as("plain HTTP gets no HTTP answer").isNotEqualTo("HTTP/");
+        } catch (java.net.SocketException e) {
+            // The listener reset the connection: plain HTTP refused, as it should be.
+        }
     }
 
     @Test

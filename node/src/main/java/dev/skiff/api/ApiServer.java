@@ -49,6 +49,9 @@ public final class ApiServer implements AutoCloseable {
     private final ConsulHandler consul;
     private final CoordinationHandler coordination;
     private final WatchHub watch;
+    /** The node's TLS setting, for the Consul listener too: both client ports speak the same protocol. */
+    private final PeerApi peers;
+    private final boolean requireClientCert;
     private Undertow consulServer;
 
     /**
@@ -119,16 +122,9 @@ public final class ApiServer implements AutoCloseable {
         kvFsm.onChange(waiters::changed);
         this.watch = new WatchHub(kvFsm.appliedIndex());
         kvFsm.onChanges(watch);
-        Undertow.Builder builder = Undertow.builder();
-        if (peers.tls().isPresent()) {
-            builder.addHttpsListener(port, bindHost, peers.tls().get())
-                    .setSocketOption(Options.SSL_CLIENT_AUTH_MODE,
-                            requireClientCert ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED)
-                    .setServerOption(UndertowOptions.ENABLE_HTTP2, false);
-        } else {
-            builder.addHttpListener(port, bindHost);
-        }
-        this.server = builder
+        this.peers = peers;
+        this.requireClientCert = requireClientCert;
+        this.server = listener(bindHost, port)
                 .setIoThreads(2)
                 // Requests run on fresh virtual threads, so a per-thread buffer cache never hits:
                 // pool buffers globally instead of allocating and zeroing new ones per response.
@@ -154,15 +150,31 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
+     * A builder with one listener on {@code bindHost:port}: HTTPS with the node's certificate
+     * (client certificates required with {@code --api-require-client-cert}) when TLS is on,
+     * else plain HTTP.
+     */
+    private Undertow.Builder listener(String bindHost, int port) {
+        Undertow.Builder builder = Undertow.builder();
+        if (peers.tls().isPresent()) {
+            return builder.addHttpsListener(port, bindHost, peers.tls().get())
+                    .setSocketOption(Options.SSL_CLIENT_AUTH_MODE,
+                            requireClientCert ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED)
+                    .setServerOption(UndertowOptions.ENABLE_HTTP2, false);
+        }
+        return builder.addHttpListener(port, bindHost);
+    }
+
+    /**
      * Opens the Consul-compatible listener (API.md §8, {@code --consul-addr}) on {@code
-     * bindHost:port} (0 picks a free port) and returns the {@code host:port} it listens on.
+     * bindHost:port} (0 picks a free port), with the API port's TLS setting, and returns the
+     * {@code host:port} it listens on.
      */
     public synchronized String startConsul(String bindHost, int port) {
         if (consulServer != null) {
             throw new IllegalStateException("the Consul-compatible listener is open already");
         }
-        Undertow listener = Undertow.builder()
-                .addHttpListener(port, bindHost)
+        Undertow listener = listener(bindHost, port)
                 .setIoThreads(1)
                 .setServerOption(UndertowOptions.DECODE_URL, false)
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) ctx.maxValueBytes() + (1L << 20))
@@ -172,7 +184,8 @@ public final class ApiServer implements AutoCloseable {
         consulServer = listener;
         InetSocketAddress bound = (InetSocketAddress) listener.getListenerInfo().get(0).getAddress();
         String address = bindHost + ":" + bound.getPort();
-        log.info("Consul-compatible API listening on {}", address);
+        log.info("Consul-compatible API listening on {} (scheme={}, client certificates {})", address, peers.scheme(),
+                peers.tls().isEmpty() ? "n/a" : requireClientCert ? "required" : "not requested");
         return address;
     }
 
