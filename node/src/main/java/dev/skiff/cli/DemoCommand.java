@@ -111,13 +111,17 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Consul-compatible API (Consul's clients, Terraform's consul backend) on ports " + consulPort + "-"
                     + (consulPort + 2) + ":");
             out.println("  export CONSUL_HTTP_ADDR=127.0.0.1:" + consulPort);
+            if (tls) {
+                // The Consul listener speaks HTTPS with the node's certificate, as the api port does.
+                out.println("  export CONSUL_HTTP_SSL=true CONSUL_CACERT=" + TlsCommands.caCert(dataDir.resolve("tls")));
+            }
+            String consulUrl = scheme + "://127.0.0.1:" + consulPort + "/v1/kv/app/config";
             if (token != null) {
                 // Consul's clients send CONSUL_HTTP_TOKEN as X-Consul-Token.
                 out.println("  export CONSUL_HTTP_TOKEN=$(cat " + dataDir.resolve(DemoAclToken.FILE) + ")");
-                out.println("  curl -s -H \"X-Consul-Token: $CONSUL_HTTP_TOKEN\" -X PUT --data-binary v1 http://127.0.0.1:"
-                        + consulPort + "/v1/kv/app/config");
+                out.println("  " + curl + " -H \"X-Consul-Token: $CONSUL_HTTP_TOKEN\" -X PUT --data-binary v1 " + consulUrl);
             } else {
-                out.println("  curl -s -X PUT --data-binary v1 http://127.0.0.1:" + consulPort + "/v1/kv/app/config");
+                out.println("  " + curl + " -X PUT --data-binary v1 " + consulUrl);
             }
             out.println();
             out.println("Ctrl-C stops the cluster.");
