@@ -36,6 +36,12 @@ async function failure(response) {
       text = body.error + ' (' + (body.code || response.status) + ')';
       if (response.status === 503) {
         text += ' — the cluster has no leader right now; try again in a moment';
+      } else if (response.status === 401) {
+        // The server's message is written for API clients (headers, SKIFF_TOKEN); say it for this page.
+        text = token() ? 'The ACL token entered above is not valid here (401)'
+            : 'This cluster has ACLs on: enter a token in "ACL token" above (401)';
+      } else if (response.status === 403) {
+        text += ' — the ACL token entered above does not allow this';
       }
     }
   } catch (ignored) {
@@ -46,8 +52,19 @@ async function failure(response) {
   return e;
 }
 
+/**
+ * The ACL token the user entered, or ''. Kept in sessionStorage: it lasts as long as the tab,
+ * never goes into a URL, and is sent only to this origin.
+ */
+const TOKEN_KEY = 'skiff.token';
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
 async function api(method, path, body) {
-  const response = await fetch(path, {method, body, cache: 'no-store'});
+  const headers = token() ? {'X-Skiff-Token': token()} : {};
+  const response = await fetch(path, {method, body, headers, cache: 'no-store'});
   if (!response.ok) {
     throw await failure(response);
   }
@@ -162,7 +179,7 @@ async function refreshCluster() {
       apiJson('GET', '/v1/cluster/members'),
     ]);
   } catch (e) {
-    $('node-line').textContent = 'This node does not answer: ' + e.message;
+    $('node-line').textContent = e.status === 401 || e.status === 403 ? e.message : 'This node does not answer: ' + e.message;
     return;
   }
   state.status = status;
@@ -566,6 +583,28 @@ function setUpSnapshots() {
   });
 }
 
+// ---- ACL token ------------------------------------------------------------------------
+
+function setUpToken() {
+  $('token').value = token();
+  $('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = $('token').value.trim();
+    if (value) {
+      sessionStorage.setItem(TOKEN_KEY, value);
+    } else {
+      sessionStorage.removeItem(TOKEN_KEY);
+    }
+    say(value ? 'Using the ACL token for this tab.' : 'No ACL token.', 'ok');
+    refreshCluster();
+    // What the key browser listed (or failed to list) was for the previous token.
+    state.items = [];
+    if (!$('panel-keys').hidden) {
+      listKeys(state.prefix);
+    }
+  });
+}
+
 // ---- start ----------------------------------------------------------------------------
 
 function schedule() {
@@ -579,6 +618,7 @@ function schedule() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  setUpToken();
   setUpTabs();
   setUpKeys();
   setUpSnapshots();

@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web UI ({@code GET /ui/}) on a live 3-node cluster of processes, in Debian's headless
  * Chromium driven by Selenium: the cluster view shows the leader and the three members with
  * their replication, a key written through the API appears in the key browser, an edit made
- * in the browser is readable through the API, and a stale edit is refused (CAS). Screenshots
+ * in the browser is readable through the API, and a stale edit is refused (CAS); under ACLs the
+ * page asks for a token and works with it. Screenshots
  * go to {@code target/webui-screenshots/}.
  *
  * <p>Chromium and its driver come from Debian ({@code bin/ensure-chromium} installs them when
@@ -266,6 +267,32 @@ class WebUiIT {
         waiting().until(ExpectedConditions.textMatches(By.id("snapshot-result"), Pattern.compile("^Snapshot .* taken at index \\d+")));
         assertThat(driver.findElement(By.id("download-snapshot")).getAttribute("href")).endsWith("/v1/snapshot");
         screenshot("6-snapshots");
+    }
+
+    @Test
+    @Order(8)
+    void when_aClusterHasAclsOn_then_theUiAsksForATokenAndWorksWithIt() throws IOException {
+        needBrowser();
+        String management = "webui-management-token-" + Long.toHexString(System.nanoTime());
+        ProcessCluster secured = clusters.start(1, ClusterOptions.defaults().withAclToken(management));
+        NodeProcess node = secured.awaitLeader();
+        assertThat(node.client().put("app/secured", "behind an ACL").status()).isEqualTo(200);
+
+        driver.get(node.apiUrl() + "/ui/");
+        waiting().until(ExpectedConditions.textMatches(By.id("node-line"), Pattern.compile(".*ACLs on: enter a token.*")));
+        screenshot("7-acl-token-asked");
+        WebElement field = driver.findElement(By.id("token"));
+        field.clear();
+        field.sendKeys(management);
+        driver.findElement(By.id("token-btn")).click();
+        waiting().until(ExpectedConditions.textToBe(By.id("leader-id"), node.id()));
+        assertThat(driver.getCurrentUrl()).doesNotContain(management);
+
+        driver.get(node.apiUrl() + "/ui/#keys");
+        clickWhenReady(By.cssSelector("#tree button[data-folder='app/']"));
+        clickWhenReady(By.cssSelector("#tree button[data-key='app/secured']"));
+        waiting().until(ExpectedConditions.textToBe(By.id("value-text"), "behind an ACL"));
+        screenshot("8-acl-key-browser");
     }
 
     // ---- serving the files: no browser needed -----------------------------------------
