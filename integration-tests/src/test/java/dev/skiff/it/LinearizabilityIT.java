@@ -15,12 +15,7 @@ import dev.skiff.it.linearizability.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,8 +39,8 @@ class LinearizabilityIT {
 
     @Test
     void when_nodesAreKilledPausedAndRestarted_then_theHistoryIsLinearizable() throws Exception {
-        int seconds = intProperty("skiff.jepsen.seconds", 60);
-        long seed = longProperty("skiff.jepsen.seed", System.nanoTime());
+        int seconds = JepsenRun.seconds();
+        long seed = JepsenRun.seed();
         // -Dskiff.jepsen.acl=true: the same with ACLs on and the management token in every client.
         ProcessCluster cluster = clusters.start(3, Boolean.getBoolean("skiff.jepsen.acl")
                 ? ClusterOptions.defaults().withAclToken("jepsen-management-token-" + Long.toHexString(seed))
@@ -53,28 +48,11 @@ class LinearizabilityIT {
         History history = new History();
         RecordingClient.Counts counts = new RecordingClient.Counts();
         AtomicBoolean stopClients = new AtomicBoolean();
-        AtomicBoolean stopNemesis = new AtomicBoolean();
-        Nemesis nemesis = new Nemesis(cluster, stopNemesis, seed);
-
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
-             ExecutorService faults = Executors.newSingleThreadExecutor()) {
-            List<Future<?>> running = new ArrayList<>();
-            for (int c = 0; c < CLIENTS; c++) {
-                running.add(clients.submit(new RecordingClient(c, cluster.nodes(), KEYS, history, stopClients, seed + 1 + c, counts)));
-            }
-            Future<?> nemesisDone = faults.submit(nemesis);
-            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds)); // the test's duration, not a wait for a condition
-            stopNemesis.set(true);
-            nemesisDone.get(30, TimeUnit.SECONDS);
-            nemesis.healAll();
-            // The clients keep going while the cluster recovers: the history ends healthy.
-            cluster.awaitLeader();
-            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
-            stopClients.set(true);
-            for (Future<?> f : running) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+        List<Runnable> clients = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            clients.add(new RecordingClient(c, cluster.nodes(), KEYS, history, stopClients, seed + 1 + c, counts));
         }
+        Nemesis nemesis = JepsenRun.run(cluster, seed, seconds, clients, stopClients);
         // Final reads, once everything is up: a lost or resurrected write shows here at the latest.
         RecordingClient reader = new RecordingClient(CLIENTS, cluster.nodes(), KEYS, history, new AtomicBoolean(), seed, counts);
         for (String key : KEYS) {
@@ -99,15 +77,5 @@ class LinearizabilityIT {
         assertThat(nemesis.kills + nemesis.pauses).as("faults injected").isPositive();
         assertThat(counts.defaultReads.sum()).as("default (lease) reads sent").isPositive();
         assertThat(counts.ok.sum()).as("operations with a definite result").isGreaterThan(seconds * 10L);
-    }
-
-    private static int intProperty(String name, int fallback) {
-        String v = System.getProperty(name, "").trim();
-        return v.matches("\\d+") ? Integer.parseInt(v) : fallback;
-    }
-
-    private static long longProperty(String name, long fallback) {
-        String v = System.getProperty(name, "").trim();
-        return v.matches("-?\\d+") ? Long.parseLong(v) : fallback;
     }
 }

@@ -34,6 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  *
  * Values are unique ({@code c<client>-<n>}). Runs on its own (virtual) thread until stopped.
+ * {@link #send} also sends lock acquire / release ({@code 200 true|false} definite), which
+ * {@link CoordinationClient} uses; this client's own random choice never makes them.
  */
 final class RecordingClient implements Runnable {
 
@@ -119,6 +121,11 @@ final class RecordingClient implements Runnable {
 
     /** Sends one request and records it; false if it got no definite answer. */
     boolean step(NodeClient node, KvOp op) {
+        return send(node, op) != null;
+    }
+
+    /** Sends one request and records it; its definite result, or null if it got none. */
+    KvResult send(NodeClient node, KvOp op) {
         History.Pending call = history.invoke(id, op);
         HttpReply reply;
         try {
@@ -128,6 +135,8 @@ final class RecordingClient implements Runnable {
                 case KvOp.Cas c -> node.cas(c.key(), c.expectedModifyIndex(), c.value());
                 case KvOp.Delete d -> node.delete(d.key());
                 case KvOp.CasDelete d -> node.casDelete(d.key(), d.expectedModifyIndex());
+                case KvOp.Acquire a -> node.acquire(a.key(), a.session(), a.value());
+                case KvOp.Release r -> node.release(r.key(), r.session(), r.value());
             };
         } catch (UncheckedIOException e) {
             Throwable cause = e.getCause();
@@ -138,14 +147,14 @@ final class RecordingClient implements Runnable {
                 call.unknown(cause instanceof HttpTimeoutException ? "timeout" : cause.getClass().getSimpleName());
                 counts.unknown.increment();
             }
-            return false;
+            return null;
         }
         KvResult result = definite(op, reply);
         if (result != null) {
             call.ok(result);
             counts.ok.increment();
             remember(op.key(), result);
-            return true;
+            return result;
         }
         if (reply.status() == 503) {
             call.failed("503");
@@ -157,7 +166,7 @@ final class RecordingClient implements Runnable {
                 counts.unexpected.add(op + " via " + node.baseUrl() + " -> " + reply);
             }
         }
-        return false;
+        return null;
     }
 
     /** The definite result the reply carries, or null if it carries none. */
@@ -175,7 +184,15 @@ final class RecordingClient implements Runnable {
             case KvOp.CasDelete d -> status == 200
                     ? new KvResult.Deletion(reply.json().path("index").asLong(), reply.json().path("deleted").asBoolean())
                     : status == 412 ? new KvResult.Mismatch(reply.json().path("modifyIndex").asLong()) : null;
+            case KvOp.Acquire a -> lockResult(reply);
+            case KvOp.Release r -> lockResult(reply);
         };
+    }
+
+    /** {@code 200 true|false}; anything else, even a 200 with another body, carries no definite result. */
+    private static KvResult lockResult(HttpReply reply) {
+        return reply.status() == 200 && reply.body().length > 0 && reply.json().isBoolean()
+                ? new KvResult.LockResult(reply.json().booleanValue()) : null;
     }
 
     private void remember(String key, KvResult result) {
@@ -185,6 +202,8 @@ final class RecordingClient implements Runnable {
             case KvResult.Mismatch m -> lastSeen.put(key, m.currentModifyIndex());
             case KvResult.NotFound n -> lastSeen.put(key, 0L);
             case KvResult.Deletion d -> lastSeen.put(key, d.deleted() ? 0L : lastSeen.getOrDefault(key, 0L));
+            // No index in the answer; the next read or 412 of the key tells the new one.
+            case KvResult.LockResult l -> { }
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.skiff.it.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -21,6 +23,8 @@ import java.time.Duration;
  * <p>Thread-safe; calls block the calling thread (virtual threads welcome).
  */
 public final class NodeClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
     private final String baseUrl;
@@ -87,6 +91,33 @@ public final class NodeClient {
     /** {@code DELETE /v1/kv/{key}?cas=M}. */
     public HttpReply casDelete(String key, long expectedModifyIndex) {
         return send("DELETE", kvPath(key) + "?cas=" + expectedModifyIndex, null);
+    }
+
+    /** {@code PUT /v1/kv/{key}?acquire={session}} with body {@code value} (API.md §8): {@code 200 true|false}. */
+    public HttpReply acquire(String key, String session, String value) {
+        return send("PUT", kvPath(key) + "?acquire=" + encodePath(session), value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code PUT /v1/kv/{key}?release={session}} with body {@code value} (API.md §8): {@code 200 true|false}. */
+    public HttpReply release(String key, String session, String value) {
+        return send("PUT", kvPath(key) + "?release=" + encodePath(session), value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code POST /v1/session} with {@code {"name": name}} and nothing else: a session without a
+     * TTL, which never expires (API.md §8); the answer is {@code 200 {"id","index"}}.
+     */
+    public HttpReply createSession(String name) {
+        ObjectNode body = JSON.createObjectNode().put("name", name);
+        return send("POST", "/v1/session", body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code POST /v1/txn} with {@code request} ({@code {"compare":[…],"success":[…],"failure":[…]}},
+     * API.md §8); the answer is {@code 200 {"succeeded","index","results"}}.
+     */
+    public HttpReply txn(JsonNode request) {
+        return send("POST", "/v1/txn", request.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code GET /v1/status} as JSON; throws if the answer is not 200. */

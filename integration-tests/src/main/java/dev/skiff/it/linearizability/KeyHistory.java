@@ -71,6 +71,10 @@ final class KeyHistory {
                 case KvOp.Put put when !read.contains(put.value()) -> new KvOp.Put(put.key(), token);
                 case KvOp.Cas cas when !read.contains(cas.value()) ->
                         new KvOp.Cas(cas.key(), cas.expectedModifyIndex(), token);
+                case KvOp.Acquire acquire when !read.contains(acquire.value()) ->
+                        new KvOp.Acquire(acquire.key(), acquire.session(), token);
+                case KvOp.Release release when !read.contains(release.value()) ->
+                        new KvOp.Release(release.key(), release.session(), token);
                 case KvOp other -> other;
             };
         }

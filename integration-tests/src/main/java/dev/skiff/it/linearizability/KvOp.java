@@ -10,6 +10,10 @@ import java.util.Objects;
  * write, e.g. {@code "c3-17"}), which keeps reports readable. Keys and values may be any
  * string, including the empty value; a key must not be empty, as in the API.
  *
+ * <p>A "key" is whatever the history treats as one register: usually one key of the API, but a
+ * test may also map requests on several keys that always change together (a transaction that
+ * writes a group of keys) onto one register named after the group.
+ *
  * <p>Immutable and thread-safe.
  */
 public sealed interface KvOp {
@@ -66,6 +70,31 @@ public sealed interface KvOp {
         }
     }
 
+    /**
+     * {@code PUT /v1/kv/{key}?acquire={session}} with body {@code value} (API.md §7–8): takes the
+     * key's lock for {@code session} if it is free or already held by it, and then sets the value.
+     */
+    record Acquire(String key, String session, String value) implements KvOp {
+        public Acquire {
+            requireKey(key);
+            requireSession(session);
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /**
+     * {@code PUT /v1/kv/{key}?release={session}} with body {@code value}: frees the key's lock if
+     * {@code session} holds it. As in Consul, a release that applies also sets the value to the
+     * body (the server's {@code UNLOCK} writes the request's value).
+     */
+    record Release(String key, String session, String value) implements KvOp {
+        public Release {
+            requireKey(key);
+            requireSession(session);
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
     /** Whether this request can change the key (everything but {@link Get}). */
     default boolean isWrite() {
         return !(this instanceof Get);
@@ -75,6 +104,13 @@ public sealed interface KvOp {
         Objects.requireNonNull(key, "key");
         if (key.isEmpty()) {
             throw new IllegalArgumentException("key must not be empty");
+        }
+    }
+
+    private static void requireSession(String session) {
+        Objects.requireNonNull(session, "session");
+        if (session.isEmpty()) {
+            throw new IllegalArgumentException("session must not be empty");
         }
     }
 

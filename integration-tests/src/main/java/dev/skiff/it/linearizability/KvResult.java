@@ -59,6 +59,15 @@ public sealed interface KvResult {
         }
     }
 
+    /**
+     * {@code 200 true} / {@code 200 false} to a lock {@link KvOp.Acquire} or {@link KvOp.Release}:
+     * whether the request applied (the lock was taken or kept by the session, or freed). The
+     * answer's body carries no modifyIndex (API.md documents none for it), so the checker
+     * leaves the key's index unknown after one that applied.
+     */
+    record LockResult(boolean applied) implements KvResult {
+    }
+
     private static void requirePositive(long index, String name) {
         if (index < 1) {
             throw new IllegalArgumentException(name + " must be >= 1, was " + index);

@@ -50,7 +50,8 @@ public record Operation(int id, int clientId, KvOp op, long invokedAt, long comp
                 + " [" + millis(invokedAt - originNanos) + ", " + end + " ms]";
     }
 
-    static String describeOp(KvOp op) {
+    /** A request for reports, e.g. {@code cas("k", expect 5, "c1-2")} or {@code get("t0")}. */
+    public static String describeOp(KvOp op) {
         return switch (op) {
             case KvOp.Put p -> "put(" + quote(p.key()) + ", " + quote(p.value()) + ")";
             case KvOp.Cas c -> "cas(" + quote(c.key()) + ", expect " + c.expectedModifyIndex() + ", "
@@ -58,6 +59,10 @@ public record Operation(int id, int clientId, KvOp op, long invokedAt, long comp
             case KvOp.Get g -> "get(" + quote(g.key()) + ")";
             case KvOp.Delete d -> "delete(" + quote(d.key()) + ")";
             case KvOp.CasDelete d -> "delete(" + quote(d.key()) + ", expect " + d.expectedModifyIndex() + ")";
+            case KvOp.Acquire a -> "acquire(" + quote(a.key()) + ", session " + quote(a.session()) + ", "
+                    + quote(a.value()) + ")";
+            case KvOp.Release r -> "release(" + quote(r.key()) + ", session " + quote(r.session()) + ", "
+                    + quote(r.value()) + ")";
         };
     }
 
@@ -69,6 +74,7 @@ public record Operation(int id, int clientId, KvOp op, long invokedAt, long comp
                 case KvResult.Found f -> quote(f.value()) + "@" + f.modifyIndex();
                 case KvResult.NotFound n -> "404";
                 case KvResult.Deletion d -> (d.deleted() ? "deleted" : "not deleted") + ", index " + d.index();
+                case KvResult.LockResult l -> Boolean.toString(l.applied());
             };
             case Outcome.Failed f -> "failed (" + f.reason() + ")";
             case Outcome.Unknown u -> "unknown (" + u.reason() + ")";
@@ -92,6 +98,8 @@ public record Operation(int id, int clientId, KvOp op, long invokedAt, long comp
             case KvOp.Get g -> result instanceof KvResult.Found || result instanceof KvResult.NotFound;
             case KvOp.Delete d -> result instanceof KvResult.Deletion;
             case KvOp.CasDelete d -> result instanceof KvResult.Deletion || result instanceof KvResult.Mismatch;
+            case KvOp.Acquire a -> result instanceof KvResult.LockResult;
+            case KvOp.Release r -> result instanceof KvResult.LockResult;
         };
     }
 }

@@ -1,12 +1,13 @@
 package dev.skiff.it.linearizability;
 
 /**
- * The sequential specification of one key: a register holding a value and its modifyIndex.
+ * The sequential specification of one key: a register holding a value, its modifyIndex and
+ * its lock holder.
  *
  * <h2>State</h2>
- * {@link RegisterState}: the value (or absent), the modifyIndex when it is known, and a
- * <em>floor</em>, the highest write index known to have been applied to the key. An absent
- * key has modifyIndex 0.
+ * {@link RegisterState}: the value (or absent), the modifyIndex when it is known, a
+ * <em>floor</em>, the highest write index known to have been applied to the key, and the
+ * session holding the key's lock (or none). An absent key has modifyIndex 0 and no holder.
  *
  * <h2>Transitions of a request with a definite result</h2>
  * <ul>
@@ -20,12 +21,31 @@ package dev.skiff.it.linearizability;
  *       absent with floor N. delete → not deleted: requires the key absent.
  *   <li>delete(M) → deleted: also requires modifyIndex = M; delete(M) → not deleted: requires
  *       the key absent or its modifyIndex ≠ M.
+ *   <li>Puts and CAS keep the lock holder, as Consul's do; a delete drops the key and with it
+ *       the lock (the server removes the entry that carries the holder).
+ * </ul>
+ *
+ * <h2>Locks (API.md §7–8, Consul's semantics)</h2>
+ * <ul>
+ *   <li>acquire(s, v) → true: requires the lock free or held by s; the key becomes v, held by
+ *       s (created if absent). acquire(s) → false: requires the lock held by another session.
+ *   <li>release(s, v) → true: requires the lock held by s; the key becomes v (a release writes
+ *       its body, as Consul's does) and free. release(s) → false: requires the lock not held
+ *       by s (free, held by another, or the key absent).
+ *   <li>A lock operation that applies moves the key's modifyIndex to its entry's index, which
+ *       the answer ({@code true}) does not carry: the index becomes unknown above the floor,
+ *       bound by the next observation as after an unknown-outcome write.
+ *   <li>Assumed: sessions never end and have no TTL, so there is no lock delay (a session's
+ *       lock delay starts only when it is destroyed or expires) and no lock is released
+ *       behind the clients' backs. A history whose sessions end is outside this model.
  * </ul>
  *
  * <h2>Requests with an unknown outcome</h2>
  * If applied, they act without a known index: put(v) makes the key (v, index unknown);
  * cas(M, v) requires modifyIndex = M and makes it (v, unknown); delete requires the key
- * present; delete(M) requires modifyIndex = M. Not applying them at all is always allowed
+ * present; delete(M) requires modifyIndex = M; acquire and release apply only where they would
+ * answer true, as above (where they would answer false they change nothing, which is the same
+ * as not applying them). Not applying them at all is always allowed
  * (the search simply never linearizes them), so applying one only where it succeeds loses no
  * linearization. Unknown gets say nothing and are dropped before the search.
  *
@@ -62,7 +82,7 @@ final class RegisterModel {
         return switch (op) {
             case KvOp.Put put -> {
                 long index = ((KvResult.Written) result).index();
-                yield indexAbove(s, index, why) ? RegisterState.present(put.value(), index) : null;
+                yield indexAbove(s, index, why) ? s.written(put.value(), index) : null;
             }
             case KvOp.Cas cas -> switch (result) {
                 case KvResult.Written w -> {
@@ -70,7 +90,7 @@ final class RegisterModel {
                     if (matched == null || !indexAbove(matched, w.index(), why)) {
                         yield null;
                     }
-                    yield RegisterState.present(cas.value(), w.index());
+                    yield matched.written(cas.value(), w.index());
                 }
                 case KvResult.Mismatch m -> mismatch(s, cas.expectedModifyIndex(), m, why);
                 default -> throw new IllegalArgumentException("unexpected result " + result);
@@ -112,15 +132,48 @@ final class RegisterModel {
                 case KvResult.Mismatch m -> mismatch(s, delete.expectedModifyIndex(), m, why);
                 default -> throw new IllegalArgumentException("unexpected result " + result);
             };
+            case KvOp.Acquire acquire -> ((KvResult.LockResult) result).applied()
+                    ? acquired(s, acquire, why)
+                    : s.holder() != null && !s.holder().equals(acquire.session())
+                            ? s
+                            : reject(why, "the lock " + lockDescription(s) + ", so session "
+                                    + Operation.quote(acquire.session()) + " gets it");
+            case KvOp.Release release -> ((KvResult.LockResult) result).applied()
+                    ? released(s, release, why)
+                    : release.session().equals(s.holder())
+                            ? reject(why, "the lock is held by session " + Operation.quote(release.session())
+                                    + ", which can release it")
+                            : s;
         };
+    }
+
+    private static RegisterState acquired(RegisterState s, KvOp.Acquire acquire, StringBuilder why) {
+        if (s.holder() != null && !s.holder().equals(acquire.session())) {
+            return reject(why, "the lock " + lockDescription(s) + ", session " + Operation.quote(acquire.session())
+                    + " cannot take it");
+        }
+        return s.locked(acquire.value(), acquire.session());
+    }
+
+    private static RegisterState released(RegisterState s, KvOp.Release release, StringBuilder why) {
+        if (!release.session().equals(s.holder())) {
+            return reject(why, "the lock " + lockDescription(s) + ", session " + Operation.quote(release.session())
+                    + " cannot release it");
+        }
+        return s.locked(release.value(), null);
+    }
+
+    private static String lockDescription(RegisterState s) {
+        return s.holder() == null ? "is free (the key is " + s.describe() + ")"
+                : "is held by session " + Operation.quote(s.holder());
     }
 
     private static RegisterState applyUnknown(RegisterState s, KvOp op, StringBuilder why) {
         return switch (op) {
-            case KvOp.Put put -> RegisterState.presentUnknownIndex(put.value(), s.floor());
+            case KvOp.Put put -> s.writtenUnknownIndex(put.value());
             case KvOp.Cas cas -> {
                 RegisterState matched = matching(s, cas.expectedModifyIndex(), why);
-                yield matched == null ? null : RegisterState.presentUnknownIndex(cas.value(), matched.floor());
+                yield matched == null ? null : matched.writtenUnknownIndex(cas.value());
             }
             case KvOp.Get get -> throw new IllegalArgumentException("unknown gets are dropped before the search");
             case KvOp.Delete delete -> s.isPresent()
@@ -130,6 +183,8 @@ final class RegisterModel {
                 RegisterState matched = matching(s, delete.expectedModifyIndex(), why);
                 yield matched == null ? null : RegisterState.absent(matched.floor());
             }
+            case KvOp.Acquire acquire -> acquired(s, acquire, why);
+            case KvOp.Release release -> released(s, release, why);
         };
     }
 
@@ -160,7 +215,7 @@ final class RegisterModel {
                     : reject(why, "the key holds " + s.describe() + ", not modifyIndex " + index);
         }
         return index > s.floor()
-                ? RegisterState.present(s.value(), index)
+                ? s.withIndex(index)
                 : reject(why, "modifyIndex " + index + " is not above " + s.floor()
                         + ", the index of an earlier write to the key");
     }

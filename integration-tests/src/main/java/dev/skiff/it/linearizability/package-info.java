@@ -10,7 +10,7 @@
  * runs out.
  *
  * <p>How it works, in short (the module's README has more, and each class its details): each
- * key is a register holding a value and its modifyIndex ({@code RegisterModel}); keys are
+ * key is a register holding a value, its modifyIndex and its lock holder ({@code RegisterModel}); keys are
  * checked independently; each key's history is searched by Wing–Gong–Lowe with memoization
  * ({@code WglSearch}); operations with an unknown outcome may take effect at any point after
  * their invocation, or never.

@@ -38,6 +38,24 @@ final class HistoryBuilder {
         return new KvOp.CasDelete(key, expected);
     }
 
+    static KvOp acquire(String key, String session, String value) {
+        return new KvOp.Acquire(key, session, value);
+    }
+
+    static KvOp release(String key, String session, String value) {
+        return new KvOp.Release(key, session, value);
+    }
+
+    /** {@code 200 true} to an acquire or release. */
+    static Outcome applied() {
+        return new Outcome.Ok(new KvResult.LockResult(true));
+    }
+
+    /** {@code 200 false} to an acquire or release. */
+    static Outcome refused() {
+        return new Outcome.Ok(new KvResult.LockResult(false));
+    }
+
     static Outcome written(long index) {
         return new Outcome.Ok(new KvResult.Written(index));
     }

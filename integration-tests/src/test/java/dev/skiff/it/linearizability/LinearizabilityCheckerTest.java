@@ -1,5 +1,7 @@
 package dev.skiff.it.linearizability;
 
+import static dev.skiff.it.linearizability.CheckerAssertions.assertLinearizable;
+import static dev.skiff.it.linearizability.CheckerAssertions.assertViolation;
 import static dev.skiff.it.linearizability.HistoryBuilder.cas;
 import static dev.skiff.it.linearizability.HistoryBuilder.casDelete;
 import static dev.skiff.it.linearizability.HistoryBuilder.delete;
@@ -24,20 +26,6 @@ import org.junit.jupiter.api.Test;
 class LinearizabilityCheckerTest {
 
     private final LinearizabilityChecker checker = new LinearizabilityChecker();
-
-    private Verdict.Violation assertViolation(List<Operation> history, int culpritId) {
-        Verdict verdict = checker.check(history);
-        assertThat(verdict).as(verdict.summary()).isInstanceOf(Verdict.Violation.class);
-        Verdict.Violation violation = (Verdict.Violation) verdict;
-        assertThat(violation.culprit().id()).as(violation.explanation()).isEqualTo(culpritId);
-        return violation;
-    }
-
-    private void assertLinearizable(List<Operation> history) {
-        Verdict verdict = checker.check(history);
-        assertThat(verdict).as(() -> verdict instanceof Verdict.Violation v ? v.explanation() : verdict.summary())
-                .isInstanceOf(Verdict.Linearizable.class);
-    }
 
     @Nested
     class KnownBadHistories {

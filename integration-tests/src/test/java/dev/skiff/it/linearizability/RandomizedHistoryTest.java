@@ -166,6 +166,7 @@ class RandomizedHistoryTest {
             case KvResult.Written w -> new KvResult.Written(Math.max(1, w.index() - 1 - random.nextInt(3)));
             case KvResult.Mismatch m -> new KvResult.Mismatch(m.currentModifyIndex() + 1);
             case KvResult.Deletion d -> new KvResult.Deletion(d.index(), !d.deleted());
+            case KvResult.LockResult l -> new KvResult.LockResult(!l.applied());
         };
         List<Operation> copy = new ArrayList<>(history);
         copy.set(at, new Operation(op.id(), op.clientId(), op.op(), op.invokedAt(), op.completedAt(),

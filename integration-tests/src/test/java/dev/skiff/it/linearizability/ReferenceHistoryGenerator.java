@@ -135,6 +135,8 @@ final class ReferenceHistoryGenerator {
                 case KvOp.CasDelete delete -> current == null ? remove(p.key(), false)
                         : delete.expectedModifyIndex() == currentIndex ? remove(p.key(), true)
                         : new KvResult.Mismatch(currentIndex);
+                case KvOp.Acquire a -> throw new IllegalStateException("the generator makes no lock requests: " + a);
+                case KvOp.Release r -> throw new IllegalStateException("the generator makes no lock requests: " + r);
             };
             return new Operation(p.id(), p.client(), request, p.invoked() * TICK, p.completed() * TICK,
                     new Outcome.Ok(result));
