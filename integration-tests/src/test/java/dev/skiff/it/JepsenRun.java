@@ -13,17 +13,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The schedule the Jepsen-style tests share ({@link LinearizabilityIT}, {@link
  * CoordinationLinearizabilityIT}): their duration and seed from {@code -Dskiff.jepsen.seconds}
- * (default 60) and {@code -Dskiff.jepsen.seed}, and one run of clients against a {@link Nemesis}.
+ * and {@code -Dskiff.jepsen.seed}, and one run of clients against a {@link Nemesis}.
  */
 final class JepsenRun {
 
     private JepsenRun() {
     }
 
-    /** {@code -Dskiff.jepsen.seconds}, default 60. */
-    static int seconds() {
+    /** {@code -Dskiff.jepsen.seconds}, else {@code fallback} (each test's default-suite length). */
+    static int seconds(int fallback) {
         String v = System.getProperty("skiff.jepsen.seconds", "").trim();
-        return v.matches("\\d+") ? Integer.parseInt(v) : 60;
+        return v.matches("\\d+") ? Integer.parseInt(v) : fallback;
     }
 
     /** {@code -Dskiff.jepsen.seed}, default a fresh one (printed by the tests, so a failure can be replayed). */

@@ -39,7 +39,7 @@ class LinearizabilityIT {
 
     @Test
     void when_nodesAreKilledPausedAndRestarted_then_theHistoryIsLinearizable() throws Exception {
-        int seconds = JepsenRun.seconds();
+        int seconds = JepsenRun.seconds(60);
         long seed = JepsenRun.seed();
         // -Dskiff.jepsen.acl=true: the same with ACLs on and the management token in every client.
         ProcessCluster cluster = clusters.start(3, Boolean.getBoolean("skiff.jepsen.acl")
