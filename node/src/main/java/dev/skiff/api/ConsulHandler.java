@@ -7,6 +7,7 @@ import dev.skiff.kv.KvEntry;
 import dev.skiff.kv.KvKeys;
 import dev.skiff.kv.KvResult;
 import dev.skiff.kv.KvState;
+import dev.skiff.kv.KvStateMachine;
 import dev.skiff.kv.Session;
 import dev.skiff.kv.TxnOp;
 import dev.skiff.raft.RaftState;
@@ -282,7 +283,7 @@ final class ConsulHandler {
             op = new TxnOp(TxnOp.Verb.SET, key, value, flags, 0, "");
         }
         KvResult.TxnDone done = proposeTxn(List.of(op));
-        if (!done.applied() && op.verb() == TxnOp.Verb.LOCK && done.error().contains("does not exist")) {
+        if (!done.applied() && op.verb() == TxnOp.Verb.LOCK && done.error().equals(KvStateMachine.noSuchSession(op.session()))) {
             // Consul refuses an unknown session outright rather than answering false.
             throw new ConsulError(500, "invalid session \"" + op.session() + "\"");
         }

@@ -7,6 +7,7 @@ import dev.skiff.kv.KvKeys;
 import dev.skiff.kv.KvPage;
 import dev.skiff.kv.KvResult;
 import dev.skiff.kv.KvState;
+import dev.skiff.kv.KvStateMachine;
 import dev.skiff.kv.TxnOp;
 import dev.skiff.raft.ApplyResult;
 import dev.skiff.raft.RaftState;
@@ -150,7 +151,7 @@ final class KvHandler {
         KvResult.TxnDone done = coordination.txn(List.of(op));
         leaderHeader(exchange);
         if (session != null) {
-            if (!done.applied() && done.error().contains("does not exist")) {
+            if (!done.applied() && done.error().equals(KvStateMachine.noSuchSession(session))) {
                 throw new ApiException(404, "no_such_session", "session " + session
                         + " does not exist (expired or destroyed); create one with POST /v1/session");
             }

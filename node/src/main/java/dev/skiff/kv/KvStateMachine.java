@@ -46,6 +46,15 @@ public final class KvStateMachine implements BatchingFsm {
     private volatile Consumer<KvState> changeListener = s -> { };
     private volatile ChangeListener historyListener = (s, changes, replaced) -> { };
 
+    /**
+     * Why an acquire was refused when its session is unknown (expired, destroyed or never made):
+     * compared whole by the handlers that answer it differently from a lock held by another
+     * session, so that a key whose name holds the same words cannot pass for it.
+     */
+    public static String noSuchSession(String session) {
+        return "session " + session + " does not exist (expired or destroyed)";
+    }
+
     /** What a watch stream learns of each publication (API.md §8). */
     public interface ChangeListener {
         /**
@@ -417,7 +426,7 @@ public final class KvStateMachine implements BatchingFsm {
         /** Consul's acquire: the session must exist, the key be free (or already its) and out of its lock delay. */
         private String lock(TxnOp op, long index, long leaderMillis, KvEntry current) {
             if (sessions.get(op.session()) == null) {
-                return "session " + op.session() + " does not exist (expired or destroyed)";
+                return noSuchSession(op.session());
             }
             if (current != null && current.session() != null) {
                 if (!current.session().equals(op.session())) {

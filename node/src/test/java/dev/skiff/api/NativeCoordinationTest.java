@@ -143,6 +143,11 @@ class NativeCoordinationTest {
         assertThat(gone.status()).isEqualTo(404);
         assertThat(gone.json().path("code").asText()).isEqualTo("no_such_session");
         assertThat(send("PUT", "/v1/kv/lock/b?acquire=" + s1 + "&release=" + s1, "x").status()).isEqualTo(400);
+        // A refusal whose key names the same words as the unknown-session refusal is still a plain false.
+        assertThat(send("PUT", "/v1/kv/it%20does%20not%20exist?acquire=" + s1, "x").body()).isEqualTo("true");
+        Reply taken = send("PUT", "/v1/kv/it%20does%20not%20exist?acquire=" + s2, "y");
+        assertThat(taken.status()).isEqualTo(200);
+        assertThat(taken.body()).isEqualTo("false");
 
         Reply destroyed = send("DELETE", "/v1/session/" + s2, null);
         assertThat(destroyed.json().path("destroyed").asBoolean()).isTrue();
