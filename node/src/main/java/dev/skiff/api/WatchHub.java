@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * last event of each Raft entry carries {@code id: INDEX}, so a client that resumes with {@code
  * from} (or {@code Last-Event-ID}) = the last id it saw gets every change after that entry,
  * never half an entry. The node keeps its latest changes in a {@link WatchHistory} of at most
- * {@value #HISTORY_BYTES} bytes; a {@code from} older than that (or than the node's start, or a
+ * {@link #HISTORY_BYTES} bytes; a {@code from} older than that (or than the node's start, or a
  * snapshot install or restore that replaced the state) is {@code 410 compacted}: the client reads
  * the prefix afresh and watches from its index.
  *
@@ -37,8 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 final class WatchHub implements KvStateMachine.ChangeListener {
 
-    /** How much memory the changes kept for resuming watchers may take at most (64 MiB). */
-    static final long HISTORY_BYTES = 64L << 20;
+    /**
+     * How much memory the changes kept for resuming watchers may take: 64 MiB, or 1/32 of the
+     * heap when that is less. The history holds copies of recent values, on top of the state and
+     * the log cache; a fixed 64 MiB ran a 256 MiB node out of heap while it sent 80 MB of 1 MB
+     * values to a follower (HealthAndCleanupIT).
+     */
+    static final long HISTORY_BYTES = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 32);
     /** How many unsent events one watcher may have queued before it is cut off. */
     static final int MAX_PENDING = 10_000;
     /** How many bytes of unsent events one watcher may have queued before it is cut off (16 MiB). */

@@ -80,7 +80,7 @@ class WatchCompactionTest {
         for (long i = 1001; i <= 1200; i++) {
             hub.published(state, List.of(new KvChange(i, "k", mebibyte, i)), false);
         }
-        // 200 MiB written to one key: only what fits in 64 MiB is kept.
+        // 200 MiB written to one key: only what fits in the history's bytes is kept.
         long kept = 1200 - hub.oldestKept();
         assertThat(kept).isBetween(WatchHub.HISTORY_BYTES / mebibyte.length - 1, WatchHub.HISTORY_BYTES / mebibyte.length);
     }
