@@ -43,7 +43,13 @@ import java.util.function.Supplier;
  *
  * <p>The management token ({@code --acl-bootstrap-token-file}) is known to this node from its
  * own file, hashed at start: it works before any ACL entry is committed, and on every node
- * given the same file. Other tokens are the replicated table's. Thread-safe.
+ * given the same file. Other tokens are the replicated table's.
+ *
+ * <p><b>Freshness.</b> A follower serves writes and reads itself (its Raft forwards commands to
+ * the leader), so before it checks a token for anything but a {@code stale} read it brings its
+ * table up to the leader's commit index ({@link #freshen}): a token deleted on the leader is
+ * refused on every node from then on, as if the leader had checked it. A {@code stale} read is
+ * checked against the node's own table, stale like the data it reads. Thread-safe.
  */
 final class AclGuard {
 
@@ -54,19 +60,28 @@ final class AclGuard {
 
     private final byte[] managementHash;
     private final Supplier<AclState> tokens;
+    private final Runnable freshen;
 
     /**
      * @param managementHash SHA-256 of the management token, or null when ACLs are off
      * @param tokens         the replicated token table, current
+     * @param freshen        returns once {@code tokens} is at least as new as the leader's
+     *                       commit index (at once on the leader); may block, throws ApiException
      */
-    AclGuard(byte[] managementHash, Supplier<AclState> tokens) {
+    AclGuard(byte[] managementHash, Supplier<AclState> tokens, Runnable freshen) {
         this.managementHash = managementHash == null ? null : managementHash.clone();
         this.tokens = tokens;
+        this.freshen = freshen;
     }
 
     /** A guard that lets everything through. */
     static AclGuard off() {
-        return new AclGuard(null, AclState::empty);
+        return new AclGuard(null, AclState::empty, () -> { });
+    }
+
+    /** Brings the token table up to the leader's commit index (see the class comment). Blocks on a follower. */
+    void freshen() {
+        freshen.run();
     }
 
     /** Whether ACLs are on. */
@@ -83,10 +98,13 @@ final class AclGuard {
         if (!enabled() || isPublic(path)) {
             return;
         }
-        AclRules rules = authenticate(exchange);
-        exchange.putAttachment(RULES, rules);
         String method = exchange.getRequestMethod().toString();
         boolean looks = method.equals("GET") || method.equals("HEAD");
+        if (!(looks && "stale".equals(RequestParts.ofQuery(exchange.getQueryString()).param("consistency")))) {
+            freshen();
+        }
+        AclRules rules = authenticate(exchange);
+        exchange.putAttachment(RULES, rules);
         if (path.startsWith("/v1/kv/") && path.length() > "/v1/kv/".length()) {
             String key = RequestParts.decodePath(path.substring("/v1/kv/".length()));
             if (looks ? !rules.mayRead(key) : !rules.mayWrite(key)) {

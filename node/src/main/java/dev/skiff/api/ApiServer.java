@@ -2,6 +2,7 @@ package dev.skiff.api;
 
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.raft.Raft;
+import dev.skiff.raft.RaftState;
 import dev.skiff.raft.SnapshotStore;
 import dev.skiff.storage.StorageHealth;
 import io.undertow.Undertow;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The client HTTP API of API.md §2–3 on Undertow. The I/O threads only route: every request
  * is dispatched to a virtual thread, which may wait on Raft futures and forward to the leader
  * without tying up an I/O thread; except what never waits, which is answered on its I/O thread:
- * an ordinary put on the leader ({@link NonBlockingPut}) and a {@code stale} read of one key.
+ * an ordinary put ({@link NonBlockingPut}) and a {@code stale} read of one key.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -103,9 +104,14 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(String bindHost, int port, String nodeId, Raft raft, KvStateMachine kvFsm, SnapshotStore snapshots,
                      ApiMetrics metrics, int maxValueBytes, Duration timeout, StorageHealth health, Path uploadDir,
                      long readyMaxLag, PeerApi peers, boolean requireClientCert, byte[] aclManagementHash) {
-        this.acl = aclManagementHash == null ? AclGuard.off() : new AclGuard(aclManagementHash, kvFsm::acl);
         this.ctx = new ApiContext(nodeId, raft, kvFsm, snapshots, new Forwarder(nodeId, metrics, peers), metrics, maxValueBytes,
                 timeout, health);
+        ApiContext context = ctx;
+        this.acl = aclManagementHash == null ? AclGuard.off() : new AclGuard(aclManagementHash, kvFsm::acl, () -> {
+            if (context.raft().state() != RaftState.LEADER) {
+                context.await(context.raft().leaseRead(), false);
+            }
+        });
         metrics.watch(health);
         this.sessionTimers = new SessionTimers(raft, kvFsm, timeout);
         CoordinationWrites coordination = new CoordinationWrites(ctx, sessionTimers);
@@ -115,7 +121,7 @@ public final class ApiServer implements AutoCloseable {
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
-        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, workers, this::writeFailed);
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl);
         this.aclTokens = new AclHandler(ctx);
         this.consul = new ConsulHandler(ctx, waiters, coordination, workers, new ConsulAcl(acl));
         consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
@@ -247,23 +253,6 @@ public final class ApiServer implements AutoCloseable {
         String path = exchange.getRequestPath();
         return path.length() > KV_PREFIX.length() && path.startsWith(KV_PREFIX)
                 && Methods.GET.equals(exchange.getRequestMethod()) && STALE_QUERY.equals(exchange.getQueryString());
-    }
-
-    /** The worker path's end of a {@link NonBlockingPut} that leadership moved under. */
-    private void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body, long started) {
-        try {
-            kv.writeFailed(exchange, e, body);
-        } catch (ApiException failed) {
-            fail(exchange, failed);
-        } catch (RuntimeException failed) {
-            log.error("request failed method=PUT path={}", exchange.getRequestPath(), failed);
-            fail(exchange, new ApiException(500, "internal", "internal error: " + failed));
-        } finally {
-            if (!exchange.isComplete() && !exchange.isResponseStarted()) {
-                exchange.endExchange();
-            }
-            ctx.metrics().request("kv", "PUT", exchange.getStatusCode(), System.nanoTime() - started);
-        }
     }
 
     private void handle(HttpServerExchange exchange) {

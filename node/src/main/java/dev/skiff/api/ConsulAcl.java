@@ -55,6 +55,9 @@ final class ConsulAcl {
         if (!guard.enabled()) {
             return AclRules.MANAGEMENT;
         }
+        if (RequestParts.ofQuery(exchange.getQueryString()).param("stale") == null) {
+            guard.freshen();
+        }
         HeaderValues header = exchange.getRequestHeaders().get(TOKEN);
         if (header != null && header.size() > 1) {
             throw new ConsulHandler.ConsulError(403, "ACL not found: " + TOKEN_HEADER

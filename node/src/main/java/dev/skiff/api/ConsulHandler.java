@@ -174,9 +174,7 @@ final class ConsulHandler {
             return true;
         }
         Mode mode = mode(q);
-        if (!readBarrier(exchange, mode)) {
-            return false;
-        }
+        readBarrier(mode);
         KvState state = ctx.kv().state();
         headers(exchange, index.applyAsLong(state), mode);
         if (keys) {
@@ -474,9 +472,7 @@ final class ConsulHandler {
     private void sessionInfo(HttpServerExchange exchange, String id) {
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         Mode mode = mode(q);
-        if (!readBarrier(exchange, mode)) {
-            return;
-        }
+        readBarrier(mode);
         KvState state = ctx.kv().state();
         headers(exchange, state.appliedIndex(), mode);
         Responses.json(exchange, 200, state.session(id).map(s -> List.of(sessionJson(s))).orElse(List.of()));
@@ -485,9 +481,7 @@ final class ConsulHandler {
     private void sessionList(HttpServerExchange exchange, String node) {
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         Mode mode = mode(q);
-        if (!readBarrier(exchange, mode)) {
-            return;
-        }
+        readBarrier(mode);
         KvState state = ctx.kv().state();
         headers(exchange, state.appliedIndex(), mode);
         List<Map<String, Object>> all = new ArrayList<>();
@@ -577,17 +571,14 @@ final class ConsulHandler {
 
     static final io.undertow.util.AttachmentKey<Boolean> RESUMED = io.undertow.util.AttachmentKey.create(Boolean.class);
 
-    /** Runs the barrier of {@code mode}; forwards to the leader and returns false when not the leader. */
-    private boolean readBarrier(HttpServerExchange exchange, Mode mode) {
-        if (mode == Mode.STALE) {
-            return true;
+    /**
+     * Runs the barrier of {@code mode} on this node, whatever its role (a follower gets the read
+     * index from the leader and waits until it has applied it).
+     */
+    private void readBarrier(Mode mode) {
+        if (mode != Mode.STALE) {
+            ctx.await(mode == Mode.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead(), false);
         }
-        if (ctx.raft().state() != RaftState.LEADER) {
-            forward(exchange, null);
-            return false;
-        }
-        ctx.await(mode == Mode.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead(), false);
-        return true;
     }
 
     private boolean forwardIfFollower(HttpServerExchange exchange, byte[] body) {

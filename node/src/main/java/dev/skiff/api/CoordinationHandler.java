@@ -350,9 +350,6 @@ final class CoordinationHandler {
         Consistency mode = Consistency.parse(RequestParts.ofQuery(exchange.getQueryString())
                 .allowOnly(Set.of("consistency")).param("consistency"));
         if (mode != Consistency.STALE) {
-            if (forwardIfFollower(exchange, null)) {
-                return;
-            }
             ctx.await(mode == Consistency.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead(), false);
         }
         Session s = ctx.kv().state().session(id).orElseThrow(() -> noSession(id));

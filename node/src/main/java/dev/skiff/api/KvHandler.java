@@ -120,7 +120,7 @@ final class KvHandler {
         OptionalLong cas = cas(query);
         byte[] value = readBody(exchange);
         if (query.param("flags") == null && query.param("acquire") == null && query.param("release") == null) {
-            write(exchange, new KvCommand.Put(key, value, cas), value);
+            write(exchange, new KvCommand.Put(key, value, cas));
             return;
         }
         coordinatedPut(exchange, key, value, query);
@@ -198,7 +198,7 @@ final class KvHandler {
     }
 
     private void delete(HttpServerExchange exchange, String key, RequestParts query) {
-        write(exchange, new KvCommand.Delete(key, cas(query)), null);
+        write(exchange, new KvCommand.Delete(key, cas(query)));
     }
 
     private static OptionalLong cas(RequestParts query) {
@@ -206,42 +206,15 @@ final class KvHandler {
         return cas < 0 ? OptionalLong.empty() : OptionalLong.of(cas);
     }
 
-    private void write(HttpServerExchange exchange, KvCommand command, byte[] body) {
-        if (ctx.raft().state() != RaftState.LEADER) {
-            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null),
-                    body == null ? null : () -> new ByteArrayInputStream(body), true);
-            return;
-        }
+    /**
+     * Proposes a key write on this node, whatever its role: a follower's Raft forwards it to the
+     * leader over the raft transport and completes it when this node has applied it.
+     */
+    private void write(HttpServerExchange exchange, KvCommand command) {
         long started = System.nanoTime();
-        ApplyResult applied;
-        try {
-            applied = ctx.await(ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout()), true);
-        } catch (ApiException e) {
-            writeFailed(exchange, e, body);
-            return;
-        }
+        ApplyResult applied = ctx.await(ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout()), true);
         ctx.metrics().apply(System.nanoTime() - started);
         respondWritten(exchange, applied);
-    }
-
-    /**
-     * A write the cluster did not apply: forwards it if leadership moved before the entry was
-     * appended (nothing was applied, so the new leader can take it), else throws {@code e}.
-     * Blocks while forwarding: call on a worker thread.
-     */
-    void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body) {
-        if (wouldForward(exchange, e)) {
-            ctx.forwarder().forward(exchange, ctx.raft().leader().get(),
-                    body == null ? null : () -> new ByteArrayInputStream(body), true);
-            return;
-        }
-        throw e;
-    }
-
-    /** True if {@link #writeFailed} would forward rather than throw. */
-    boolean wouldForward(HttpServerExchange exchange, ApiException e) {
-        return e.status == 503 && ctx.raft().state() != RaftState.LEADER && ctx.raft().leader().isPresent()
-                && !Forwarder.wasForwarded(exchange);
     }
 
     /** Answers an applied write; throws ApiException for a failed compare-and-set or a rejection. Never blocks. */
@@ -297,26 +270,13 @@ final class KvHandler {
 
     // ---------------------------------------------------------------- reads
 
-    /** Runs the read barrier for {@code mode}, or forwards; returns false if forwarded. */
-    private boolean readBarrier(HttpServerExchange exchange, Consistency mode) {
-        if (mode == Consistency.STALE) {
-            return true;
-        }
-        if (ctx.raft().state() != RaftState.LEADER) {
-            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), null, false);
-            return false;
-        }
-        try {
+    /**
+     * Runs the read barrier for {@code mode} on this node, whatever its role: on a follower, Raft
+     * asks the leader for the read index and waits until this node has applied it.
+     */
+    private static void readBarrier(ApiContext ctx, Consistency mode) {
+        if (mode != Consistency.STALE) {
             ctx.await(mode == Consistency.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead(), false);
-            return true;
-        } catch (ApiException e) {
-            Optional<Server> leader = ctx.raft().leader();
-            if (e.status == 503 && leader.isPresent() && !leader.get().id().equals(ctx.nodeId())
-                    && !Forwarder.wasForwarded(exchange)) {
-                ctx.forwarder().forward(exchange, leader.get(), null, false);
-                return false;
-            }
-            throw e;
         }
     }
 
@@ -367,9 +327,7 @@ final class KvHandler {
         if (park(exchange, query, s -> s.get(key).map(KvEntry::modifyIndex).orElse(s.kvIndex()))) {
             return true;
         }
-        if (!readBarrier(exchange, mode)) {
-            return false;
-        }
+        readBarrier(ctx, mode);
         KvState state = ctx.kv().state();
         long index = ctx.raft().appliedIndex();
         exchange.getResponseHeaders().put(INDEX, Long.toString(index));
@@ -425,9 +383,7 @@ final class KvHandler {
         if (park(exchange, query, s -> s.kvIndex())) {
             return true;
         }
-        if (!readBarrier(exchange, mode)) {
-            return false;
-        }
+        readBarrier(ctx, mode);
         dev.skiff.acl.AclRules rules = AclGuard.rules(exchange);
         KvPage page = ctx.kv().state().list(prefix, after, (int) limit, rules::mayRead);
         List<Map<String, Object>> items = new ArrayList<>(page.items().size());

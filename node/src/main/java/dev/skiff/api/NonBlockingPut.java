@@ -10,16 +10,17 @@ import io.undertow.util.SameThreadExecutor;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.xnio.XnioIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code PUT /v1/kv/{key}} on the leader without a worker thread, the hottest request of all:
- * the I/O thread reads the body (it is small and usually already there), proposes the command
- * and returns; when Raft has applied it, the answer is written back on the exchange's I/O thread.
+ * {@code PUT /v1/kv/{key}} without a worker thread, the hottest request of all: the I/O thread
+ * reads the body (it is small and usually already there), proposes the command and returns; when
+ * Raft has applied it, the answer is written back on the exchange's I/O thread. On a follower
+ * Raft forwards the command to the leader over the raft transport, batched with the others that
+ * arrived meanwhile, so a follower serves writes the same way, with no thread per request.
  *
  * <p>Why: the worker path costs two thread hand-offs per write (I/O thread to a virtual thread
  * and back from the FSM thread to it), and, worse, a response completed on a thread other than
@@ -27,10 +28,8 @@ import org.slf4j.LoggerFactory;
  * then spins until the worker has resumed reads, which under load was a third of the leader's
  * CPU samples. Answering on the I/O thread avoids both.
  *
- * <p>Only the ordinary case goes this way: a request with a bad key, query, size or ACL token, or one
- * arriving while this node is not the leader, goes to the worker path, which answers it exactly
- * as before. A write that fails because leadership moved is handed to a worker too, which
- * forwards it to the new leader when that is safe (see {@link KvHandler#writeFailed}).
+ * <p>Only the ordinary case goes this way: a request with a bad key, query, size or ACL token goes
+ * to the worker path, which answers it exactly as before.
  */
 final class NonBlockingPut {
 
@@ -39,36 +38,28 @@ final class NonBlockingPut {
     /** Stands in for the value while the request line is checked, before the body is read. */
     private static final byte[] NO_VALUE = new byte[0];
 
-    /** The worker path's ending for a request this class has started but cannot finish itself. */
-    interface Fallback {
-        /** Runs on a worker thread: forwards or fails the write, answers, records metrics. */
-        void writeFailed(HttpServerExchange exchange, ApiException e, byte[] body, long startedNanos);
-    }
-
     private final ApiContext ctx;
     private final KvHandler kv;
     private final AclGuard acl;
-    private final Executor workers;
-    private final Fallback fallback;
     private final Map<XnioIoThread, IoThreadQueue> ioThreadQueues = new ConcurrentHashMap<>();
 
-    NonBlockingPut(ApiContext ctx, KvHandler kv, AclGuard acl, Executor workers, Fallback fallback) {
+    NonBlockingPut(ApiContext ctx, KvHandler kv, AclGuard acl) {
         this.ctx = ctx;
         this.kv = kv;
         this.acl = acl;
-        this.workers = workers;
-        this.fallback = fallback;
     }
 
     /**
-     * Takes the request if it is an ordinary put on the leader (then returns true and answers
-     * it later), else returns false and leaves the exchange untouched. On the I/O thread.
+     * Takes the request if it is an ordinary put (then returns true and answers it later), else
+     * returns false and leaves the exchange untouched. On the I/O thread.
      */
     boolean tryStart(HttpServerExchange exchange) {
         String path = exchange.getRequestPath();
-        if (!path.startsWith(PREFIX) || !exchange.getRequestMethod().toString().equals("PUT")
-                || ctx.raft().state() != RaftState.LEADER) {
+        if (!path.startsWith(PREFIX) || !exchange.getRequestMethod().toString().equals("PUT")) {
             return false;
+        }
+        if (acl.enabled() && ctx.raft().state() != RaftState.LEADER) {
+            return false; // a follower's token check waits for the leader (AclGuard#freshen): not on an I/O thread
         }
         long declared = exchange.getRequestContentLength();
         if (declared < 0 || declared > ctx.maxValueBytes()) {
@@ -89,7 +80,7 @@ final class NonBlockingPut {
         receiver.receiveFullBytes((ex, value) -> {
             // Keep the exchange open after this callback returns: it is answered when applied.
             ex.dispatch(SameThreadExecutor.INSTANCE, () -> propose(ex, new KvCommand.Put(check.key(), value, check.cas()),
-                    value, started));
+                    started));
         }, (ex, e) -> {
             if (e instanceof Receiver.RequestToLargeException) {
                 finish(ex, kv.tooLarge(-1), started);
@@ -102,31 +93,25 @@ final class NonBlockingPut {
         return true;
     }
 
-    private void propose(HttpServerExchange exchange, KvCommand.Put command, byte[] value, long started) {
+    private void propose(HttpServerExchange exchange, KvCommand.Put command, long started) {
         long proposed = System.nanoTime();
         try {
             // Raft fails the future itself once the timeout has passed (outcome unknown).
             IoThreadQueue answers = ioThreadQueues.computeIfAbsent(exchange.getIoThread(), IoThreadQueue::new);
             ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout())
                     .whenComplete((applied, error) -> answers.execute(
-                            () -> applied(exchange, applied, error, value, started, proposed)));
+                            () -> applied(exchange, applied, error, started, proposed)));
         } catch (RuntimeException e) {
             internal(exchange, e, started);
         }
     }
 
-    private void applied(HttpServerExchange exchange, ApplyResult applied, Throwable error, byte[] value, long started,
-                         long proposed) {
+    private void applied(HttpServerExchange exchange, ApplyResult applied, Throwable error, long started, long proposed) {
         try {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                ApiException e = (ApiException) ApiContext.translate(cause, true);
-                if (kv.wouldForward(exchange, e)) {
-                    workers.execute(() -> fallback.writeFailed(exchange, e, value, started));
-                } else {
-                    finish(exchange, e, started);
-                }
+                finish(exchange, (ApiException) ApiContext.translate(cause, true), started);
                 return;
             }
             ctx.metrics().apply(System.nanoTime() - proposed);

@@ -8,13 +8,13 @@ import dev.skiff.archive.ArchiveGuardedLogStore;
 import dev.skiff.archive.ArchiveLocations;
 import dev.skiff.archive.ArchiveObjects;
 import dev.skiff.archive.LogArchiver;
-import dev.skiff.archive.StampingRaft;
 import dev.skiff.autopilot.DeadMemberCleanup;
 import dev.skiff.discovery.AddressBookTransport;
 import dev.skiff.discovery.Discovery;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.discovery.FileDiscovery;
 import dev.skiff.discovery.Member;
+import dev.skiff.kv.CommitStamp;
 import dev.skiff.kv.KvStateMachine;
 import dev.skiff.metrics.ApplyMeters;
 import dev.skiff.metrics.JvmMeters;
@@ -65,6 +65,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -214,7 +215,14 @@ final class SkiffNode implements AutoCloseable {
                     return a == null ? -1 : a.archivedIndex();
                 });
             }
-            raft = startRaft(s, kv, raftLogs, stable, new MeteredSnapshotStore(snapshots, meters), transport);
+            // With an archive, the leader stamps every command it appends (its clients' and those
+            // followers forward) with its clock, for --restore-to-time: one clock for the whole log,
+            // read shortly before the entry is appended, hence at or before its commit and its
+            // acknowledgement, so a restore to T that keeps the entries up to the first one stamped
+            // after T keeps every write acknowledged by T.
+            UnaryOperator<byte[]> leaderCommands = archive == null ? UnaryOperator.identity()
+                    : command -> CommitStamp.stamp(command, System.currentTimeMillis());
+            raft = startRaft(s, kv, raftLogs, stable, new MeteredSnapshotStore(snapshots, meters), transport, leaderCommands);
             StorageHealth health = new StorageHealth();
             raft.addObserver(o -> {
                 if (o instanceof Observation.StorageHealth h) {
@@ -228,9 +236,7 @@ final class SkiffNode implements AutoCloseable {
             }
             ApiServer api;
             try {
-                // With an archive, every proposal carries the leader's clock, for --restore-to-time.
-                Raft proposing = archive == null ? raft : new StampingRaft(raft);
-                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), proposing, kv, snapshots,
+                api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
                         s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false),
                         aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken));
@@ -341,9 +347,10 @@ final class SkiffNode implements AutoCloseable {
      * start with a message that names it and says how to get going again.
      */
     private static Raft startRaft(NodeSettings s, KvStateMachine kv, LogStore logs, StableStore stable,
-                                  SnapshotStore snapshots, Transport transport) throws IOException {
+                                  SnapshotStore snapshots, Transport transport, UnaryOperator<byte[]> leaderCommands)
+            throws IOException {
         try {
-            return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport);
+            return Raft.create(s.raftConfig(), kv, logs, stable, snapshots, transport, leaderCommands);
         } catch (IOException e) {
             ListenFailure.rethrowIfListenFailure(e, "Raft traffic", "--raft-addr", s.raftBind());
             throw UnloadableSnapshot.explain(e, s, snapshots);

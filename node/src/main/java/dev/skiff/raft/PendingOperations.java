@@ -38,8 +38,9 @@ final class PendingOperations {
         return proposals.size();
     }
 
-    void addProposal(long index, Proposal p) {
-        proposals.put(index, p);
+    /** Adds {@code p} at {@code index}; returns the proposal it displaced there, if any. */
+    Proposal addProposal(long index, Proposal p) {
+        return proposals.put(index, p);
     }
 
     /** The proposals of {@code entries} (null where an entry has none), removed from the table. */

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * One Raft server: the public face of the consensus library, after hashicorp/raft's
@@ -40,7 +41,18 @@ public interface Raft extends AutoCloseable {
      */
     static Raft create(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable,
                        SnapshotStore snapshots, Transport transport) throws IOException {
-        return RaftNode.start(config, fsm, logs, stable, snapshots, transport);
+        return create(config, fsm, logs, stable, snapshots, transport, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #create(RaftConfig, Fsm, LogStore, StableStore, SnapshotStore, Transport)}, with
+     * {@code leaderCommands} applied by this server, while it leads, to every command it appends:
+     * its own clients' and those followers forward. For example to stamp each command with the
+     * leader's clock, one clock for the whole log. It runs on the Raft loop: keep it quick.
+     */
+    static Raft create(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable, SnapshotStore snapshots,
+                       Transport transport, UnaryOperator<byte[]> leaderCommands) throws IOException {
+        return RaftNode.start(config, fsm, logs, stable, snapshots, transport, leaderCommands);
     }
 
     /**
@@ -69,7 +81,11 @@ public interface Raft extends AutoCloseable {
     /**
      * Proposes a command. On the leader it is appended to the log (batched with concurrent
      * proposals into one write), replicated, committed, and applied to the FSM; the future
-     * completes with its index and the FSM's response.
+     * completes with its index and the FSM's response. On a follower it is forwarded to the
+     * leader over the transport (with every other command proposed meanwhile, in one message),
+     * and the future completes when this server has applied it, with its own FSM's response. A
+     * leader that refuses it fails the future with {@link ForwardRefusedException}; with no
+     * leader known it fails with {@link NotLeaderException}. A command is never appended twice.
      *
      * @param command the command's bytes; not copied, do not modify after the call
      * @param timeout how long to wait to be admitted and committed; on expiry the future fails
@@ -90,14 +106,16 @@ public interface Raft extends AutoCloseable {
      * Linearizable read barrier (ReadIndex, thesis §6.4): the leader records its commit index,
      * confirms with a quorum that it is still leader, and completes with that index once its
      * FSM has applied at least that far. A read of the local FSM after completion is
-     * linearizable.
+     * linearizable. On a follower the read index comes from the leader (one request for every
+     * read that arrived meanwhile) and the future completes once this server has applied it.
      */
     CompletableFuture<Long> readIndex();
 
     /**
      * Lease read barrier: like {@link #readIndex()} but without a round of messages when a
      * quorum acknowledged this leader within {@link RaftConfig#leaderLeaseTimeout()}. Relies on
-     * bounded clock drift; falls back to a quorum check when the lease has lapsed.
+     * bounded clock drift; falls back to a quorum check when the lease has lapsed. On a
+     * follower, the leader answers its read index under its lease the same way.
      */
     CompletableFuture<Long> leaseRead();
 

@@ -21,14 +21,18 @@ import dev.skiff.raft.core.RaftCore;
 import dev.skiff.raft.core.ReadState;
 import dev.skiff.raft.core.Ready;
 import dev.skiff.raft.core.SoftState;
+import dev.skiff.raft.message.ForwardedProposals;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexResponse;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +46,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,9 +113,15 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private NodeRuntime.EventSink loop;
     private Runnable stopPeriodicSnapshots = () -> { };
 
+    /** What the leader does to every command as it appends it (its own and forwarded ones). */
+    private final UnaryOperator<byte[]> leaderCommands;
+
     // Loop-owned.
     private long ticksDone;
     private final PendingOperations pending = new PendingOperations();
+    private final ForwardedOperations forwarded;
+    /** The last index handed to the FSM (committed entries or an installed snapshot). */
+    private long handedToFsm;
     /**
      * Membership changes that arrived while a configuration change was still
      * uncommitted (the leader's own membership repairs included): handled in order once it has
@@ -140,8 +151,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private RaftNode(RaftConfig config, Fsm fsm, RaftStorage storage, Transport transport, RaftCore core,
-                     SnapshotMeta startSnapshot, NodeRuntime runtime) {
+                     SnapshotMeta startSnapshot, NodeRuntime runtime, UnaryOperator<byte[]> leaderCommands) {
         this.config = config;
+        this.leaderCommands = leaderCommands;
         this.storage = storage;
         this.transport = transport;
         this.core = core;
@@ -160,14 +172,17 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         this.snapshotter = new Snapshotter(id, config.snapshotThreshold(), storage, this.fsm, io, this::postQuietly,
                 this::notifyObservers, runtime::nanoTime, startSnapshot == null ? 0 : startSnapshot.index());
         this.lastSoft = new SoftState(core.state(), core.term(), core.leaderId(), core.leaderAddress());
+        // The process's start time on the runtime's clock tells its batches from an earlier process's.
+        this.forwarded = new ForwardedOperations(config.localId(), transport.localAddress(), runtime.nanoTime(), transport::send);
+        this.handedToFsm = core.commitIndex();
         publish();
     }
 
-    /** Starts a node with threads ({@link ThreadedRuntime}). */
+    /** Starts a node with threads ({@link ThreadedRuntime}); see {@link Raft#create(RaftConfig, Fsm, LogStore, StableStore, SnapshotStore, Transport, UnaryOperator)}. */
     static Raft start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable,
-                      SnapshotStore snapshots, Transport transport) throws IOException {
+                      SnapshotStore snapshots, Transport transport, UnaryOperator<byte[]> leaderCommands) throws IOException {
         return start(config, fsm, logs, stable, snapshots, transport, new ThreadedRuntime(config.localId()),
-                new SplittableRandom(System.nanoTime() ^ config.localId().hashCode()));
+                new SplittableRandom(System.nanoTime() ^ config.localId().hashCode()), leaderCommands);
     }
 
     /**
@@ -176,6 +191,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
      */
     static RaftNode start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable, SnapshotStore snapshots,
                           Transport transport, NodeRuntime runtime, SplittableRandom random) throws IOException {
+        return start(config, fsm, logs, stable, snapshots, transport, runtime, random, UnaryOperator.identity());
+    }
+
+    /** {@link #start(RaftConfig, Fsm, LogStore, StableStore, SnapshotStore, Transport, NodeRuntime, SplittableRandom)}, passing every command this server appends as leader through {@code leaderCommands}. */
+    static RaftNode start(RaftConfig config, Fsm fsm, LogStore logs, StableStore stable, SnapshotStore snapshots,
+                          Transport transport, NodeRuntime runtime, SplittableRandom random,
+                          UnaryOperator<byte[]> leaderCommands) throws IOException {
         config.validate();
         RaftStorage storage = new RaftStorage(logs, stable, snapshots);
         SnapshotMeta snapshot = restoreLatestSnapshot(fsm, storage);
@@ -184,7 +206,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         }
         HardState hs = storage.loadHardState();
         RaftCore core = new RaftCore(config, transport.localAddress(), logs, hs, snapshot, random);
-        RaftNode node = new RaftNode(config, fsm, storage, transport, core, snapshot, runtime);
+        RaftNode node = new RaftNode(config, fsm, storage, transport, core, snapshot, runtime, leaderCommands);
         transport.start(node);
         node.loop = runtime.startLoop("raft-loop", node);
         node.schedulePeriodicSnapshots();
@@ -261,12 +283,18 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     @Override
     public void runBatch(List<LoopEvent> batch) {
         // Time first: everything in the batch arrived before now, and is judged at now.
+        long ticksBefore = ticksDone;
         catchUpTicks();
         for (LoopEvent event : batch) {
             handle(event);
             if (!running) {
                 return;
             }
+        }
+        // One message per kind to the leader for everything this batch forwarded.
+        forwarded.flush(core.state() == RaftState.LEADER ? null : core.leader(), core.term(), runtime.nanoTime());
+        if (ticksDone != ticksBefore) {
+            forwarded.expire(runtime.nanoTime(), config.electionTimeout().toNanos() * 4);
         }
         processReadies();
         handleWaitingForConfiguration();
@@ -294,7 +322,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private void handle(LoopEvent event) {
         switch (event) {
-            case Received r -> core.step(r.message());
+            case Received r -> received(r.message());
             case SnapshotStored s -> {
                 if (s.opened() != null) {
                     OpenSnapshot previous = openedSnapshots.put(s.local().id(), s.opened());
@@ -321,6 +349,21 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             case TransferLeadership t -> startTransfer(t);
             case Bootstrap b -> bootstrap(b);
             case Shutdown s -> shutdownOnLoop(new RaftShutdownException(true));
+        }
+    }
+
+    private void received(RaftMessage message) {
+        switch (message) {
+            case ForwardedProposalsResponse a when a.to().equals(config.localId()) -> forwarded.answered(a, pending, handedToFsm);
+            case ReadIndexResponse a when a.to().equals(config.localId()) -> forwarded.answered(a, fsm);
+            case ForwardedProposals p when core.state() == RaftState.LEADER -> {
+                List<byte[]> commands = new ArrayList<>(p.commands().size());
+                for (byte[] command : p.commands()) {
+                    commands.add(leaderCommands.apply(command));
+                }
+                core.step(new ForwardedProposals(p.term(), p.from(), p.fromAddress(), p.to(), p.epoch(), p.batchId(), commands));
+            }
+            default -> core.step(message);
         }
     }
 
@@ -415,6 +458,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                     opened = openedSnapshots.remove(ready.restore().id());
                 }
                 fsm.apply(ready.restore(), opened, ready.committed(), pending.takeProposals(ready.committed()));
+                handedToFsm = Math.max(handedToFsm, ready.committed().isEmpty() ? ready.restore().index()
+                        : ready.committed().get(ready.committed().size() - 1).index());
             }
             if (ready.compactBefore() > 0) {
                 compact(ready);
@@ -777,16 +822,38 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private void propose(Propose p) {
         failOnRaftException(p.future(), () -> {
+            if (core.state() != RaftState.LEADER && p.type() == LogType.COMMAND) {
+                forward(p);
+                return;
+            }
             if (storageFailed) {
                 throw new StorageFailureException("cannot write the log: " + lastStorageError, lastStorageError, false);
             }
             if (pending.proposalCount() >= config.maxPendingApplies()) {
                 throw new RaftTimeoutException("leader saturated: " + pending.proposalCount() + " operations pending", false);
             }
-            long index = core.propose(p.type(), p.data());
-            pending.addProposal(index, new Proposal(p.future(), core.term(), p.type()));
+            long index = core.propose(p.type(), p.type() == LogType.COMMAND ? leaderCommands.apply(p.data()) : p.data());
+            Proposal displaced = pending.addProposal(index, new Proposal(p.future(), core.term(), p.type()));
+            if (displaced != null) {
+                // A command forwarded while this server followed was placed here by the old leader.
+                displaced.future().completeExceptionally(new LeadershipLostException("index " + index
+                        + " was given to another command by the leader of term " + core.term()));
+            }
             scheduleTimeout(p.future(), p.timeout(), "apply at index ", index);
         });
+    }
+
+    /** A follower's command goes to the leader with the others of this batch ({@link ForwardedOperations}). */
+    private void forward(Propose p) {
+        if (core.leader() == null) {
+            throw new NotLeaderException(null);
+        }
+        if (pending.proposalCount() + forwarded.proposalCount() >= config.maxPendingApplies()) {
+            throw new RaftTimeoutException("saturated: " + forwarded.proposalCount() + " commands forwarded to the leader "
+                    + "are waiting for its answer", false);
+        }
+        forwarded.propose(p);
+        scheduleTimeout(p.future(), p.timeout(), "a command forwarded to the leader in term ", core.term());
     }
 
     /**
@@ -826,6 +893,14 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     }
 
     private void startRead(Read r) {
+        if (core.state() != RaftState.LEADER && r.waitForApply()) {
+            if (core.leader() == null) {
+                r.future().completeExceptionally(new NotLeaderException(null));
+            } else {
+                forwarded.read(r);
+            }
+            return;
+        }
         long id = pending.addRead(r.future(), r.waitForApply());
         try {
             core.readIndex(id, r.lease());
@@ -1038,6 +1113,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private void failAllPending(RaftShutdownException cause) {
         pending.failAll(cause, new RaftShutdownException(false));
+        forwarded.failAll(cause, new RaftShutdownException(false));
         CompletableFuture<Void> transfer = pending.takeTransfer();
         if (transfer != null) {
             transfer.completeExceptionally(new RaftShutdownException(false));

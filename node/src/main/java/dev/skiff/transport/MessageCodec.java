@@ -7,9 +7,13 @@ import dev.skiff.raft.LogType;
 import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.ForwardedProposals;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.InstallSnapshotResponse;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexRequest;
+import dev.skiff.raft.message.ReadIndexResponse;
 import dev.skiff.raft.message.RequestVote;
 import dev.skiff.raft.message.RequestVoteResponse;
 import dev.skiff.raft.message.TimeoutNow;
@@ -66,6 +70,10 @@ public final class MessageCodec {
     private static final int KIND_INSTALL_SNAPSHOT = 5;
     private static final int KIND_INSTALL_SNAPSHOT_RESPONSE = 6;
     private static final int KIND_TIMEOUT_NOW = 7;
+    private static final int KIND_FORWARDED_PROPOSALS = 8;
+    private static final int KIND_FORWARDED_PROPOSALS_RESPONSE = 9;
+    private static final int KIND_READ_INDEX_REQUEST = 10;
+    private static final int KIND_READ_INDEX_RESPONSE = 11;
 
     /** Fixed part of an encoded entry: index, term, type code and payload length. */
     private static final int ENTRY_HEADER_BYTES = 8 + 8 + 1 + 4;
@@ -150,6 +158,28 @@ public final class MessageCodec {
             case TimeoutNow m -> {
                 // The common header is the whole message.
             }
+            case ForwardedProposals m -> {
+                out.putLong(m.epoch());
+                out.putLong(m.batchId());
+                out.putInt(m.commands().size());
+                for (byte[] command : m.commands()) {
+                    out.putInt(command.length);
+                    out.put(command);
+                }
+            }
+            case ForwardedProposalsResponse m -> {
+                out.putLong(m.batchId());
+                out.putLong(m.firstIndex());
+                putString(out, m.refusal());
+            }
+            case ReadIndexRequest m -> {
+                out.putLong(m.requestId());
+                out.put(bool(m.lease()));
+            }
+            case ReadIndexResponse m -> {
+                out.putLong(m.requestId());
+                out.putLong(m.index());
+            }
         }
     }
 
@@ -174,6 +204,16 @@ public final class MessageCodec {
                     + 4 + ConfigurationCodec.encode(m.meta().configuration()).length + 1;
             case InstallSnapshotResponse m -> 1 + 8 + stringSize(m.incarnation());
             case TimeoutNow m -> 0;
+            case ForwardedProposals m -> {
+                long n = 8 + 8 + 4;
+                for (byte[] command : m.commands()) {
+                    n += 4 + command.length;
+                }
+                yield n;
+            }
+            case ForwardedProposalsResponse m -> 8 + 8 + stringSize(m.refusal());
+            case ReadIndexRequest m -> 8 + 1;
+            case ReadIndexResponse m -> 8 + 8;
         };
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("raft message too large to encode: " + size + " bytes");
@@ -307,6 +347,15 @@ public final class MessageCodec {
             case KIND_INSTALL_SNAPSHOT_RESPONSE -> new InstallSnapshotResponse(term, from, fromAddress, to,
                     in.bool("success"), in.i64(), in.string("incarnation"));
             case KIND_TIMEOUT_NOW -> new TimeoutNow(term, from, fromAddress, to);
+            case KIND_FORWARDED_PROPOSALS -> {
+                long epoch = in.i64();
+                long batchId = in.i64();
+                yield new ForwardedProposals(term, from, fromAddress, to, epoch, batchId, readCommands(in));
+            }
+            case KIND_FORWARDED_PROPOSALS_RESPONSE -> new ForwardedProposalsResponse(term, from, fromAddress, to,
+                    in.i64(), in.i64(), in.string("refusal"));
+            case KIND_READ_INDEX_REQUEST -> new ReadIndexRequest(term, from, fromAddress, to, in.i64(), in.bool("lease"));
+            case KIND_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, fromAddress, to, in.i64(), in.i64());
             default -> throw in.malformed("unknown message kind " + kind);
         };
     }
@@ -337,6 +386,21 @@ public final class MessageCodec {
         return List.of(entries);
     }
 
+    private static List<byte[]> readCommands(Reader in) {
+        int countOffset = in.position();
+        int count = in.i32();
+        // Every command takes at least its length field.
+        if (count < 0 || count > in.remaining() / 4) {
+            throw in.malformedAt(countOffset, "command count " + count + " is impossible with "
+                    + in.remaining() + " bytes left");
+        }
+        byte[][] commands = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            commands[i] = in.bytes("command " + i);
+        }
+        return List.of(commands);
+    }
+
     private static SnapshotMeta readMeta(Reader in) {
         String id = in.string("snapshot id");
         long index = in.i64();
@@ -364,6 +428,10 @@ public final class MessageCodec {
             case InstallSnapshot m -> KIND_INSTALL_SNAPSHOT;
             case InstallSnapshotResponse m -> KIND_INSTALL_SNAPSHOT_RESPONSE;
             case TimeoutNow m -> KIND_TIMEOUT_NOW;
+            case ForwardedProposals m -> KIND_FORWARDED_PROPOSALS;
+            case ForwardedProposalsResponse m -> KIND_FORWARDED_PROPOSALS_RESPONSE;
+            case ReadIndexRequest m -> KIND_READ_INDEX_REQUEST;
+            case ReadIndexResponse m -> KIND_READ_INDEX_RESPONSE;
         };
     }
 

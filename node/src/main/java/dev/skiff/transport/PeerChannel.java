@@ -1,6 +1,7 @@
 package dev.skiff.transport;
 
 import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.ForwardedProposals;
 import dev.skiff.raft.message.RaftMessage;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -19,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers messages to one peer: two bounded lanes, pipelined POSTs, and the peer's health.
  *
- * <p><b>Lanes.</b> AppendEntries that carry entries go on the <em>entries</em> lane; everything
- * else (heartbeats, votes, responses, TimeoutNow) on the <em>control</em> lane. Each lane has
+ * <p><b>Lanes.</b> AppendEntries that carry entries, and commands a follower forwards to the
+ * leader, go on the <em>entries</em> lane; everything else (heartbeats, votes, responses,
+ * TimeoutNow, read-index requests) on the <em>control</em> lane. Each lane has
  * its own queue and its own in-flight limit, and each in-flight request holds a connection of
  * its own, so a heartbeat never waits behind a large append or a slow peer's disk. Within a
  * lane messages leave in order; with several in flight they may arrive reordered, which Raft
@@ -96,7 +98,9 @@ final class PeerChannel {
 
     /** Queues {@code message}, or drops and counts it; never blocks, never throws. */
     void send(RaftMessage message) {
-        Lane lane = message instanceof AppendEntries a && !a.entries().isEmpty() ? entries : control;
+        // Forwarded commands may be as large as entries: they must not hold up heartbeats either.
+        Lane lane = message instanceof AppendEntries a && !a.entries().isEmpty() || message instanceof ForwardedProposals
+                ? entries : control;
         synchronized (this) {
             if (closed || inBackoff() || lane.queue.size() >= config.maxQueuedPerLane()) {
                 counters.dropped().incrementAndGet();
@@ -169,6 +173,13 @@ final class PeerChannel {
             long n = 0;
             for (var e : a.entries()) {
                 n += e.data().length + 32;
+            }
+            return n;
+        }
+        if (m instanceof ForwardedProposals p) {
+            long n = 0;
+            for (byte[] command : p.commands()) {
+                n += command.length + 8;
             }
             return n;
         }

@@ -39,18 +39,61 @@ class RaftNodeTest {
     }
 
     @Test
-    void when_applyOnFollower_then_notLeaderExceptionCarriesLeaderIdAndAddress() {
+    void when_applyOnFollower_then_theLeaderAppendsItOnceAndTheFollowerAnswersWithItsOwnResult() {
         try (LocalCluster c = LocalCluster.start(3)) {
             LocalCluster.Member leader = c.awaitLeader();
             LocalCluster.Member follower = c.follower();
             await().until(() -> follower.raft.leader().isPresent());
-            assertThatThrownBy(() -> follower.raft.apply(b("nope"), T).join())
-                    .isInstanceOf(CompletionException.class)
-                    .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
-                        assertThat(e.outcomeUnknown()).isFalse();
-                        assertThat(e.leader()).get().extracting(Server::id, Server::address)
-                                .containsExactly(leader.id, leader.address);
-                    });
+            List<CompletableFuture<ApplyResult>> writes = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                writes.add(follower.raft.apply(b("f" + i), T));
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                ApplyResult r = writes.get(i).join();
+                expected.add("f" + i);
+                // ListFsm answers with its size after the entry: the follower's own FSM gave it.
+                assertThat(follower.fsm.applied().get((Integer) r.response() - 1)).isEqualTo("f" + i);
+            }
+            assertThat(writes.stream().map(w -> w.join().index()).distinct()).hasSize(50);
+            assertThat(leader.raft.state()).isEqualTo(RaftState.LEADER);
+            c.awaitConverged(expected);
+        }
+    }
+
+    @Test
+    void when_followerReads_then_itWaitsForTheLeadersReadIndexAndSeesEveryAcknowledgedWrite() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            LocalCluster.Member follower = c.follower();
+            await().until(() -> follower.raft.leader().isPresent());
+            for (int i = 0; i < 20; i++) {
+                long written = leader.raft.apply(b("w" + i), T).join().index();
+                long read = (i % 2 == 0 ? follower.raft.readIndex() : follower.raft.leaseRead()).join();
+                assertThat(read).isGreaterThanOrEqualTo(written);
+                assertThat(follower.raft.appliedIndex()).isGreaterThanOrEqualTo(written);
+                assertThat(follower.fsm.applied()).contains("w" + i);
+            }
+            assertThatThrownBy(() -> follower.raft.verifyLeader().join()).cause().isInstanceOf(NotLeaderException.class);
+        }
+    }
+
+    @Test
+    void when_aFollowerKnowsNoLeader_then_applyAndReadsFailAsSurelyNotApplied() {
+        try (LocalCluster c = LocalCluster.start(3)) {
+            LocalCluster.Member leader = c.awaitLeader();
+            LocalCluster.Member follower = c.follower();
+            for (LocalCluster.Member m : List.copyOf(c.members.values())) {
+                if (m != follower) {
+                    c.crash(m);
+                }
+            }
+            await().until(() -> follower.raft.leader().isEmpty());
+            assertThatThrownBy(() -> follower.raft.apply(b("lost"), T).join()).cause()
+                    .isInstanceOfSatisfying(NotLeaderException.class, e -> assertThat(e.outcomeUnknown()).isFalse());
+            assertThatThrownBy(() -> follower.raft.readIndex().join()).cause().isInstanceOf(NotLeaderException.class);
+            assertThat(follower.fsm.applied()).doesNotContain("lost");
+            assertThat(leader.id).isNotEqualTo(follower.id);
         }
     }
 

@@ -91,6 +91,11 @@ final class SimCluster {
     private long nextCommand = 1;
     long acks;
     long readsServed;
+    /** Writes acknowledged by a follower (forwarded to the leader) and reads a follower served (read index from the leader). */
+    long followerAcks;
+    long followerReads;
+    /** Where each client command was applied: a command forwarded by a follower must never be appended twice. */
+    private final Map<Long, Long> commandIndexes = new HashMap<>();
     long stalls;
     /** Faults that took data off a node's disk: torn log tails and whole-disk losses. */
     long tornTails;
@@ -377,6 +382,7 @@ final class SimCluster {
     private void write(SimNode target) {
         long command = nextCommand++;
         long invokedAt = now;
+        boolean viaFollower = target.raft.core().state() != RaftState.LEADER;
         target.raft.apply(ByteBuffer.allocate(8).putLong(command).array(), CLIENT_TIMEOUT).whenComplete((r, err) -> {
             if (err != null) {
                 return;
@@ -384,6 +390,9 @@ final class SimCluster {
             ackedCommands.put(command, r.index());
             maxAckedIndex = Math.max(maxAckedIndex, r.index());
             acks++;
+            if (viaFollower) {
+                followerAcks++;
+            }
             if (verbose) {
                 trace("client: command " + command + " (sent at " + invokedAt + ") acknowledged at index " + r.index());
             }
@@ -394,6 +403,7 @@ final class SimCluster {
     private void read(SimNode target, boolean lease) {
         long minIndex = maxAckedIndex;
         long invokedAt = now;
+        boolean viaFollower = target.raft.core().state() != RaftState.LEADER;
         CompletableFuture<Long> f = lease ? target.raft.leaseRead() : target.raft.readIndex();
         f.whenComplete((index, err) -> {
             if (err != null) {
@@ -405,6 +415,9 @@ final class SimCluster {
                         + minIndex);
             }
             readsServed++;
+            if (viaFollower) {
+                followerReads++;
+            }
         });
     }
 
@@ -416,6 +429,13 @@ final class SimCluster {
         LogEntry known = committed.putIfAbsent(e.index(), e);
         if (known != null && !known.equals(e)) {
             fail("state machine safety: " + n.id + " applied " + e + " at " + e.index() + " but another server applied " + known);
+        }
+        if (e.type() == LogType.COMMAND && e.data().length == 8) {
+            Long at = commandIndexes.putIfAbsent(ByteBuffer.wrap(e.data()).getLong(), e.index());
+            if (at != null && at != e.index()) {
+                fail("exactly once: command " + ByteBuffer.wrap(e.data()).getLong() + " applied at index " + at + " and again at "
+                        + e.index());
+            }
         }
     }
 

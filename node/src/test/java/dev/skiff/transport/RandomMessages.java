@@ -8,9 +8,13 @@ import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.ForwardedProposals;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.InstallSnapshotResponse;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexRequest;
+import dev.skiff.raft.message.ReadIndexResponse;
 import dev.skiff.raft.message.RequestVote;
 import dev.skiff.raft.message.RequestVoteResponse;
 import dev.skiff.raft.message.TimeoutNow;
@@ -21,8 +25,8 @@ import java.util.random.RandomGenerator;
 /** Seeded random Raft messages of every kind, with edge values mixed in, for codec tests. */
 final class RandomMessages {
 
-    /** Seven kinds, one per permitted RaftMessage record. */
-    static final int KINDS = 7;
+    /** Eleven kinds, one per permitted RaftMessage record. */
+    static final int KINDS = 11;
 
     private final RandomGenerator random;
 
@@ -50,8 +54,23 @@ final class RandomMessages {
             case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta(), random.nextBoolean());
             case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(), anyString());
             case 6 -> new TimeoutNow(term, from, fromAddress, to);
+            case 7 -> new ForwardedProposals(term, from, fromAddress, to, anyLong(), anyLong(), commands());
+            case 8 -> new ForwardedProposalsResponse(term, from, fromAddress, to, anyLong(), anyLong(), anyString());
+            case 9 -> new ReadIndexRequest(term, from, fromAddress, to, anyLong(), random.nextBoolean());
+            case 10 -> new ReadIndexResponse(term, from, fromAddress, to, anyLong(), anyLong());
             default -> throw new IllegalArgumentException("kind " + kind);
         };
+    }
+
+    private List<byte[]> commands() {
+        int count = random.nextInt(4) == 0 ? 0 : random.nextInt(1, 40);
+        List<byte[]> commands = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] data = new byte[random.nextInt(8) == 0 ? 0 : random.nextInt(1, 2000)];
+            random.nextBytes(data);
+            commands.add(data);
+        }
+        return commands;
     }
 
     private List<LogEntry> entries() {

@@ -18,9 +18,13 @@ import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.Suffrage;
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.AppendEntriesResponse;
+import dev.skiff.raft.message.ForwardedProposals;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.InstallSnapshotResponse;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexRequest;
+import dev.skiff.raft.message.ReadIndexResponse;
 import dev.skiff.raft.message.RequestVote;
 import dev.skiff.raft.message.RequestVoteResponse;
 import dev.skiff.raft.message.TimeoutNow;
@@ -83,7 +87,16 @@ public final class RaftCore {
     /** A snapshot transfer that has not been answered is retried after this many election timeouts. */
     private static final int SNAPSHOT_RETRY_ELECTIONS = 20;
 
-    private record PendingRead(long requestId, long index, long seq) {
+    /** A read waiting for a quorum round; {@code origin} is the follower that asked, or null for this server's own. */
+    private record PendingRead(long requestId, long index, long seq, ReadOrigin origin) {
+    }
+
+    /** A read that waits for this new leader's first commit; {@code origin} as in {@link PendingRead}. */
+    private record AwaitingRead(long requestId, boolean lease, ReadOrigin origin) {
+    }
+
+    /** The follower a read index is for: it gets a {@link ReadIndexResponse} instead of a {@link ReadState}. */
+    private record ReadOrigin(String id, String address) {
     }
 
     private final RaftConfig config;
@@ -129,7 +142,9 @@ public final class RaftCore {
     /** Tick at which each recent read sequence was sent, for leases; pruned by age. */
     private final TreeMap<Long, Long> readSeqSentTick = new TreeMap<>();
     private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
-    private final List<long[]> readsAwaitingTermCommit = new ArrayList<>();
+    private final List<AwaitingRead> readsAwaitingTermCommit = new ArrayList<>();
+    /** Forwarded batches already answered, kept across terms: a repeat must not be appended by a later leadership either. */
+    private final SeenBatches seenBatches = new SeenBatches();
     private boolean readRoundNeeded;
     private boolean replicationNeeded;
     private boolean commitChanged;
@@ -411,6 +426,30 @@ public final class RaftCore {
         if (!m.to().equals(id) || m.from().equals(id)) {
             return;
         }
+        // A follower's forwarded work is not bound to a term: whoever leads now takes it, anyone
+        // else refuses it. The answers are the node's business, not the core's.
+        switch (m) {
+            case ForwardedProposals p -> {
+                acceptForwarded(p);
+                return;
+            }
+            case ReadIndexRequest r -> {
+                if (role == Role.LEADER) {
+                    readIndexFor(r.requestId(), r.lease(), new ReadOrigin(r.from(), r.fromAddress()));
+                } else {
+                    send(r.fromAddress(), new ReadIndexResponse(term, id, address, r.from(), r.requestId(), 0));
+                }
+                return;
+            }
+            case ForwardedProposalsResponse r -> {
+                return;
+            }
+            case ReadIndexResponse r -> {
+                return;
+            }
+            default -> {
+            }
+        }
         if (m.term() > term) {
             if (m instanceof RequestVote rv) {
                 if (!rv.leadershipTransfer() && inLease()) {
@@ -457,7 +496,48 @@ public final class RaftCore {
                     campaign(false, true);
                 }
             }
+            case ForwardedProposals p -> {
+                // Handled above.
+            }
+            case ForwardedProposalsResponse r -> {
+                // Handled above.
+            }
+            case ReadIndexRequest r -> {
+                // Handled above.
+            }
+            case ReadIndexResponse r -> {
+                // Handled above.
+            }
         }
+    }
+
+    /**
+     * Appends a follower's forwarded commands as consecutive entries of this term and tells it
+     * where, or tells it why not. Never appends a batch it refuses, so a refusal is final; a
+     * batch seen before is ignored.
+     */
+    private void acceptForwarded(ForwardedProposals p) {
+        if (!seenBatches.firstTime(p.from(), p.epoch(), p.batchId())) {
+            // Answered already (a repeat delivery): a second answer could only contradict the first.
+            return;
+        }
+        String refusal = role != Role.LEADER
+                ? "not the leader" + (leaderId == null ? "" : "; the leader is " + leaderId)
+                : transferee != null ? "the leader is handing leadership over" : "";
+        if (!refusal.isEmpty()) {
+            send(p.fromAddress(), new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), 0, refusal));
+            return;
+        }
+        long first = log.lastIndex() + 1;
+        List<LogEntry> entries = new ArrayList<>(p.commands().size());
+        for (byte[] command : p.commands()) {
+            entries.add(new LogEntry(first + entries.size(), term, LogType.COMMAND, command));
+        }
+        if (!entries.isEmpty()) {
+            log.append(entries);
+            replicationNeeded = true;
+        }
+        send(p.fromAddress(), new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), first, ""));
     }
 
     /**
@@ -574,18 +654,31 @@ public final class RaftCore {
      */
     public void readIndex(long requestId, boolean lease) {
         requireLeader();
+        readIndexFor(requestId, lease, null);
+    }
+
+    /** {@link #readIndex} for this server ({@code origin} null) or for a follower that asked. */
+    private void readIndexFor(long requestId, boolean lease, ReadOrigin origin) {
         if (!committedInTerm) {
             // Thesis §6.4 step 1: the commit index is only known to be current once the
             // leader has committed an entry of its own term.
-            readsAwaitingTermCommit.add(new long[] {requestId, lease ? 1 : 0});
+            readsAwaitingTermCommit.add(new AwaitingRead(requestId, lease, origin));
             return;
         }
         if (onlyVoterIsSelf() || (lease && leaseValid())) {
-            readStates.add(new ReadState(requestId, commitIndex));
+            confirmRead(requestId, commitIndex, origin);
             return;
         }
-        pendingReads.addLast(new PendingRead(requestId, commitIndex, readSeq + 1));
+        pendingReads.addLast(new PendingRead(requestId, commitIndex, readSeq + 1, origin));
         readRoundNeeded = true;
+    }
+
+    private void confirmRead(long requestId, long index, ReadOrigin origin) {
+        if (origin == null) {
+            readStates.add(new ReadState(requestId, index));
+        } else {
+            send(origin.address(), new ReadIndexResponse(term, id, address, origin.id(), requestId, index));
+        }
     }
 
     /**
@@ -815,6 +908,17 @@ public final class RaftCore {
 
     private void resetLeaderState() {
         progress.clear();
+        // Followers waiting for a read index hear at once that this server cannot give one.
+        for (PendingRead r : pendingReads) {
+            if (r.origin() != null) {
+                confirmRead(r.requestId(), 0, r.origin());
+            }
+        }
+        for (AwaitingRead r : readsAwaitingTermCommit) {
+            if (r.origin() != null) {
+                confirmRead(r.requestId(), 0, r.origin());
+            }
+        }
         pendingReads.clear();
         readsAwaitingTermCommit.clear();
         readSeqSentTick.clear();
@@ -1346,10 +1450,10 @@ public final class RaftCore {
             commitChanged = true;
             if (!committedInTerm && commitIndex >= termStartIndex) {
                 committedInTerm = true;
-                List<long[]> waiting = new ArrayList<>(readsAwaitingTermCommit);
+                List<AwaitingRead> waiting = new ArrayList<>(readsAwaitingTermCommit);
                 readsAwaitingTermCommit.clear();
-                for (long[] r : waiting) {
-                    readIndex(r[0], r[1] == 1);
+                for (AwaitingRead r : waiting) {
+                    readIndexFor(r.requestId(), r.lease(), r.origin());
                 }
             }
             if (configurations.latestCommitted() && !configurations.latest().isVoter(id)) {
@@ -1469,7 +1573,7 @@ public final class RaftCore {
         long confirmed = quorumReadSeq();
         while (!pendingReads.isEmpty() && pendingReads.peekFirst().seq() <= confirmed) {
             PendingRead r = pendingReads.pollFirst();
-            readStates.add(new ReadState(r.requestId(), r.index()));
+            confirmRead(r.requestId(), r.index(), r.origin());
         }
     }
 

@@ -12,7 +12,8 @@ package dev.skiff.raft.message;
  */
 public sealed interface RaftMessage
         permits AppendEntries, AppendEntriesResponse, RequestVote, RequestVoteResponse,
-                InstallSnapshot, InstallSnapshotResponse, TimeoutNow {
+                InstallSnapshot, InstallSnapshotResponse, TimeoutNow,
+                ForwardedProposals, ForwardedProposalsResponse, ReadIndexRequest, ReadIndexResponse {
 
     /** The sender's current term (for a pre-vote request: the term it would campaign in). */
     long term();

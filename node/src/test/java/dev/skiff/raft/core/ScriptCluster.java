@@ -479,6 +479,11 @@ final class ScriptCluster {
             case InstallSnapshotResponse r -> "SnapResp t" + r.term() + (r.success() ? " ok" : " rejected")
                     + " last=" + r.lastLogIndex();
             case TimeoutNow t -> "TimeoutNow t" + t.term();
+            case dev.skiff.raft.message.ForwardedProposals p -> "Forward batch=" + p.epoch() + "/" + p.batchId() + " commands=" + p.commands().size();
+            case dev.skiff.raft.message.ForwardedProposalsResponse r -> "ForwardResp batch=" + r.batchId()
+                    + (r.firstIndex() == 0 ? " refused: " + r.refusal() : " first=" + r.firstIndex() + " t" + r.term());
+            case dev.skiff.raft.message.ReadIndexRequest r -> "ReadIndex id=" + r.requestId() + (r.lease() ? " lease" : "");
+            case dev.skiff.raft.message.ReadIndexResponse r -> "ReadIndexResp id=" + r.requestId() + " index=" + r.index();
         };
     }
 }

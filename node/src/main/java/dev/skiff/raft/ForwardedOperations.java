@@ -1,0 +1,221 @@
+package dev.skiff.raft;
+
+import dev.skiff.raft.LoopEvent.Propose;
+import dev.skiff.raft.LoopEvent.Read;
+import dev.skiff.raft.PendingOperations.Proposal;
+import dev.skiff.raft.message.ForwardedProposals;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
+import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexRequest;
+import dev.skiff.raft.message.ReadIndexResponse;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * A follower's side of forwarding, after etcd's {@code MsgProp} and {@code MsgReadIndex}: the
+ * commands its clients propose and the reads they make while another server leads. They queue
+ * while the loop handles a batch of events and leave at its end, one message per kind to the
+ * leader over the raft transport (authenticated and, with TLS, encrypted like every raft
+ * message), so one round trip serves every request that arrived meanwhile and no thread waits
+ * per request.
+ *
+ * <p><b>Commands.</b> The leader answers where it appended a batch (index and term), or that it
+ * appended nothing. Each command then waits in {@link PendingOperations} like a leader's own
+ * proposal, and completes when this server applies its index: with the state machine's answer if
+ * the entry there is of the answered term, else as replaced (never committed). A batch is sent
+ * once and never again, so a command is never appended twice; without an answer its commands
+ * time out with the outcome unknown.
+ *
+ * <p><b>Reads.</b> The leader answers with a read index once a quorum confirmed it after the
+ * request arrived (or under its lease, for lease reads); each read completes once this server
+ * has applied that index (thesis §6.4), or fails when the leader says it is not the leader or
+ * does not answer in time.
+ *
+ * <p>Owned by the loop thread.
+ */
+final class ForwardedOperations {
+
+    private record SentProposals(List<Propose> proposals) {
+    }
+
+    private record SentReads(List<Read> reads, long sentNanos) {
+    }
+
+    private final String localId;
+    private final String localAddress;
+    private final long epoch;
+    private final BiConsumer<String, RaftMessage> transport;
+    private final List<Propose> queuedProposals = new ArrayList<>();
+    private final List<Read> queuedLeaseReads = new ArrayList<>();
+    private final List<Read> queuedIndexReads = new ArrayList<>();
+    private final Map<Long, SentProposals> sentProposals = new LinkedHashMap<>();
+    private final Map<Long, SentReads> sentReads = new LinkedHashMap<>();
+    private long nextId = 1;
+    private int proposalCount;
+
+    /**
+     * @param epoch     this process's incarnation, different from any earlier process's under this id
+     * @param transport sends a message to an address (never blocks)
+     */
+    ForwardedOperations(String localId, String localAddress, long epoch, BiConsumer<String, RaftMessage> transport) {
+        this.localId = localId;
+        this.localAddress = localAddress;
+        this.epoch = epoch;
+        this.transport = transport;
+    }
+
+    /** Commands queued or sent and not yet answered by the leader. */
+    int proposalCount() {
+        return proposalCount;
+    }
+
+    void propose(Propose p) {
+        queuedProposals.add(p);
+        proposalCount++;
+    }
+
+    void read(Read r) {
+        (r.lease() ? queuedLeaseReads : queuedIndexReads).add(r);
+    }
+
+    /**
+     * Sends what queued to {@code leader}, or fails it if no leader is known any more (nothing
+     * left this server: surely not applied).
+     */
+    void flush(Server leader, long term, long nowNanos) {
+        if (queuedProposals.isEmpty() && queuedLeaseReads.isEmpty() && queuedIndexReads.isEmpty()) {
+            return;
+        }
+        if (leader == null || leader.id().equals(localId)) {
+            NotLeaderException noLeader = new NotLeaderException(null);
+            queuedProposals.forEach(p -> p.future().completeExceptionally(noLeader));
+            proposalCount -= queuedProposals.size();
+            queuedProposals.clear();
+            failReads(queuedLeaseReads, noLeader);
+            failReads(queuedIndexReads, noLeader);
+            queuedLeaseReads.clear();
+            queuedIndexReads.clear();
+            return;
+        }
+        if (!queuedProposals.isEmpty()) {
+            long id = nextId++;
+            List<byte[]> commands = new ArrayList<>(queuedProposals.size());
+            for (Propose p : queuedProposals) {
+                commands.add(p.data());
+            }
+            sentProposals.put(id, new SentProposals(List.copyOf(queuedProposals)));
+            queuedProposals.clear();
+            transport.accept(leader.address(), new ForwardedProposals(term, localId, localAddress, leader.id(), epoch, id, commands));
+        }
+        sendReads(queuedLeaseReads, true, leader, term, nowNanos);
+        sendReads(queuedIndexReads, false, leader, term, nowNanos);
+    }
+
+    private void sendReads(List<Read> queued, boolean lease, Server leader, long term, long nowNanos) {
+        if (queued.isEmpty()) {
+            return;
+        }
+        long id = nextId++;
+        sentReads.put(id, new SentReads(List.copyOf(queued), nowNanos));
+        queued.clear();
+        transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease));
+    }
+
+    /**
+     * The leader's answer to a batch of commands: each now waits for its index in
+     * {@code pending}. A command whose index this server has already handed to its state
+     * machine ({@code appliedThrough}) cannot learn its outcome any more: it fails as unknown.
+     */
+    void answered(ForwardedProposalsResponse answer, PendingOperations pending, long appliedThrough) {
+        SentProposals sent = sentProposals.remove(answer.batchId());
+        if (sent == null) {
+            return;
+        }
+        proposalCount -= sent.proposals().size();
+        if (answer.firstIndex() == 0) {
+            ForwardRefusedException refused = new ForwardRefusedException("the leader " + answer.from()
+                    + " did not take the command: " + answer.refusal());
+            sent.proposals().forEach(p -> p.future().completeExceptionally(refused));
+            return;
+        }
+        for (int k = 0; k < sent.proposals().size(); k++) {
+            Propose p = sent.proposals().get(k);
+            long index = answer.firstIndex() + k;
+            if (index <= appliedThrough) {
+                p.future().completeExceptionally(new RaftTimeoutException("the leader's answer for index " + index
+                        + " arrived after this server had applied it", true));
+                continue;
+            }
+            Proposal displaced = pending.addProposal(index, new Proposal(p.future(), answer.term(), LogType.COMMAND));
+            if (displaced != null) {
+                // Two leaders placed commands at one index: whichever commits there, the other
+                // may still commit elsewhere only in theory, so say unknown rather than guess.
+                displaced.future().completeExceptionally(new LeadershipLostException("index " + index
+                        + " was given to another command by the leader of term " + answer.term()));
+            }
+        }
+    }
+
+    /** The leader's answer to a read-index request: each read then waits for that index to be applied. */
+    void answered(ReadIndexResponse answer, FsmRunner fsm) {
+        SentReads sent = sentReads.remove(answer.requestId());
+        if (sent == null) {
+            return;
+        }
+        if (answer.index() == 0) {
+            failReads(sent.reads(), new ForwardRefusedException("the leader " + answer.from()
+                    + " could not give a read index: it is no longer the leader"));
+            return;
+        }
+        for (Read r : sent.reads()) {
+            fsm.whenApplied(answer.index(), r.future());
+        }
+    }
+
+    /**
+     * Forgets batches whose commands have all completed (timed out) without an answer, and fails
+     * reads the leader has not answered within {@code readTimeoutNanos}.
+     */
+    void expire(long nowNanos, long readTimeoutNanos) {
+        for (Iterator<SentProposals> it = sentProposals.values().iterator(); it.hasNext(); ) {
+            SentProposals sent = it.next();
+            if (sent.proposals().stream().allMatch(p -> p.future().isDone())) {
+                proposalCount -= sent.proposals().size();
+                it.remove();
+            }
+        }
+        for (Iterator<SentReads> it = sentReads.values().iterator(); it.hasNext(); ) {
+            SentReads sent = it.next();
+            if (nowNanos - sent.sentNanos() < readTimeoutNanos) {
+                break;
+            }
+            it.remove();
+            failReads(sent.reads(), new RaftTimeoutException("the leader did not answer a read-index request within "
+                    + readTimeoutNanos / 1_000_000 + " ms", false));
+        }
+    }
+
+    /** Fails everything (the node stops). */
+    void failAll(RaftException proposalError, RaftException readError) {
+        queuedProposals.forEach(p -> p.future().completeExceptionally(proposalError));
+        queuedProposals.clear();
+        sentProposals.values().forEach(s -> s.proposals().forEach(p -> p.future().completeExceptionally(proposalError)));
+        sentProposals.clear();
+        proposalCount = 0;
+        failReads(queuedLeaseReads, readError);
+        failReads(queuedIndexReads, readError);
+        queuedLeaseReads.clear();
+        queuedIndexReads.clear();
+        sentReads.values().forEach(s -> failReads(s.reads(), readError));
+        sentReads.clear();
+    }
+
+    private static void failReads(List<Read> reads, RaftException error) {
+        reads.forEach(r -> r.future().completeExceptionally(error));
+    }
+}

@@ -1,0 +1,21 @@
+package dev.skiff.raft.message;
+
+/**
+ * A follower asks the leader for a read index (thesis §6.4): one request stands for every read
+ * that reached the follower since its last one. The leader answers with
+ * {@link ReadIndexResponse} once a quorum has confirmed its leadership after the request
+ * arrived (or at once under its lease when {@code lease} is set); a read of the follower's state
+ * machine after it has applied that index is linearizable.
+ *
+ * <p>Not bound to a term, like {@link ForwardedProposals}.
+ *
+ * @param term        sender's current term (informational)
+ * @param from        sender's id
+ * @param fromAddress sender's transport address
+ * @param to          the leader's id
+ * @param requestId   the sender's id for this request, echoed
+ * @param lease       whether the leader may answer from its lease instead of a quorum round
+ */
+public record ReadIndexRequest(long term, String from, String fromAddress, String to, long requestId,
+                               boolean lease) implements RaftMessage {
+}
