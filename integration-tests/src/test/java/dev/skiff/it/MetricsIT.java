@@ -148,6 +148,14 @@ class MetricsIT {
                 assertThat(metrics).contains("skiff_raft_follower_lag_entries{follower=\"" + node.id() + "\"}");
             }
         }
+        // The load went through every node: the followers forwarded their share over the raft transport.
+        double forwarded = 0;
+        for (NodeProcess node : cluster.nodes()) {
+            String text = scrape(node);
+            assertThat(text).containsPattern("(?m)^# HELP skiff_raft_forwarded_commands_total \\S");
+            forwarded += sample(text, "skiff_raft_forwarded_commands_total");
+        }
+        assertThat(forwarded).as("commands followers forwarded").isPositive();
 
         // Errors are counted where they happen: at start, a node that found a table or the
         // bucket missing (it then created it) has a DynamoDB or S3 error on record.

@@ -5,6 +5,7 @@ import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.storage.StorageHealth;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -44,7 +45,7 @@ public final class ApiMetrics {
     public ApiMetrics(PrometheusMeterRegistry registry, Raft raft) {
         this.registry = registry;
         this.raft = raft;
-        this.applyTimer = Timer.builder("skiff_raft_apply").description("time from Raft.apply to the FSM's response on the leader")
+        this.applyTimer = Timer.builder("skiff_raft_apply").description("time from Raft.apply to the FSM's response on the node that received the write (a follower's includes its round trip to the leader)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         Gauge.builder("skiff_raft_term", () -> raft.stats().term()).description("current Raft term").register(registry);
@@ -58,6 +59,10 @@ public final class ApiMetrics {
                 .description("last log index covered by this node's latest snapshot").register(registry);
         Gauge.builder("skiff_raft_is_leader", () -> raft.state() == RaftState.LEADER ? 1 : 0)
                 .description("1 while this node is the leader, else 0").register(registry);
+        FunctionCounter.builder("skiff_raft_forwarded_commands", raft, r -> r.stats().forwardedCommands())
+                .description("commands this node, as a follower, forwarded to the leader over the raft transport").register(registry);
+        FunctionCounter.builder("skiff_raft_forwarded_reads", raft, r -> r.stats().forwardedReads())
+                .description("reads this node, as a follower, served after asking the leader for a read index").register(registry);
         Gauge.builder("skiff_raft_peers", () -> raft.stats().numPeers())
                 .description("other voters in the latest configuration").register(registry);
         leaderChanges = Counter.builder("skiff_raft_leader_changes").description("times the known leader changed")

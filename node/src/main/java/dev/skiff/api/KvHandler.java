@@ -11,7 +11,6 @@ import dev.skiff.kv.KvStateMachine;
 import dev.skiff.kv.TxnOp;
 import dev.skiff.raft.ApplyResult;
 import dev.skiff.raft.RaftState;
-import dev.skiff.raft.Server;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;

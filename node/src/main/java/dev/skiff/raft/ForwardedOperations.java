@@ -57,6 +57,8 @@ final class ForwardedOperations {
     private final Map<Long, SentReads> sentReads = new LinkedHashMap<>();
     private long nextId = 1;
     private int proposalCount;
+    private long commandsSent;
+    private long readsSent;
 
     /**
      * @param epoch     this process's incarnation, different from any earlier process's under this id
@@ -67,6 +69,16 @@ final class ForwardedOperations {
         this.localAddress = localAddress;
         this.epoch = epoch;
         this.transport = transport;
+    }
+
+    /** Commands sent to a leader since start. */
+    long commandsSent() {
+        return commandsSent;
+    }
+
+    /** Reads a leader was asked a read index for since start. */
+    long readsSent() {
+        return readsSent;
     }
 
     /** Commands queued or sent and not yet answered by the leader. */
@@ -109,6 +121,7 @@ final class ForwardedOperations {
                 commands.add(p.data());
             }
             sentProposals.put(id, new SentProposals(List.copyOf(queuedProposals)));
+            commandsSent += queuedProposals.size();
             queuedProposals.clear();
             transport.accept(leader.address(), new ForwardedProposals(term, localId, localAddress, leader.id(), epoch, id, commands));
         }
@@ -122,16 +135,18 @@ final class ForwardedOperations {
         }
         long id = nextId++;
         sentReads.put(id, new SentReads(List.copyOf(queued), nowNanos));
+        readsSent += queued.size();
         queued.clear();
         transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease));
     }
 
     /**
      * The leader's answer to a batch of commands: each now waits for its index in
-     * {@code pending}. A command whose index this server has already handed to its state
-     * machine ({@code appliedThrough}) cannot learn its outcome any more: it fails as unknown.
+     * {@code pending}, or, if this server has already handed that index to its state machine
+     * ({@code appliedThrough}; the answer and the entries travel on different connections), is
+     * completed from the state machine's latest responses.
      */
-    void answered(ForwardedProposalsResponse answer, PendingOperations pending, long appliedThrough) {
+    void answered(ForwardedProposalsResponse answer, PendingOperations pending, long appliedThrough, FsmRunner fsm) {
         SentProposals sent = sentProposals.remove(answer.batchId());
         if (sent == null) {
             return;
@@ -146,12 +161,12 @@ final class ForwardedOperations {
         for (int k = 0; k < sent.proposals().size(); k++) {
             Propose p = sent.proposals().get(k);
             long index = answer.firstIndex() + k;
+            Proposal proposal = new Proposal(p.future(), answer.term(), LogType.COMMAND);
             if (index <= appliedThrough) {
-                p.future().completeExceptionally(new RaftTimeoutException("the leader's answer for index " + index
-                        + " arrived after this server had applied it", true));
+                fsm.completeApplied(index, proposal);
                 continue;
             }
-            Proposal displaced = pending.addProposal(index, new Proposal(p.future(), answer.term(), LogType.COMMAND));
+            Proposal displaced = pending.addProposal(index, proposal);
             if (displaced != null) {
                 // Two leaders placed commands at one index: whichever commits there, the other
                 // may still commit elsewhere only in theory, so say unknown rather than guess.

@@ -20,6 +20,12 @@ import org.slf4j.LoggerFactory;
 final class FsmRunner {
 
     private static final Logger log = LoggerFactory.getLogger(FsmRunner.class);
+    /**
+     * How many of the latest applied commands keep their response: a follower may hear where
+     * the leader placed a forwarded command only after it has applied it (the answer and the
+     * entries travel on different connections), and then finds the response here.
+     */
+    private static final int RECENT = 16384;
 
     /** What a snapshot captures: a view of the FSM and the log position it reflects. */
     record Capture(FsmSnapshot view, long index, long term, Configuration configuration, long configurationIndex) {
@@ -38,6 +44,9 @@ final class FsmRunner {
     private long configurationIndex;
     private final List<Map.Entry<Long, CompletableFuture<Long>>> waitingForApply = new ArrayList<>();
     private Throwable failure;
+    private final long[] recentIndex = new long[RECENT];
+    private final long[] recentTerm = new long[RECENT];
+    private final Object[] recentResponse = new Object[RECENT];
 
     private volatile long appliedIndex;
 
@@ -83,6 +92,28 @@ final class FsmRunner {
             } else {
                 waitingForApply.add(Map.entry(index, future));
             }
+        });
+    }
+
+    /**
+     * Completes {@code p}, a proposal whose entry was handed to the FSM before its index was
+     * known here, from the responses of the latest commands: as applied if the command at
+     * {@code index} has its term, as replaced if another term's, unknown if it is too long ago.
+     */
+    void completeApplied(long index, Proposal p) {
+        executor.execute(() -> {
+            int slot = (int) Math.floorMod(index, (long) RECENT);
+            if (index > appliedIndex || recentIndex[slot] != index) {
+                p.future().completeExceptionally(new RaftTimeoutException("the leader's answer for index " + index
+                        + " arrived long after this server had applied it", true));
+                return;
+            }
+            if (recentTerm[slot] != p.term()) {
+                p.future().completeExceptionally(new LeadershipLostException(
+                        "entry " + index + " was replaced by a later leader's entry"));
+                return;
+            }
+            p.future().complete(new ApplyResult(index, recentResponse[slot]));
         });
     }
 
@@ -145,7 +176,12 @@ final class FsmRunner {
                     List<LogEntry> commands = committed.subList(i, end);
                     List<Object> responses = applyCommands(commands);
                     for (int k = 0; k < commands.size(); k++) {
-                        finishApplied(commands.get(k), responses.get(k), proposal(proposals, i + k));
+                        LogEntry c = commands.get(k);
+                        int slot = (int) Math.floorMod(c.index(), (long) RECENT);
+                        recentIndex[slot] = c.index();
+                        recentTerm[slot] = c.term();
+                        recentResponse[slot] = responses.get(k);
+                        finishApplied(c, responses.get(k), proposal(proposals, i + k));
                     }
                     i = end;
                     continue;

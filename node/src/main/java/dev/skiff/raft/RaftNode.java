@@ -29,7 +29,6 @@ import dev.skiff.raft.message.ReadIndexResponse;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -354,7 +353,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
 
     private void received(RaftMessage message) {
         switch (message) {
-            case ForwardedProposalsResponse a when a.to().equals(config.localId()) -> forwarded.answered(a, pending, handedToFsm);
+            case ForwardedProposalsResponse a when a.to().equals(config.localId()) -> forwarded.answered(a, pending, handedToFsm, fsm);
             case ReadIndexResponse a when a.to().equals(config.localId()) -> forwarded.answered(a, fsm);
             case ForwardedProposals p when core.state() == RaftState.LEADER -> {
                 List<byte[]> commands = new ArrayList<>(p.commands().size());
@@ -700,7 +699,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 snap == null ? core.snapshotIndex() : snap.index(), snap == null ? core.snapshotTerm() : snap.term(),
                 core.configuration(), core.configurationIndex(),
                 contact < 0 ? Optional.empty() : Optional.of(config.tickInterval().multipliedBy(contact)),
-                followerStats());
+                followerStats(), forwarded.commandsSent(), forwarded.readsSent());
     }
 
     /**
@@ -1069,7 +1068,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         long applied = fsm.appliedIndex();
         return new RaftStats(s.id(), s.state(), s.term(), s.leader(), s.commitIndex(), applied,
                 Math.max(0, s.commitIndex() - applied), s.lastLogIndex(), s.lastLogTerm(), s.lastSnapshotIndex(),
-                s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact(), s.followers());
+                s.lastSnapshotTerm(), s.latestConfiguration(), s.latestConfigurationIndex(), s.lastContact(), s.followers(),
+                s.forwardedCommands(), s.forwardedReads());
     }
 
     @Override

@@ -27,13 +27,16 @@ import java.util.stream.Collectors;
  *                                 leader), or empty if never
  * @param followers                on the leader, each other member's replication state
  *                                 (configuration order); empty on any other server
+ * @param forwardedCommands        commands this server forwarded to a leader since it started
+ * @param forwardedReads           reads this server asked a leader's read index for since it
+ *                                 started (one request serves many)
  */
 public record RaftStats(String id, RaftState state, long term, Optional<Server> leader,
                         long commitIndex, long appliedIndex, long fsmPending,
                         long lastLogIndex, long lastLogTerm, long lastSnapshotIndex,
                         long lastSnapshotTerm, Configuration latestConfiguration,
                         long latestConfigurationIndex, Optional<Duration> lastContact,
-                        List<FollowerStats> followers) {
+                        List<FollowerStats> followers, long forwardedCommands, long forwardedReads) {
 
     /** The protocol version this library speaks (hashicorp's {@code protocol_version}). */
     public static final int PROTOCOL_VERSION = 1;
