@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A follower's side of forwarding, after etcd's {@code MsgProp} and {@code MsgReadIndex}: the
@@ -95,6 +96,22 @@ final class ForwardedOperations {
         (r.lease() ? queuedLeaseReads : queuedIndexReads).add(r);
     }
 
+    /** Hands what is queued, not sent yet, back to the caller (this server became the leader). */
+    void takeQueued(Consumer<Propose> proposals, Consumer<Read> reads) {
+        if (queuedProposals.isEmpty() && queuedLeaseReads.isEmpty() && queuedIndexReads.isEmpty()) {
+            return;
+        }
+        List<Propose> p = List.copyOf(queuedProposals);
+        List<Read> r = new ArrayList<>(queuedLeaseReads);
+        r.addAll(queuedIndexReads);
+        proposalCount -= queuedProposals.size();
+        queuedProposals.clear();
+        queuedLeaseReads.clear();
+        queuedIndexReads.clear();
+        p.forEach(proposals);
+        r.forEach(reads);
+    }
+
     /**
      * Sends what queued to {@code leader}, or fails it if no leader is known any more (nothing
      * left this server: surely not applied).
@@ -103,7 +120,7 @@ final class ForwardedOperations {
         if (queuedProposals.isEmpty() && queuedLeaseReads.isEmpty() && queuedIndexReads.isEmpty()) {
             return;
         }
-        if (leader == null || leader.id().equals(localId)) {
+        if (leader == null) {
             NotLeaderException noLeader = new NotLeaderException(null);
             queuedProposals.forEach(p -> p.future().completeExceptionally(noLeader));
             proposalCount -= queuedProposals.size();

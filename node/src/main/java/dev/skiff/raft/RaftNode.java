@@ -290,8 +290,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 return;
             }
         }
-        // One message per kind to the leader for everything this batch forwarded.
-        forwarded.flush(core.state() == RaftState.LEADER ? null : core.leader(), core.term(), runtime.nanoTime());
+        if (core.state() == RaftState.LEADER) {
+            // Elected during this batch: what waited to be forwarded is this server's to handle.
+            forwarded.takeQueued(this::propose, this::startRead);
+        } else {
+            // One message per kind to the leader for everything this batch forwarded.
+            forwarded.flush(core.leader(), core.term(), runtime.nanoTime());
+        }
         if (ticksDone != ticksBefore) {
             forwarded.expire(runtime.nanoTime(), config.electionTimeout().toNanos() * 4);
         }
