@@ -41,10 +41,36 @@ import java.util.function.Consumer;
  */
 final class ForwardedOperations {
 
-    private record SentProposals(List<Propose> proposals) {
+    /** A batch waiting for the leader's answer: {@code message} went to {@code leaderId} in {@code term}. */
+    private static final class SentProposals {
+        final List<Propose> proposals;
+        final ForwardedProposals message;
+        final String leaderAddress;
+        final long term;
+        long lastSentNanos;
+
+        SentProposals(List<Propose> proposals, ForwardedProposals message, String leaderAddress, long term, long sentNanos) {
+            this.proposals = proposals;
+            this.message = message;
+            this.leaderAddress = leaderAddress;
+            this.term = term;
+            this.lastSentNanos = sentNanos;
+        }
     }
 
-    private record SentReads(List<Read> reads, long sentNanos) {
+    /** A read-index request waiting for an answer. */
+    private static final class SentReads {
+        final List<Read> reads;
+        final boolean lease;
+        final long firstSentNanos;
+        long lastSentNanos;
+
+        SentReads(List<Read> reads, boolean lease, long sentNanos) {
+            this.reads = reads;
+            this.lease = lease;
+            this.firstSentNanos = sentNanos;
+            this.lastSentNanos = sentNanos;
+        }
     }
 
     private final String localId;
@@ -137,10 +163,12 @@ final class ForwardedOperations {
             for (Propose p : queuedProposals) {
                 commands.add(p.data());
             }
-            sentProposals.put(id, new SentProposals(List.copyOf(queuedProposals)));
+            ForwardedProposals message = new ForwardedProposals(term, localId, localAddress, leader.id(), epoch, id, false,
+                    commands);
+            sentProposals.put(id, new SentProposals(List.copyOf(queuedProposals), message, leader.address(), term, nowNanos));
             commandsSent += queuedProposals.size();
             queuedProposals.clear();
-            transport.accept(leader.address(), new ForwardedProposals(term, localId, localAddress, leader.id(), epoch, id, commands));
+            transport.accept(leader.address(), message);
         }
         sendReads(queuedLeaseReads, true, leader, term, nowNanos);
         sendReads(queuedIndexReads, false, leader, term, nowNanos);
@@ -151,7 +179,7 @@ final class ForwardedOperations {
             return;
         }
         long id = nextId++;
-        sentReads.put(id, new SentReads(List.copyOf(queued), nowNanos));
+        sentReads.put(id, new SentReads(List.copyOf(queued), lease, nowNanos));
         readsSent += queued.size();
         queued.clear();
         transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease));
@@ -168,15 +196,15 @@ final class ForwardedOperations {
         if (sent == null) {
             return;
         }
-        proposalCount -= sent.proposals().size();
+        proposalCount -= sent.proposals.size();
         if (answer.firstIndex() == 0) {
             ForwardRefusedException refused = new ForwardRefusedException("the leader " + answer.from()
                     + " did not take the command: " + answer.refusal());
-            sent.proposals().forEach(p -> p.future().completeExceptionally(refused));
+            sent.proposals.forEach(p -> p.future().completeExceptionally(refused));
             return;
         }
-        for (int k = 0; k < sent.proposals().size(); k++) {
-            Propose p = sent.proposals().get(k);
+        for (int k = 0; k < sent.proposals.size(); k++) {
+            Propose p = sent.proposals.get(k);
             long index = answer.firstIndex() + k;
             Proposal proposal = new Proposal(p.future(), answer.term(), LogType.COMMAND);
             if (index <= appliedThrough) {
@@ -200,11 +228,11 @@ final class ForwardedOperations {
             return;
         }
         if (answer.index() == 0) {
-            failReads(sent.reads(), new ForwardRefusedException("the leader " + answer.from()
+            failReads(sent.reads, new ForwardRefusedException("the leader " + answer.from()
                     + " could not give a read index: it is no longer the leader"));
             return;
         }
-        for (Read r : sent.reads()) {
+        for (Read r : sent.reads) {
             fsm.whenApplied(answer.index(), r.future());
         }
     }
@@ -216,19 +244,49 @@ final class ForwardedOperations {
     void expire(long nowNanos, long readTimeoutNanos) {
         for (Iterator<SentProposals> it = sentProposals.values().iterator(); it.hasNext(); ) {
             SentProposals sent = it.next();
-            if (sent.proposals().stream().allMatch(p -> p.future().isDone())) {
-                proposalCount -= sent.proposals().size();
+            if (sent.proposals.stream().allMatch(p -> p.future().isDone())) {
+                proposalCount -= sent.proposals.size();
                 it.remove();
             }
         }
         for (Iterator<SentReads> it = sentReads.values().iterator(); it.hasNext(); ) {
             SentReads sent = it.next();
-            if (nowNanos - sent.sentNanos() < readTimeoutNanos) {
+            if (nowNanos - sent.firstSentNanos < readTimeoutNanos) {
                 break;
             }
             it.remove();
-            failReads(sent.reads(), new RaftTimeoutException("the leader did not answer a read-index request within "
+            failReads(sent.reads, new RaftTimeoutException("the leader did not answer a read-index request within "
                     + readTimeoutNanos / 1_000_000 + " ms", false));
+        }
+    }
+
+    /**
+     * Sends again what has waited {@code intervalNanos} for an answer: the transport drops a
+     * message to a peer it cannot reach for now, and never sends it again itself. A batch of
+     * commands goes again only to the leader it first went to, in the same term, which remembers
+     * its answer ({@code resent} set, so that no other server can take it for new); a read-index
+     * request, which changes nothing, to whoever leads now.
+     */
+    void resend(Server leader, long term, long nowNanos, long intervalNanos) {
+        if (leader == null) {
+            return;
+        }
+        for (SentProposals sent : sentProposals.values()) {
+            if (nowNanos - sent.lastSentNanos >= intervalNanos && sent.term == term
+                    && sent.message.to().equals(leader.id()) && sent.leaderAddress.equals(leader.address())) {
+                sent.lastSentNanos = nowNanos;
+                ForwardedProposals m = sent.message;
+                transport.accept(leader.address(), new ForwardedProposals(m.term(), m.from(), m.fromAddress(), m.to(), m.epoch(),
+                        m.batchId(), true, m.commands()));
+            }
+        }
+        for (Map.Entry<Long, SentReads> e : sentReads.entrySet()) {
+            SentReads sent = e.getValue();
+            if (nowNanos - sent.lastSentNanos >= intervalNanos) {
+                sent.lastSentNanos = nowNanos;
+                transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), e.getKey(),
+                        sent.lease));
+            }
         }
     }
 
@@ -236,14 +294,14 @@ final class ForwardedOperations {
     void failAll(RaftException proposalError, RaftException readError) {
         queuedProposals.forEach(p -> p.future().completeExceptionally(proposalError));
         queuedProposals.clear();
-        sentProposals.values().forEach(s -> s.proposals().forEach(p -> p.future().completeExceptionally(proposalError)));
+        sentProposals.values().forEach(s -> s.proposals.forEach(p -> p.future().completeExceptionally(proposalError)));
         sentProposals.clear();
         proposalCount = 0;
         failReads(queuedLeaseReads, readError);
         failReads(queuedIndexReads, readError);
         queuedLeaseReads.clear();
         queuedIndexReads.clear();
-        sentReads.values().forEach(s -> failReads(s.reads(), readError));
+        sentReads.values().forEach(s -> failReads(s.reads, readError));
         sentReads.clear();
     }
 

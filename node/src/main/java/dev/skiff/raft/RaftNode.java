@@ -299,6 +299,10 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         }
         if (ticksDone != ticksBefore) {
             forwarded.expire(runtime.nanoTime(), config.electionTimeout().toNanos() * 4);
+            if (core.state() != RaftState.LEADER) {
+                // A message the transport dropped (a peer in back-off, a full queue) is never sent again by it.
+                forwarded.resend(core.leader(), core.term(), runtime.nanoTime(), config.heartbeatInterval().toNanos() * 4);
+            }
         }
         processReadies();
         handleWaitingForConfiguration();
@@ -365,7 +369,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 for (byte[] command : p.commands()) {
                     commands.add(leaderCommands.apply(command));
                 }
-                core.step(new ForwardedProposals(p.term(), p.from(), p.fromAddress(), p.to(), p.epoch(), p.batchId(), commands));
+                core.step(new ForwardedProposals(p.term(), p.from(), p.fromAddress(), p.to(), p.epoch(), p.batchId(), p.resent(),
+                        commands));
             }
             default -> core.step(message);
         }

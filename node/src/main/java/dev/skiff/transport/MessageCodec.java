@@ -161,6 +161,7 @@ public final class MessageCodec {
             case ForwardedProposals m -> {
                 out.putLong(m.epoch());
                 out.putLong(m.batchId());
+                out.put(bool(m.resent()));
                 out.putInt(m.commands().size());
                 for (byte[] command : m.commands()) {
                     out.putInt(command.length);
@@ -205,7 +206,7 @@ public final class MessageCodec {
             case InstallSnapshotResponse m -> 1 + 8 + stringSize(m.incarnation());
             case TimeoutNow m -> 0;
             case ForwardedProposals m -> {
-                long n = 8 + 8 + 4;
+                long n = 8 + 8 + 1 + 4;
                 for (byte[] command : m.commands()) {
                     n += 4 + command.length;
                 }
@@ -350,7 +351,8 @@ public final class MessageCodec {
             case KIND_FORWARDED_PROPOSALS -> {
                 long epoch = in.i64();
                 long batchId = in.i64();
-                yield new ForwardedProposals(term, from, fromAddress, to, epoch, batchId, readCommands(in));
+                boolean resent = in.bool("resent");
+                yield new ForwardedProposals(term, from, fromAddress, to, epoch, batchId, resent, readCommands(in));
             }
             case KIND_FORWARDED_PROPOSALS_RESPONSE -> new ForwardedProposalsResponse(term, from, fromAddress, to,
                     in.i64(), in.i64(), in.string("refusal"));

@@ -54,7 +54,7 @@ final class RandomMessages {
             case 4 -> new InstallSnapshot(term, from, fromAddress, to, meta(), random.nextBoolean());
             case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(), anyString());
             case 6 -> new TimeoutNow(term, from, fromAddress, to);
-            case 7 -> new ForwardedProposals(term, from, fromAddress, to, anyLong(), anyLong(), commands());
+            case 7 -> new ForwardedProposals(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(), commands());
             case 8 -> new ForwardedProposalsResponse(term, from, fromAddress, to, anyLong(), anyLong(), anyString());
             case 9 -> new ReadIndexRequest(term, from, fromAddress, to, anyLong(), random.nextBoolean());
             case 10 -> new ReadIndexResponse(term, from, fromAddress, to, anyLong(), anyLong());

@@ -514,18 +514,25 @@ public final class RaftCore {
     /**
      * Appends a follower's forwarded commands as consecutive entries of this term and tells it
      * where, or tells it why not. Never appends a batch it refuses, so a refusal is final; a
-     * batch seen before is ignored.
+     * batch seen before gets the same answer again (see {@link SeenBatches}).
      */
     private void acceptForwarded(ForwardedProposals p) {
-        if (!seenBatches.firstTime(p.from(), p.epoch(), p.batchId())) {
-            // Answered already (a repeat delivery): a second answer could only contradict the first.
+        ForwardedProposalsResponse given = seenBatches.answerGiven(p.from(), p.epoch(), p.batchId());
+        if (given != null) {
+            // A repeat: the same answer again, never a second append.
+            send(p.fromAddress(), given);
+            return;
+        }
+        if (p.resent() || !seenBatches.mayBeNew(p.from(), p.epoch(), p.batchId())) {
+            // Sent before, and no record here (a restarted process, another server, or too old to
+            // tell): it may have been appended already, so neither append nor refuse it.
             return;
         }
         String refusal = role != Role.LEADER
                 ? "not the leader" + (leaderId == null ? "" : "; the leader is " + leaderId)
                 : transferee != null ? "the leader is handing leadership over" : "";
         if (!refusal.isEmpty()) {
-            send(p.fromAddress(), new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), 0, refusal));
+            answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), 0, refusal));
             return;
         }
         long first = log.lastIndex() + 1;
@@ -537,7 +544,12 @@ public final class RaftCore {
             log.append(entries);
             replicationNeeded = true;
         }
-        send(p.fromAddress(), new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), first, ""));
+        answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), first, ""));
+    }
+
+    private void answerForwarded(ForwardedProposals p, ForwardedProposalsResponse answer) {
+        seenBatches.remember(p.from(), p.epoch(), p.batchId(), answer);
+        send(p.fromAddress(), answer);
     }
 
     /**

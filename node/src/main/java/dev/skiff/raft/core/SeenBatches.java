@@ -1,15 +1,17 @@
 package dev.skiff.raft.core;
 
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
- * The forwarded batches a server has taken or refused, per sender, so that a batch the
- * transport delivers twice is not appended twice. Batch ids count up within a sender process
+ * The forwarded batches a server has taken or refused, and what it answered, per sender, so
+ * that a batch that arrives twice (the transport repeated it, or the sender sent it again) gets
+ * the first answer again and is never appended twice. Batch ids count up within a sender process
  * ({@code epoch}) but may arrive out of order (several requests in flight): every id within a
  * window below the highest one seen is remembered; an id below the window cannot be told from a
- * repeat and is ignored too (its sender's commands then time out with the outcome unknown).
+ * repeat and is ignored (its sender's commands then time out with the outcome unknown).
  */
 final class SeenBatches {
 
@@ -19,7 +21,7 @@ final class SeenBatches {
     private static final class Sender {
         final long epoch;
         long highest;
-        final TreeSet<Long> recent = new TreeSet<>();
+        final TreeMap<Long, ForwardedProposalsResponse> recent = new TreeMap<>();
 
         Sender(long epoch) {
             this.epoch = epoch;
@@ -28,22 +30,31 @@ final class SeenBatches {
 
     private final Map<String, Sender> senders = new HashMap<>();
 
-    /** True the first time {@code batchId} of {@code from}'s process {@code epoch} is seen. */
-    boolean firstTime(String from, long epoch, long batchId) {
+    /** The answer given to {@code batchId} of {@code from}'s process {@code epoch}, or null if none is remembered. */
+    ForwardedProposalsResponse answerGiven(String from, long epoch, long batchId) {
+        Sender s = senders.get(from);
+        return s == null || s.epoch != epoch ? null : s.recent.get(batchId);
+    }
+
+    /** True if {@code batchId} could be new: not remembered, and not below the window. */
+    boolean mayBeNew(String from, long epoch, long batchId) {
+        Sender s = senders.get(from);
+        return s == null || s.epoch != epoch || (batchId > s.highest - WINDOW && !s.recent.containsKey(batchId));
+    }
+
+    /** Remembers {@code answer} as the one given to the batch. */
+    void remember(String from, long epoch, long batchId, ForwardedProposalsResponse answer) {
         Sender s = senders.get(from);
         if (s == null || s.epoch != epoch) {
             s = new Sender(epoch);
             senders.put(from, s);
         }
-        if (batchId <= s.highest - WINDOW || !s.recent.add(batchId)) {
-            return false;
-        }
+        s.recent.put(batchId, answer);
         if (batchId > s.highest) {
             s.highest = batchId;
-            while (s.recent.first() <= s.highest - WINDOW) {
-                s.recent.pollFirst();
+            while (s.recent.firstKey() <= s.highest - WINDOW) {
+                s.recent.pollFirstEntry();
             }
         }
-        return true;
     }
 }
