@@ -264,7 +264,7 @@ variable "remove_dead_after" {
 }
 
 variable "min_voters" {
-  description = "The nodes' --min-voters: dead-member removal never leaves fewer voters than this. At most node_count (a replacement joins before its dead predecessor is removed)."
+  description = "The nodes' --min-voters: neither dead-member removal nor a terminating instance leaving the cluster leaves fewer voters than this. At most node_count (a replacement joins before its dead predecessor is removed)."
   type        = number
   default     = 3
 

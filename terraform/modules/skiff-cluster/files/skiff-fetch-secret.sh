@@ -4,7 +4,6 @@
 # writes each to a file under /etc/skiff owned by root, mode 0400:
 #   cluster secret               SECRET_PARAMETER         -> /etc/skiff/cluster-secret
 #   ACL management token         ACL_PARAMETER (optional) -> /etc/skiff/acl-bootstrap-token
-#                                                           (and /etc/skiff/acl-header for skiff-lifecycle)
 #   TLS certificate, key and CA  TLS_PARAMETER_PREFIX/{cert,key,ca} (optional)
 #                                                        -> /etc/skiff/tls-{cert,key,ca}.pem
 # skiff.service receives them through LoadCredential=, so only the node process can read its
@@ -47,11 +46,6 @@ fetch "$SECRET_PARAMETER" /etc/skiff/cluster-secret
 
 if [ -n "${ACL_PARAMETER:-}" ]; then
   fetch "$ACL_PARAMETER" /etc/skiff/acl-bootstrap-token
-  # A curl header file (curl -H @FILE), so that skiff-lifecycle never puts the token in argv.
-  tmp=$(mktemp "/etc/skiff/.fetch.XXXXXX")
-  printf 'X-Skiff-Token: %s\n' "$(cat /etc/skiff/acl-bootstrap-token)" >"$tmp"
-  chmod 0400 "$tmp"
-  mv -f "$tmp" /etc/skiff/acl-header
 fi
 
 if [ -n "${TLS_PARAMETER_PREFIX:-}" ]; then

@@ -1,11 +1,14 @@
 #!/bin/bash
 # skiff-lifecycle: run by skiff-lifecycle.service on every node. When the autoscaling group
 # starts terminating this instance, its termination lifecycle hook holds the instance in
-# Terminating:Wait and instance metadata reports target-lifecycle-state=Terminated. The node
-# then leaves the cluster gracefully: a leader hands leadership over, the node removes
-# itself from the configuration, stops, and the lifecycle action is completed so that the
-# termination proceeds. Each step is best effort: if one fails the next still runs, and if
-# this script dies the hook's timeout lets the termination proceed anyway.
+# Terminating:Wait and instance metadata reports target-lifecycle-state=Terminated. The script
+# then marks the stop as a termination (the file "terminating" in the node's data directory)
+# and stops the service. On that SIGTERM the node itself leaves the cluster: a leader hands
+# leadership over, the node has the leader remove it from the configuration (unless that
+# would leave fewer than --min-voters voters) and deregisters from the discovery table
+# (API.md §9). A plain `systemctl stop` or `restart` has no marker: the node keeps its place.
+# Once the node has exited, the lifecycle action is completed so that the termination
+# proceeds. If this script dies, the hook's timeout lets the termination proceed anyway.
 #   skiff-lifecycle          poll every 5 s until the instance terminates, leave, exit
 #   skiff-lifecycle --once   check once (and leave if terminating)
 set -uo pipefail
@@ -17,17 +20,6 @@ MARKER=${MARKER:-/run/skiff-leaving}
 . "$HOOKS_ENV"
 
 log() { echo "skiff-lifecycle: $*"; }
-api="http://127.0.0.1:$API_PORT"
-# With ACLs the token goes in a header file (never argv); with TLS the node serves HTTPS,
-# checked against the cluster's CA (the node certificate must name 127.0.0.1).
-api_opts=()
-if [ -n "${ACL_PARAMETER:-}" ]; then
-  api_opts+=(-H "@${ACL_HEADER_FILE:-/etc/skiff/acl-header}")
-fi
-if [ -n "${TLS_PARAMETER_PREFIX:-}" ]; then
-  api="https://127.0.0.1:$API_PORT"
-  api_opts+=(--cacert "${TLS_CA_FILE:-/etc/skiff/tls-ca.pem}")
-fi
 
 imds() {
   local token
@@ -37,31 +29,17 @@ imds() {
     "http://169.254.169.254/latest/meta-data/$1"
 }
 
-is_leader() {
-  curl -sf -m 5 "${api_opts[@]}" "$api/v1/status" | grep -Eiq '"state"[[:space:]]*:[[:space:]]*"leader"'
-}
-
 leave() {
-  local node_id instance_id
+  local node_id data_dir instance_id
   node_id=$(sed -n 's/^SKIFF_ID=//p' "$NODE_ENV")
+  data_dir=$(sed -n 's/^SKIFF_DATA_DIR=//p' "$NODE_ENV")
   instance_id=$(imds instance-id)
   log "instance $instance_id is terminating: node $node_id leaves the cluster"
 
-  if is_leader; then
-    log "transferring leadership"
-    curl -sf -m 30 "${api_opts[@]}" -X POST "$api/v1/cluster/leadership-transfer" >/dev/null ||
-      log "leadership transfer request failed"
-    for _ in $(seq 1 30); do
-      is_leader || break
-      sleep 1
-    done
-  fi
-
-  log "removing $node_id from the cluster configuration"
-  curl -sf -m 30 "${api_opts[@]}" -X DELETE "$api/v1/cluster/members/$node_id" >/dev/null ||
-    log "removal failed (the discovery table's grace period will clean up)"
-
-  log "stopping skiff.service"
+  # The node removes a marker it finds at start, so a stop that does not happen never turns
+  # a later restart into a leave.
+  touch "$data_dir/terminating" || log "cannot create $data_dir/terminating: the node stops as if restarting"
+  log "stopping skiff.service (the node hands leadership over and removes itself)"
   systemctl stop skiff.service || log "stop failed"
 
   log "completing lifecycle action $LIFECYCLE_HOOK_NAME"

@@ -12,9 +12,13 @@ import java.time.Duration;
  * @param retention {@code --log-archive-retention}: how far back restore points are kept; zero keeps everything
  * @param restoreTo {@code --restore-to-index} / {@code --restore-to-time}: with {@code --restore-from},
  *                  restore the archived state at that point; null for a plain snapshot restore
+ * @param besideSnapshots the node's {@code --snapshots} are at the archive's location: restores start
+ *                  from them, so they are kept for the restore points (all of them, or those the
+ *                  retention window needs) rather than the newest few
  */
-record ArchiveSettings(URI location, Duration interval, Duration retention, RestoreTarget restoreTo) {
+record ArchiveSettings(URI location, Duration interval, Duration retention, RestoreTarget restoreTo,
+                       boolean besideSnapshots) {
 
     /** No archive, no point-in-time restore. */
-    static final ArchiveSettings NONE = new ArchiveSettings(null, Duration.ofSeconds(1), Duration.ZERO, null);
+    static final ArchiveSettings NONE = new ArchiveSettings(null, Duration.ofSeconds(1), Duration.ZERO, null, false);
 }

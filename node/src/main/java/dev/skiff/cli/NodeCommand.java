@@ -125,8 +125,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--remove-dead-after", defaultValue = "0", description = "On the leader, remove a member that has not "
             + "answered for this long, e.g. 10m (default 0 = never).")
     String removeDeadAfter;
-    @Option(names = "--min-voters", defaultValue = "3", description = "Dead-member cleanup never leaves fewer voters than "
-            + "this (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-voters", defaultValue = "3", description = "Dead-member cleanup, and a node that "
+            + "leaves on termination, never leave fewer voters than this (default ${DEFAULT-VALUE}).")
     int minVoters;
     @Option(names = "--ready-max-lag", defaultValue = "1000", description = "/readyz is 503 while this node's applied index "
             + "trails the leader's commit index by more entries than this (default ${DEFAULT-VALUE}).")
@@ -203,7 +203,7 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--bootstrap and --discovery cannot be used together: with --discovery the "
                     + "nodes decide through the table which one bootstraps (and never start a second cluster); drop --bootstrap");
         }
-        String clusterName = clusterName(discoveryUri);
+        String clusterName = clusterName(cluster, discoveryUri);
         if (maxValueBytes < 1 || maxValueBytes > dev.skiff.kv.KvCommand.MAX_VALUE_BYTES) {
             throw new IllegalArgumentException("--max-value-bytes must be between 1 and "
                     + dev.skiff.kv.KvCommand.MAX_VALUE_BYTES + ", got " + maxValueBytes);
@@ -269,7 +269,8 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException((restoreToIndex != null ? "--restore-to-index" : "--restore-to-time")
                     + " needs --restore-from LOCATION: the archive (the old cluster's --log-archive location) to restore from");
         }
-        return new ArchiveSettings(location, interval, retention, target);
+        return new ArchiveSettings(location, interval, retention, target,
+                location != null && sameLocation(location, snapshotsLocation));
     }
 
     /** --remove-dead-after, --min-voters, --ready-max-lag. */
@@ -385,7 +386,7 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     /** --cluster, else the discovery URI's cluster parameter, else "skiff" (API.md §1). */
-    private String clusterName(URI discoveryUri) {
+    static String clusterName(String cluster, URI discoveryUri) {
         String name = cluster;
         String flag = "--cluster";
         if (name == null && discoveryUri != null) {

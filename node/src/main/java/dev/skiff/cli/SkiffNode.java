@@ -145,10 +145,14 @@ final class SkiffNode implements AutoCloseable {
         StorageSettings cloud = s.storage();
         PeerApi peerApi = new PeerApi(tls.map(t -> t.material().context()));
         prepareDirectories(s);
+        GracefulLeave.clearStaleMarker(s.dataDir());
         // One registry for everything /metrics shows: the API's meters, the WAL's, the state
         // machine's, the snapshot store's, the storage back-ends' remote calls and the JVM's.
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        StorageContext context = new StorageContext(cloud.cluster(), s.id(), SNAPSHOTS_RETAINED, cloud.createTables(), meters);
+        // Snapshots beside a log archive are restore points: --log-archive-retention deletes
+        // those no point in its window needs (or none, keeping everything), not the store.
+        int snapshotsRetained = s.archive().besideSnapshots() ? Integer.MAX_VALUE : SNAPSHOTS_RETAINED;
+        StorageContext context = new StorageContext(cloud.cluster(), s.id(), snapshotsRetained, cloud.createTables(), meters);
         SegmentedLogStore logs = SegmentedLogStore.open(s.dataDir().resolve("raft").resolve("log"),
                 SegmentedLogStore.Options.DEFAULTS.withTimings(new WalMeters(meters)));
         StableStore stable = null;
@@ -159,7 +163,7 @@ final class SkiffNode implements AutoCloseable {
         ArchiveObjects archive = null;
         try {
             snapshots = cloud.snapshots() == null
-                    ? FileSnapshotStore.open(s.snapshotsDir(), SNAPSHOTS_RETAINED)
+                    ? FileSnapshotStore.open(s.snapshotsDir(), snapshotsRetained)
                     : StorageProviders.forUri(cloud.snapshots(), "--snapshots").snapshotStore(cloud.snapshots(), context);
             if (cloud.stable() == null) {
                 stable = FileStableStore.open(s.dataDir().resolve("raft").resolve("stable"));
@@ -180,9 +184,7 @@ final class SkiffNode implements AutoCloseable {
             if (cloud.discovery() != null) {
                 AddressBookTransport routed = new AddressBookTransport(transport);
                 transport = routed;
-                Discovery table = "file".equals(cloud.discovery().getScheme())
-                        ? FileDiscovery.open(cloud.discovery())
-                        : StorageProviders.forUri(cloud.discovery(), "--discovery").discovery(cloud.discovery(), context);
+                Discovery table = openDiscovery(cloud.discovery(), context);
                 Member me = new Member(s.id(), s.raftAdvertise().toString(), s.apiAdvertise().toString(), Instant.now());
                 agent = new DiscoveryAgent(table, me, routed, cloud.discoveryInterval());
                 agent.registerAndRefresh();
@@ -294,6 +296,13 @@ final class SkiffNode implements AutoCloseable {
             closeQuietly(archive);
             throw e;
         }
+    }
+
+    /** The discovery table at {@code uri} ({@code --discovery}: file:///dir or a storage module's scheme). */
+    static Discovery openDiscovery(URI uri, StorageContext context) throws IOException {
+        return "file".equals(uri.getScheme())
+                ? FileDiscovery.open(uri)
+                : StorageProviders.forUri(uri, "--discovery").discovery(uri, context);
     }
 
     /**
@@ -552,7 +561,7 @@ final class SkiffNode implements AutoCloseable {
         }
     }
 
-    private static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json,
+    static HttpResponse<String> send(HttpClient client, URI member, String method, String path, String json,
                                              String token) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path))
                 .timeout(Duration.ofSeconds(15))
@@ -625,7 +634,14 @@ final class SkiffNode implements AutoCloseable {
         if (archiver != null) {
             archiver.close(); // a leader ships what is committed first
         }
-        if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
+        boolean terminating = handOver && GracefulLeave.terminating(settings.dataDir());
+        if (terminating) {
+            try {
+                new GracefulLeave(settings.id(), raft, settings.autopilot().minVoters(), peerApi, aclToken).leave();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else if (handOver && raft.state() == RaftState.LEADER && raft.configuration().voters().size() > 1) {
             try {
                 raft.leadershipTransfer().get(2, TimeUnit.SECONDS);
                 log.info("handed leadership over before stopping id={} newLeader={}", settings.id(),
@@ -638,7 +654,10 @@ final class SkiffNode implements AutoCloseable {
             deadMemberCleanup.close();
         }
         if (discovery != null) {
-            discovery.close(true);
+            // Only a terminating node gives up its registration (its machine goes away, member
+            // or not): a restarting one keeps it, so that joining nodes still find it while it
+            // is down for a moment.
+            discovery.close(terminating);
         }
         if (snapshotProber != null) {
             snapshotProber.close();

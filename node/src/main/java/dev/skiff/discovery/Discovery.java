@@ -41,6 +41,18 @@ public interface Discovery extends AutoCloseable {
     /** The holder of the bootstrap lock, if taken. */
     Optional<String> bootstrapLockHolder() throws IOException;
 
+    /**
+     * Records {@code leader} as the cluster's leader unless the table already names a leader of
+     * a later term (a conditional write: a deposed leader's late write never hides its
+     * successor).
+     *
+     * @return false if the table holds a later term
+     */
+    boolean publishLeader(PublishedLeader leader) throws IOException;
+
+    /** The leader last published, if any. */
+    Optional<PublishedLeader> publishedLeader() throws IOException;
+
     @Override
     void close() throws IOException;
 }

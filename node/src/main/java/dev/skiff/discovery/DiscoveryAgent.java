@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * pointed at where the live members are now, and, while the node leads, brings the Raft
  * configuration's addresses up to date with the table: a member that re-registered on new
  * addresses is re-added under the same id with them (a single-server configuration change
- * that replaces the server's entry, committed by a quorum like any other).
+ * that replaces the server's entry, committed by a quorum like any other), and publishes
+ * itself as the leader ({@link PublishedLeader}) once per term.
  *
  * <p>Also decides, for a node without state, whether it bootstraps the cluster or joins it
  * ({@link #shouldBootstrap}).
@@ -45,6 +46,8 @@ public final class DiscoveryAgent implements AutoCloseable {
     private volatile Raft raft;
     private volatile boolean closed;
     private volatile boolean tableHealthy = true;
+    /** The last term this node published itself as leader in (heartbeat thread only). */
+    private long publishedTerm;
     private Thread beat;
 
     /**
@@ -87,6 +90,7 @@ public final class DiscoveryAgent implements AutoCloseable {
                     tableHealthy = true;
                 }
                 reconcile();
+                publishLeadership();
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return; // interrupted by close()
@@ -148,6 +152,31 @@ public final class DiscoveryAgent implements AutoCloseable {
                 log.info("address update for {} not done yet (retried next beat): {}", m.id(), e.toString());
             }
             return; // one membership change at a time (thesis §4.1)
+        }
+    }
+
+    /**
+     * On the leader: publishes this node as the leader once per term, so that tools find the
+     * leader's API address in the table. A refusal means a later term is already published:
+     * this node is no longer the leader, whatever it still believes.
+     */
+    private void publishLeadership() throws IOException {
+        Raft r = raft;
+        if (r == null) {
+            return;
+        }
+        var stats = r.stats();
+        if (stats.state() != RaftState.LEADER || stats.term() == publishedTerm) {
+            return;
+        }
+        boolean published = discovery.publishLeader(new PublishedLeader(self.id(), self.raftAddress(), self.apiAddress(),
+                stats.term(), java.time.Instant.now()));
+        publishedTerm = stats.term();
+        if (published) {
+            log.info("published {} as the leader of term {} in {}", self.id(), stats.term(), discovery);
+        } else {
+            log.info("did not publish {} as the leader of term {}: {} names a leader of a later term", self.id(),
+                    stats.term(), discovery);
         }
     }
 

@@ -29,6 +29,10 @@ import java.util.UUID;
  *   dir/member-&lt;id&gt;.properties   one per registered node: id, raftAddress, apiAddress,
  *                                  heartbeat and expiresAt (epoch milliseconds)
  *   dir/bootstrap-lock             the holder's id
+ *   dir/leader.properties          the published leader: id, raftAddress, apiAddress, term,
+ *                                  published (epoch milliseconds); written under an exclusive
+ *                                  lock on dir/leader.lock, so that a later term is never
+ *                                  replaced by an earlier one
  * </pre>
  *
  * <p>A registration is written to a temporary file and renamed over the old one, so a reader
@@ -45,6 +49,8 @@ public final class FileDiscovery implements Discovery {
     private static final String MEMBER_PREFIX = "member-";
     private static final String MEMBER_SUFFIX = ".properties";
     private static final String LOCK = "bootstrap-lock";
+    private static final String LEADER = "leader.properties";
+    private static final String LEADER_LOCK = "leader.lock";
 
     private final Path dir;
     private final Duration ttl;
@@ -155,6 +161,48 @@ public final class FileDiscovery implements Discovery {
             return Optional.of(Files.readString(dir.resolve(LOCK), StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean publishLeader(PublishedLeader leader) throws IOException {
+        try (java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(dir.resolve(LEADER_LOCK),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = lockFile.lock()) {
+            Optional<PublishedLeader> current = publishedLeader();
+            if (current.isPresent() && current.get().term() > leader.term()) {
+                return false;
+            }
+            Properties p = new Properties();
+            p.setProperty("id", leader.id());
+            p.setProperty("raftAddress", leader.raftAddress());
+            p.setProperty("apiAddress", leader.apiAddress());
+            p.setProperty("term", Long.toString(leader.term()));
+            p.setProperty("published", Long.toString(leader.published().toEpochMilli()));
+            StringWriter text = new StringWriter();
+            p.store(text, null);
+            Files.move(writeTemp(text.toString()), dir.resolve(LEADER), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        }
+    }
+
+    @Override
+    public Optional<PublishedLeader> publishedLeader() throws IOException {
+        Path f = dir.resolve(LEADER);
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new PublishedLeader(p.getProperty("id"), p.getProperty("raftAddress"),
+                    p.getProperty("apiAddress"), Long.parseLong(p.getProperty("term")),
+                    Instant.ofEpochMilli(Long.parseLong(p.getProperty("published")))));
+        } catch (NullPointerException | IllegalArgumentException e) {
+            throw new IOException("discovery leader record " + f + " is damaged (" + e + "); delete it, the leader "
+                    + "publishes itself again within a heartbeat");
         }
     }
 

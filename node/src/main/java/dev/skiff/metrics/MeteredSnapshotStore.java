@@ -81,6 +81,11 @@ public final class MeteredSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public void delete(String id) throws IOException {
+        delegate.delete(id);
+    }
+
+    @Override
     public boolean sharedByCluster() {
         return delegate.sharedByCluster();
     }

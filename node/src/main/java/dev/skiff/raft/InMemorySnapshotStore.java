@@ -123,4 +123,9 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         }
         throw new FileNotFoundException("no snapshot " + id);
     }
+
+    @Override
+    public synchronized void delete(String id) {
+        snapshots.removeIf(s -> s.meta().id().equals(id));
+    }
 }

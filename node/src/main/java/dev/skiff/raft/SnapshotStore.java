@@ -42,6 +42,12 @@ public interface SnapshotStore {
     OpenSnapshot open(String id) throws IOException;
 
     /**
+     * Deletes a snapshot by id, for retention decided outside the store (the log archive keeps
+     * the snapshots its restore points need). Deleting one that is not there does nothing.
+     */
+    void delete(String id) throws IOException;
+
+    /**
      * Whether every server of the cluster reads this same store (one S3 prefix for all nodes,
      * the "shared state store" above). When true, a leader sends InstallSnapshot without the
      * bytes ({@link dev.skiff.raft.message.InstallSnapshot#inSharedStore()}) and the follower

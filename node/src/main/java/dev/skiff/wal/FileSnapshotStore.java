@@ -153,7 +153,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public OpenSnapshot open(String id) throws IOException {
-        if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.startsWith(".") || id.endsWith(TMP_SUFFIX)) {
+        if (!isSnapshotName(id)) {
             throw new FileNotFoundException("no snapshot " + id + " in " + dir);
         }
         Path snapshot = dir.resolve(id);
@@ -180,6 +180,22 @@ public final class FileSnapshotStore implements SnapshotStore {
                 (offset, problem) -> Corruption.at(file, offset, problem));
     }
 
+
+    @Override
+    public synchronized void delete(String id) throws IOException {
+        if (readOnly) {
+            throw new IOException("snapshot store " + dir + " is open read-only; snapshot " + id + " not deleted");
+        }
+        if (!isSnapshotName(id)) {
+            return; // not a snapshot's name: nothing of ours to delete
+        }
+        deleteTree(dir.resolve(id));
+    }
+
+    /** Whether {@code id} can name a snapshot directory here (never a path out of it or a temporary one). */
+    private static boolean isSnapshotName(String id) {
+        return !(id.isEmpty() || id.contains("/") || id.contains("\\") || id.startsWith(".") || id.endsWith(TMP_SUFFIX));
+    }
 
     /** Deletes snapshots beyond the {@code retain} newest. */
     private synchronized void reap() throws IOException {

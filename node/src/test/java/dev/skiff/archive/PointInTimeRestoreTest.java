@@ -13,6 +13,7 @@ import dev.skiff.raft.Configuration;
 import dev.skiff.raft.InMemorySnapshotStore;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
+import dev.skiff.raft.SnapshotMeta;
 import dev.skiff.raft.SnapshotSink;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,9 +150,9 @@ class PointInTimeRestoreTest {
     @Test
     void retentionDeletesOnlyWhatNoRestorePointAfterTheCutoffNeeds() throws IOException {
         // Cutoff after every write: only links ending at or before the oldest snapshot (90) may go.
-        int dropped = ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000);
+        ArchiveRetention.Pruned pruned = ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000);
         ArchiveChain chain = ArchiveChain.read(objects);
-        assertThat(dropped).isEqualTo(12); // links of 7 entries: 1..84 end at or before 90
+        assertThat(pruned).isEqualTo(new ArchiveRetention.Pruned(0, 12)); // links of 7 entries: 1..84 end at or before 90
         assertThat(chain.links().get(0).firstIndex()).isEqualTo(85);
         for (long index : new long[] {90, 91, 150, 200}) {
             PointInTimeRestore.Plan plan = PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Index(index));
@@ -162,7 +163,7 @@ class PointInTimeRestoreTest {
         assertThatThrownBy(() -> PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Index(50)))
                 .hasMessageContaining("needs a snapshot at an index from 84");
         // A second pass deletes nothing more; a cutoff before every write deletes nothing at all.
-        assertThat(ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000)).isZero();
+        assertThat(ArchiveRetention.prune(objects, snapshots, T0 + 10_000_000)).isEqualTo(new ArchiveRetention.Pruned(0, 0));
         // Deleting the first kept link by hand is still a hole.
         Files.delete(dir.resolve("archive-root").resolve(ManifestRecord.key(chain.links().get(0).seq())));
         assertThatThrownBy(() -> ArchiveChain.read(objects)).isInstanceOf(CorruptArchiveException.class)
@@ -170,8 +171,33 @@ class PointInTimeRestoreTest {
     }
 
     @Test
+    void retentionKeepsTheNewestSnapshotBeforeTheWindowAndDeletesOlderOnes() throws IOException {
+        for (long index : new long[] {30, 150}) {
+            SnapshotSink sink = snapshots.create(index, 2, Configuration.EMPTY, index);
+            applied(index).snapshot().persist(sink.out());
+            sink.commit();
+        }
+        // The window starts between entries 120 (stamped T0 + 1200) and 121: its first point, the
+        // state at index 120, starts from the snapshot at 90, so 30 goes and 90 and 150 stay.
+        long cutoff = T0 + 1205;
+        ArchiveRetention.Pruned pruned = ArchiveRetention.prune(objects, snapshots, cutoff);
+        assertThat(snapshots.list()).extracting(SnapshotMeta::index).containsExactly(150L, 90L);
+        assertThat(pruned).isEqualTo(new ArchiveRetention.Pruned(1, 12));
+        PointInTimeRestore.Plan first = PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Time(Instant.ofEpochMilli(cutoff)));
+        assertThat(first.index()).isEqualTo(120);
+        for (long index : new long[] {91, 120, 121, 150, 200}) {
+            PointInTimeRestore.Plan plan = PointInTimeRestore.plan(objects, snapshots, new RestoreTarget.Index(index));
+            PointInTimeRestore.build(plan, objects, snapshots, dir.resolve("window-" + index));
+            assertThat(contents(dir.resolve("window-" + index))).as("state at %d after retention", index)
+                    .isEqualTo(contents(applied(index)));
+        }
+        // Later passes with the same cutoff delete nothing more.
+        assertThat(ArchiveRetention.prune(objects, snapshots, cutoff)).isEqualTo(new ArchiveRetention.Pruned(0, 0));
+    }
+
+    @Test
     void retentionKeepsLinksWithWritesAfterTheCutoff() throws IOException {
-        assertThat(ArchiveRetention.prune(objects, snapshots, T0)).isZero();
+        assertThat(ArchiveRetention.prune(objects, snapshots, T0)).isEqualTo(new ArchiveRetention.Pruned(0, 0));
         assertThat(ArchiveChain.read(objects).links().get(0).seq()).isZero();
     }
 

@@ -61,6 +61,21 @@ public abstract class SnapshotStoreContract {
     }
 
     @Test
+    void when_deleted_then_neitherListedNorOpenable_andDeletingAgainOrAnUnknownIdDoesNothing() throws IOException {
+        SnapshotStore s = newStore(3);
+        SnapshotMeta old = write(s, 10, 1, data(1_000, 7));
+        SnapshotMeta kept = write(s, 20, 1, data(1_000, 8));
+        s.delete(old.id());
+        assertThat(s.list()).containsExactly(kept);
+        assertThatThrownBy(() -> s.open(old.id())).isInstanceOf(FileNotFoundException.class);
+        s.delete(old.id());
+        s.delete("../" + kept.id());
+        s.delete("no-such-snapshot");
+        assertThat(reopen(s).list()).containsExactly(kept);
+        assertThat(readAll(reopen(s), kept.id())).isEqualTo(data(1_000, 8));
+    }
+
+    @Test
     void when_committed_then_listedWithSizeChecksumAndReadableIdentical() throws IOException {
         SnapshotStore s = newStore(2);
         byte[] data = data(200_000, 1);

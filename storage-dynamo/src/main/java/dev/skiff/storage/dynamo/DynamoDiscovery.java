@@ -5,6 +5,7 @@ import static dev.skiff.storage.dynamo.DynamoStableStore.s;
 
 import dev.skiff.discovery.Discovery;
 import dev.skiff.discovery.Member;
+import dev.skiff.discovery.PublishedLeader;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * Items of one cluster share pk = "discovery#" + cluster:
  *   sk "member#" + id   id, raft, api (S), heartbeat (N, epoch ms), expires_at (N, epoch s: the TTL)
  *   sk "bootstrap-lock" holder (S), taken_at (S)
+ *   sk "leader"         id, raft, api (S), term (N), published (N, epoch ms): written only if
+ *                       absent or of an earlier-or-equal term
  * </pre>
  *
  * <p>Members are read with one Query on the partition (consistent, paged), never a Scan, and
@@ -42,6 +45,7 @@ public final class DynamoDiscovery implements Discovery {
 
     private static final String MEMBER_PREFIX = "member#";
     private static final String LOCK = "bootstrap-lock";
+    private static final String LEADER = "leader";
 
     private final DynamoDbClient client;
     private final boolean ownsClient;
@@ -151,6 +155,45 @@ public final class DynamoDiscovery implements Discovery {
             return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item.get("holder").s());
         } catch (SdkException e) {
             throw DynamoErrors.io(table, "reading the bootstrap lock of cluster " + cluster, e);
+        }
+    }
+
+    @Override
+    public boolean publishLeader(PublishedLeader leader) throws IOException {
+        try {
+            client.putItem(r -> r.tableName(table)
+                    .item(Map.of(DynamoTables.PK, partition, DynamoTables.SK, s(LEADER), "id", s(leader.id()),
+                            "raft", s(leader.raftAddress()), "api", s(leader.apiAddress()), "term", n(leader.term()),
+                            "published", n(leader.published().toEpochMilli())))
+                    .conditionExpression("attribute_not_exists(#pk) OR #term <= :term")
+                    .expressionAttributeNames(Map.of("#pk", DynamoTables.PK, "#term", "term"))
+                    .expressionAttributeValues(Map.of(":term", n(leader.term()))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        } catch (SdkException e) {
+            throw DynamoErrors.io(table, "publishing " + leader.id() + " as the leader of cluster " + cluster, e);
+        }
+    }
+
+    @Override
+    public Optional<PublishedLeader> publishedLeader() throws IOException {
+        Map<String, AttributeValue> item;
+        try {
+            item = client.getItem(r -> r.tableName(table).consistentRead(true)
+                    .key(Map.of(DynamoTables.PK, partition, DynamoTables.SK, s(LEADER)))).item();
+        } catch (SdkException e) {
+            throw DynamoErrors.io(table, "reading the leader of cluster " + cluster, e);
+        }
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new PublishedLeader(item.get("id").s(), item.get("raft").s(), item.get("api").s(),
+                    Long.parseLong(item.get("term").n()), Instant.ofEpochMilli(Long.parseLong(item.get("published").n()))));
+        } catch (NullPointerException | IllegalArgumentException e) {
+            throw new IOException("DynamoDB table " + table + ": the leader record of cluster " + cluster
+                    + " lacks id, raft, api, term or published (" + e + ")", e);
         }
     }
 

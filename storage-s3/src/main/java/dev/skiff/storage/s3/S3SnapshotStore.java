@@ -316,6 +316,19 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
     private record Scan(List<SnapshotMeta> complete, Map<String, Instant> data) {
     }
 
+    /** Deletes a snapshot: manifest first (it is then no longer listed), then data. */
+    @Override
+    public void delete(String id) throws IOException {
+        if (!ID.matcher(id).matches()) {
+            return; // not a snapshot id: nothing of ours to delete
+        }
+        synchronized (reapLock) {
+            deleteObject(key(id, MANIFEST));
+            deleteObject(key(id, DATA));
+        }
+        LOG.info("Deleted snapshot {} from {} (log archive retention)", id, location);
+    }
+
     /**
      * Keeps the {@code retain} newest snapshots: deletes the older ones (manifest first, then
      * data) and data objects that lost their manifest more than {@link #ORPHAN_GRACE} ago.
@@ -331,8 +344,8 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
                 if (i >= retain) {
                     // Manifest first: a crash between the two leaves an invisible orphan, never
                     // a listed snapshot without data.
-                    delete(key(id, MANIFEST));
-                    delete(key(id, DATA));
+                    deleteObject(key(id, MANIFEST));
+                    deleteObject(key(id, DATA));
                     LOG.info("Deleted snapshot {} from {} (keeping the {} newest)", id, location, retain);
                 }
             }
@@ -340,14 +353,14 @@ public final class S3SnapshotStore implements SnapshotStore, ReachabilityCheck, 
             for (Map.Entry<String, Instant> d : scan.data().entrySet()) {
                 // A young data object without a manifest may be a commit in progress.
                 if (!listed.contains(d.getKey()) && d.getValue().isBefore(cutoff)) {
-                    delete(key(d.getKey(), DATA));
+                    deleteObject(key(d.getKey(), DATA));
                     LOG.info("Deleted orphaned snapshot data {}", location.describe(key(d.getKey(), DATA)));
                 }
             }
         }
     }
 
-    void delete(String key) throws IOException {
+    void deleteObject(String key) throws IOException {
         try {
             s3.deleteObject(b -> b.bucket(location.bucket()).key(key));
         } catch (S3Exception e) {
