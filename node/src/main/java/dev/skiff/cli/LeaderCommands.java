@@ -35,6 +35,11 @@ final class LeaderCommands {
             if (discovery.getScheme() == null) {
                 throw new IllegalArgumentException("--discovery '" + discovery + "' has no scheme; give dynamodb://TABLE?cluster=NAME or file:///path");
             }
+            if ("file".equals(discovery.getScheme()) && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(discovery.getPath()))) {
+                // Opening a file table creates its directory; a lookup must not.
+                throw new IllegalArgumentException("--discovery " + discovery + ": no such directory; give the directory "
+                        + "the nodes' --discovery names");
+            }
             StorageContext context = new StorageContext(NodeCommand.clusterName(cluster, discovery), "leader-show", 1, false);
             try (Discovery table = SkiffNode.openDiscovery(discovery, context)) {
                 Optional<PublishedLeader> leader = table.publishedLeader();
