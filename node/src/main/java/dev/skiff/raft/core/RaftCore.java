@@ -523,9 +523,15 @@ public final class RaftCore {
             send(p.fromAddress(), given);
             return;
         }
-        if (p.resent() || !seenBatches.mayBeNew(p.from(), p.epoch(), p.batchId())) {
-            // Sent before, and no record here (a restarted process, another server, or too old to
-            // tell): it may have been appended already, so neither append nor refuse it.
+        // A resent batch this server has no record of is new only to the leader of the term it
+        // was sent in: the follower sends (and resends) to a leader it heard from in that term,
+        // so this process has led the term since before the first copy could arrive, and it
+        // remembers every batch it got since (within the window). Anywhere else (a restarted
+        // process, another server, a later term) the first copy may have been appended.
+        boolean leadsItsTerm = role == Role.LEADER && p.term() == term;
+        if ((p.resent() && !leadsItsTerm) || !seenBatches.mayBeNew(p.from(), p.epoch(), p.batchId())) {
+            // Sent before, and no record here, or too old to tell: it may have been appended
+            // already, so neither append nor refuse it.
             return;
         }
         String refusal = role != Role.LEADER
