@@ -129,11 +129,22 @@ final class AclGuard {
      * missing or unknown token, no right, a path that does not decode). Never throws.
      */
     boolean mayPut(HttpServerExchange exchange, String rawKey) {
+        return mayAccess(exchange, rawKey, true);
+    }
+
+    /** Like {@link #mayPut}, for an ordinary {@code GET /v1/kv/{key}}: the token may read the key. */
+    boolean mayGet(HttpServerExchange exchange, String rawKey) {
+        return mayAccess(exchange, rawKey, false);
+    }
+
+    private boolean mayAccess(HttpServerExchange exchange, String rawKey, boolean write) {
         if (!enabled()) {
             return true;
         }
         try {
-            return authenticate(exchange).mayWrite(RequestParts.decodePath(rawKey));
+            AclRules rules = authenticate(exchange);
+            String key = RequestParts.decodePath(rawKey);
+            return write ? rules.mayWrite(key) : rules.mayRead(key);
         } catch (ApiException | IllegalArgumentException e) {
             return false;
         }

@@ -42,6 +42,7 @@ public final class ApiServer implements AutoCloseable {
     private final UiHandler ui = new UiHandler();
     private final HealthHandler healthChecks;
     private final NonBlockingPut nonBlockingPut;
+    private final NonBlockingGet nonBlockingGet;
     private final AclGuard acl;
     private final AclHandler aclTokens;
     private final String boundAddress;
@@ -121,7 +122,9 @@ public final class ApiServer implements AutoCloseable {
         this.cluster = new ClusterHandler(ctx);
         this.ops = new OpsHandler(ctx, uploadDir);
         this.healthChecks = new HealthHandler(ctx, readyMaxLag);
-        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl);
+        IoThreadQueues answers = new IoThreadQueues();
+        this.nonBlockingPut = new NonBlockingPut(ctx, kv, acl, answers);
+        this.nonBlockingGet = new NonBlockingGet(ctx, acl, answers, this::handle);
         this.aclTokens = new AclHandler(ctx);
         this.consul = new ConsulHandler(ctx, waiters, coordination, workers, new ConsulAcl(acl));
         consul.onResume(exchange -> serveConsul(exchange, exchange.getRequestPath()));
@@ -245,6 +248,9 @@ public final class ApiServer implements AutoCloseable {
             handle(exchange);
             return;
         }
+        if (nonBlockingGet.tryStart(exchange)) {
+            return;
+        }
         exchange.dispatch(workers, () -> handle(exchange));
     }
 
@@ -256,7 +262,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void handle(HttpServerExchange exchange) {
-        long started = System.nanoTime();
+        handle(exchange, System.nanoTime());
+    }
+
+    /** Serves a request that arrived at {@code started} (System.nanoTime): the one path every request takes. */
+    private void handle(HttpServerExchange exchange, long started) {
         String route = "unknown";
         // A blocking read that parked: its exchange stays open until it wakes and is served again.
         boolean parked = false;

@@ -54,6 +54,17 @@ final class KvHandler {
     private static final long DEFAULT_WAIT_MILLIS = 5 * 60_000;
     private static final long MAX_WAIT_MILLIS = 10 * 60_000;
     private static final io.undertow.util.AttachmentKey<Boolean> RESUMED = io.undertow.util.AttachmentKey.create(Boolean.class);
+    /** The read barrier {@link NonBlockingGet} ran before the request reached this handler. */
+    static final io.undertow.util.AttachmentKey<PassedBarrier> BARRIER = io.undertow.util.AttachmentKey.create(PassedBarrier.class);
+
+    /**
+     * A read barrier that already ran for a request.
+     *
+     * @param mode    the consistency it was run for
+     * @param failure why it failed, or null if it passed
+     */
+    record PassedBarrier(Consistency mode, Throwable failure) {
+    }
 
     private final ApiContext ctx;
     private final CoordinationWrites coordination;
@@ -273,7 +284,18 @@ final class KvHandler {
      * Runs the read barrier for {@code mode} on this node, whatever its role: on a follower, Raft
      * asks the leader for the read index and waits until this node has applied it.
      */
-    private static void readBarrier(ApiContext ctx, Consistency mode) {
+    private static void readBarrier(HttpServerExchange exchange, ApiContext ctx, Consistency mode) {
+        PassedBarrier ran = exchange.getAttachment(BARRIER);
+        if (ran != null && ran.mode() == mode) {
+            if (ran.failure() != null) {
+                Throwable cause = ran.failure() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                        ? c.getCause() : ran.failure();
+                throw cause instanceof java.util.concurrent.TimeoutException
+                        ? ApiException.unavailable("timed out waiting for the cluster")
+                        : ApiContext.translate(cause, false);
+            }
+            return;
+        }
         if (mode != Consistency.STALE) {
             ctx.await(mode == Consistency.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead(), false);
         }
@@ -326,7 +348,7 @@ final class KvHandler {
         if (park(exchange, query, s -> s.get(key).map(KvEntry::modifyIndex).orElse(s.kvIndex()))) {
             return true;
         }
-        readBarrier(ctx, mode);
+        readBarrier(exchange, ctx, mode);
         KvState state = ctx.kv().state();
         long index = ctx.raft().appliedIndex();
         exchange.getResponseHeaders().put(INDEX, Long.toString(index));
@@ -382,7 +404,7 @@ final class KvHandler {
         if (park(exchange, query, s -> s.kvIndex())) {
             return true;
         }
-        readBarrier(ctx, mode);
+        readBarrier(exchange, ctx, mode);
         dev.skiff.acl.AclRules rules = AclGuard.rules(exchange);
         KvPage page = ctx.kv().state().list(prefix, after, (int) limit, rules::mayRead);
         List<Map<String, Object>> items = new ArrayList<>(page.items().size());

@@ -7,11 +7,6 @@ import dev.skiff.raft.RaftState;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.xnio.XnioIoThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +36,13 @@ final class NonBlockingPut {
     private final ApiContext ctx;
     private final KvHandler kv;
     private final AclGuard acl;
-    private final Map<XnioIoThread, IoThreadQueue> ioThreadQueues = new ConcurrentHashMap<>();
+    private final IoThreadQueues answers;
 
-    NonBlockingPut(ApiContext ctx, KvHandler kv, AclGuard acl) {
+    NonBlockingPut(ApiContext ctx, KvHandler kv, AclGuard acl, IoThreadQueues answers) {
         this.ctx = ctx;
         this.kv = kv;
         this.acl = acl;
+        this.answers = answers;
     }
 
     /**
@@ -97,9 +93,8 @@ final class NonBlockingPut {
         long proposed = System.nanoTime();
         try {
             // Raft fails the future itself once the timeout has passed (outcome unknown).
-            IoThreadQueue answers = ioThreadQueues.computeIfAbsent(exchange.getIoThread(), IoThreadQueue::new);
             ctx.raft().apply(KvCommandCodec.encode(command), ctx.timeout())
-                    .whenComplete((applied, error) -> answers.execute(
+                    .whenComplete((applied, error) -> answers.execute(exchange,
                             () -> applied(exchange, applied, error, started, proposed)));
         } catch (RuntimeException e) {
             internal(exchange, e, started);
@@ -141,36 +136,5 @@ final class NonBlockingPut {
             Responses.error(exchange, e);
         }
         ctx.metrics().request("kv", "PUT", e.status, System.nanoTime() - started);
-    }
-
-    /**
-     * Runs tasks on one I/O thread, waking it once per burst instead of once per task: the FSM
-     * thread completes a whole batch of writes at a time, and each wake-up is a system call.
-     */
-    private static final class IoThreadQueue {
-        private final XnioIoThread thread;
-        private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-        private final AtomicBoolean scheduled = new AtomicBoolean();
-
-        IoThreadQueue(XnioIoThread thread) {
-            this.thread = thread;
-        }
-
-        void execute(Runnable task) {
-            tasks.add(task);
-            if (scheduled.compareAndSet(false, true)) {
-                thread.execute(this::drain);
-            }
-        }
-
-        private void drain() {
-            // Cleared first: a task added from here on schedules another drain, which may find
-            // the queue already emptied by this one, never a task left behind.
-            scheduled.set(false);
-            Runnable task;
-            while ((task = tasks.poll()) != null) {
-                task.run();
-            }
-        }
     }
 }
