@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,13 +44,7 @@ class AutoscalingLifecycleIT {
     Path table;
 
     private static List<String> voterIds(NodeProcess node) {
-        List<String> ids = new ArrayList<>();
-        for (JsonNode m : node.client().withTimeout(Duration.ofSeconds(2)).status().path("latest_configuration")) {
-            if ("voter".equals(m.path("suffrage").asText())) {
-                ids.add(m.path("id").asText());
-            }
-        }
-        return ids;
+        return node.client().withTimeout(Duration.ofSeconds(2)).voterIds();
     }
 
     private static long term(NodeProcess node) {

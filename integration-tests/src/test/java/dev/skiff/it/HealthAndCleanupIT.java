@@ -3,7 +3,6 @@ package dev.skiff.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.it.cluster.ClusterExtension;
 import dev.skiff.it.cluster.ClusterOptions;
 import dev.skiff.it.cluster.HttpReply;
@@ -14,7 +13,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -33,13 +31,7 @@ class HealthAndCleanupIT {
     final ClusterExtension clusters = ClusterExtension.perTest();
 
     private static List<String> voterIds(NodeProcess node) {
-        List<String> ids = new ArrayList<>();
-        for (JsonNode m : node.client().withTimeout(Duration.ofSeconds(2)).status().path("latest_configuration")) {
-            if ("voter".equals(m.path("suffrage").asText())) {
-                ids.add(m.path("id").asText());
-            }
-        }
-        return ids;
+        return node.client().withTimeout(Duration.ofSeconds(2)).voterIds();
     }
 
     private static List<NodeProcess> followers(ProcessCluster cluster, NodeProcess leader) {

@@ -25,7 +25,7 @@ import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FileDiscoveryTest {
+class FileDiscoveryTest extends DiscoveryContract {
 
     @TempDir
     Path dir;
@@ -145,19 +145,8 @@ class FileDiscoveryTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--discovery");
     }
 
-    @Test
-    void when_leadersArePublished_then_aLaterTermReplacesAnEarlierOneButNeverTheOtherWayRound() throws IOException {
-        var table = discovery();
-        assertThat(table.publishedLeader()).isEmpty();
-        var first = new dev.skiff.discovery.PublishedLeader("n1", "10.0.0.1:9001", "10.0.0.1:8001", 3, Instant.parse("2030-01-01T00:00:00Z"));
-        var second = new dev.skiff.discovery.PublishedLeader("n2", "10.0.0.2:9001", "10.0.0.2:8001", 4, Instant.parse("2030-01-01T00:00:05Z"));
-        assertThat(table.publishLeader(first)).isTrue();
-        assertThat(table.publishedLeader()).contains(first);
-        assertThat(table.publishLeader(second)).isTrue();
-        assertThat(table.publishLeader(first)).as("a deposed leader's late write").isFalse();
-        assertThat(table.publishedLeader()).contains(second);
-        var sameTerm = new dev.skiff.discovery.PublishedLeader("n2", "10.0.0.2:9001", "10.0.0.2:8001", 4, Instant.parse("2030-01-01T00:01:00Z"));
-        assertThat(table.publishLeader(sameTerm)).as("the same leader again").isTrue();
-        assertThat(table.publishedLeader()).contains(sameTerm);
+    @Override
+    protected Discovery newTable() throws IOException {
+        return discovery();
     }
 }

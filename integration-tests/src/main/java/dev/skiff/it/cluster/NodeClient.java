@@ -129,6 +129,17 @@ public final class NodeClient {
         return r.json();
     }
 
+    /** The ids of the voters in this node's latest configuration ({@code /v1/status}). */
+    public java.util.List<String> voterIds() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (JsonNode m : status().path("latest_configuration")) {
+            if ("voter".equals(m.path("suffrage").asText())) {
+                ids.add(m.path("id").asText());
+            }
+        }
+        return ids;
+    }
+
     /**
      * Sends {@code method pathAndQuery} with {@code body} (null for none). The path must
      * already be percent-encoded.

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** The discovery table on the DynamoDB emulator: registration, expiry, the bootstrap lock. */
-class DynamoDiscoveryTest {
+class DynamoDiscoveryTest extends dev.skiff.discovery.DiscoveryContract {
 
     private static DynamoDbClient client;
     private static String table;
@@ -138,20 +138,8 @@ class DynamoDiscoveryTest {
         assertThat(discovery(DynamoEmulator.uniqueName("c")).bootstrapLockHolder()).isEmpty();
     }
 
-    @Test
-    void when_leadersArePublished_then_aLaterTermReplacesAnEarlierOneButNeverTheOtherWayRound() throws IOException {
-        String cluster = DynamoEmulator.uniqueName("leader");
-        var table = discovery(cluster);
-        assertThat(table.publishedLeader()).isEmpty();
-        var first = new dev.skiff.discovery.PublishedLeader("n1", "10.0.0.1:9001", "10.0.0.1:8001", 3, Instant.parse("2030-01-01T00:00:00Z"));
-        var second = new dev.skiff.discovery.PublishedLeader("n2", "10.0.0.2:9001", "10.0.0.2:8001", 4, Instant.parse("2030-01-01T00:00:05Z"));
-        assertThat(table.publishLeader(first)).isTrue();
-        assertThat(table.publishedLeader()).contains(first);
-        assertThat(table.publishLeader(second)).isTrue();
-        assertThat(table.publishLeader(first)).as("a deposed leader's late write").isFalse();
-        assertThat(table.publishedLeader()).contains(second);
-        var sameTerm = new dev.skiff.discovery.PublishedLeader("n2", "10.0.0.2:9001", "10.0.0.2:8001", 4, Instant.parse("2030-01-01T00:01:00Z"));
-        assertThat(table.publishLeader(sameTerm)).as("the same leader again").isTrue();
-        assertThat(table.publishedLeader()).contains(sameTerm);
+    @Override
+    protected dev.skiff.discovery.Discovery newTable() {
+        return discovery(DynamoEmulator.uniqueName("leader"));
     }
 }
