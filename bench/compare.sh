@@ -8,7 +8,8 @@
 #
 # Options:
 #   --duration SEC     seconds per row and system (default 15; --quick: 3)
-#   --warmup SEC       unrecorded write load on both before the table (default 10; --quick: 3)
+#   --warmup SEC       unrecorded load on both before the table, through all three nodes, half
+#                      writes, half the mix (default 20; --quick: 3)
 #   --rows LIST        comma-separated subset of: first30,write1,write16,write64,write256,consistent64,
 #                      stale64,mix64 (all via the leader), write64-f,consistent64-f,mix64-f (via a
 #                      follower), write64-all,consistent64-all,mix64-all (through all three nodes)
@@ -20,6 +21,10 @@
 #                      to the first successful write through the survivors (median and max)
 #   --trials N         failover trials per system (default 10)
 #   --jfr              record a JFR profile on every Skiff node (bench/results/<ts>-<node>.jfr)
+#   --cpu              during each row, sample every CPU with Linux perf (999 Hz, no call stacks; the
+#                      middle of the row) and print where the machine's time went: by process (each
+#                      node, wrk, the rest) and by thread group (raft loop, raft transport, API I/O,
+#                      JIT, GC, ...), with the kernel's part (bench/cpu_share.py); needs perf
 #   --keep             keep the temporary directory (data and logs) for inspection
 #   --tls              TLS on both systems: skiff tls init writes one CA and certificates; Skiff
 #                      with --tls-* (mutual TLS between nodes, HTTPS API), etcd with
@@ -47,7 +52,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 duration=15
-warmup=10
+warmup=20
 rows_default="first30,write1,write16,write64,write256,consistent64,stale64,mix64,write64-f,consistent64-f,mix64-f,write64-all,consistent64-all,mix64-all"
 rows_extra="txn1,txn8,txn64"
 rows=$rows_default
@@ -55,6 +60,7 @@ only=""
 failover=0
 trials=10
 jfr=0
+cpu=0
 keep=0
 quick=0
 duration_set=0
@@ -74,9 +80,10 @@ while [[ $# -gt 0 ]]; do
     --failover) failover=1 ;;
     --trials) [[ ${2:-} =~ ^[0-9]+$ && $2 -ge 1 && $2 -le 50 ]] || die "--trials needs 1..50"; trials=$2; shift ;;
     --jfr) jfr=1 ;;
+    --cpu) cpu=1 ;;
     --tls) tls=1; scheme=https ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
   shift
@@ -93,6 +100,11 @@ IFS=, read -r -a row_list <<< "$rows"
 for r in "${row_list[@]}"; do
   [[ ",$rows_default,$rows_extra," == *",$r,"* ]] || die "unknown row '$r'; rows are $rows_default,$rows_extra"
 done
+if [[ $cpu == 1 ]]; then
+  command -v perf >/dev/null || die "--cpu needs Linux perf (Debian: apt-get install linux-perf)"
+  perf record -q -a -o /dev/null -- true >/dev/null 2>&1 \
+    || die "--cpu: perf cannot sample the whole system here (run as root, or lower /proc/sys/kernel/perf_event_paranoid)"
+fi
 systems=(skiff etcd)
 [[ -z $only ]] || systems=("$only")
 has() { [[ " ${systems[*]} " == *" $1 "* ]]; }
@@ -463,11 +475,45 @@ if [[ ${#row_list[@]} -gt 0 ]]; then
   done
   if [[ $warmup -gt 0 ]]; then
     for s in "${systems[@]}"; do
-      log "$s: warming up (${warmup}s of writes at 64 connections, not recorded)"
-      run_wrk "$s" "${target[$s]}" 64 write consistent warmup "$warmup" >/dev/null
+      # Through all three nodes, as users' traffic arrives: every path the rows take (forwarded
+      # writes, follower reads) is warm before it is measured, not only the leader's.
+      log "$s: warming up (${warmup}s through all three nodes at 64 connections, writes then the mix, not recorded)"
+      run_wrk_all "$s" 64 write consistent warmup-w $(((warmup + 1) / 2)) >/dev/null
+      run_wrk_all "$s" 64 mix consistent warmup-m $((warmup / 2 > 0 ? warmup / 2 : 1)) >/dev/null
     done
   fi
 fi
+
+# --cpu: perf samples every CPU for the middle of a row (a second in, until a second before its
+# end), then bench/cpu_share.py attributes them to processes (the nodes by PID) and thread groups.
+cpu_report="$results_dir/$ts-cpu.txt"
+cpu_profile_start() { # row system
+  [[ $cpu == 1 ]] || return 0
+  local skip=$((duration > 4 ? 1 : 0))
+  perf_data="$tmp/perf-$1-$2.data"
+  (sleep "$skip"; exec perf record -q -a -F 999 -o "$perf_data" -- sleep $((duration - 2 * skip))) >/dev/null 2>&1 &
+  perf_pid=$!
+}
+cpu_profile_end() { # row system
+  [[ $cpu == 1 ]] || return 0
+  wait "$perf_pid" || { log "$1: perf failed on $2; no CPU profile for this row"; return 0; }
+  local labels=() i role skiff_leader="" etcd_leader=""
+  has skiff && skiff_leader=$(skiff_leader_api 2>/dev/null || true)
+  has etcd && etcd_leader=$(etcd_leader_client 2>/dev/null || true)
+  for i in 1 2 3; do
+    if [[ -n ${skiff_pid[$i]:-} ]]; then
+      role=""; [[ $skiff_leader != "127.0.0.1:$(api_port "$i")" ]] || role=" (leader)"
+      labels+=("${skiff_pid[$i]}=skiff n$i$role")
+    fi
+    if [[ -n ${etcd_pid[$i]:-} ]]; then
+      role=""; [[ $etcd_leader != "127.0.0.1:$(etcd_client_port "$i")" ]] || role=" (leader)"
+      labels+=("${etcd_pid[$i]}=etcd e$i$role")
+    fi
+  done
+  perf script -G -F comm,pid,tid,ip,dso -i "$perf_data" 2>/dev/null \
+    | python3 "$here/cpu_share.py" "$1 on $2 (CPU time of the whole machine, $(nproc) CPUs = 100 %)" "${labels[@]}" >>"$cpu_report"
+  rm -f "$perf_data"
+}
 
 n=0
 for row in "${row_list[@]}"; do
@@ -478,6 +524,7 @@ for row in "${row_list[@]}"; do
   for s in "${order[@]}"; do
     target[$s]=$(target_of "$s") || { echo "compare.sh: $s has no leader before row $row (see $tmp/logs)" >&2; keep=1; exit 1; }
     load=$(cut -d' ' -f1 /proc/loadavg)
+    cpu_profile_start "$row" "$s"
     case $path in
       leader)
         log "$row: $s leader at ${target[$s]}, $conns connections, ${duration}s (load $load)"
@@ -490,6 +537,7 @@ for row in "${row_list[@]}"; do
         log "$row: $s through all three nodes, $conns connections split evenly, ${duration}s (load $load)"
         result=$(run_wrk_all "$s" "$conns" "$mode" "$readmode" "r$n-$row" "$duration") ;;
     esac
+    cpu_profile_end "$row" "$s"
     printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$s" "$conns" "$load" "$result" >>"$raw"
   done
   n=$((n + 1))
@@ -563,4 +611,5 @@ EOF
 python3 "$here/report.py" "$raw" "$meta" "$results_dir/$ts.json" "$results_dir/$ts.svg"
 echo "load average: start $load_start, end $load_end ($(nproc) CPUs)"
 echo "results: $results_dir/$ts.json, chart: $results_dir/$ts.svg"
+if [[ $cpu == 1 && -f $cpu_report ]]; then echo; cat "$cpu_report"; echo "CPU profiles: $cpu_report"; fi
 if [[ $jfr == 1 ]]; then echo "JFR recordings (written when the nodes stop): $results_dir/$ts-n{1,2,3}.jfr"; fi

@@ -157,7 +157,7 @@ public final class RaftCore {
     private boolean leaseRevoked;
 
     // Output accumulated for the next Ready.
-    private final List<Outbound> outbox = new ArrayList<>();
+    private final Outbox outbox = new Outbox();
     private final List<ReadState> readStates = new ArrayList<>();
     private long resetLogTo;
     private long compactBefore;
@@ -830,7 +830,7 @@ public final class RaftCore {
                 hardStateDirty ? new HardState(term, votedFor) : null,
                 resetLogTo,
                 log.takeEntriesToPersist(),
-                List.copyOf(outbox),
+                outbox.drain(),
                 restorePending,
                 committed,
                 compactBefore,
@@ -841,7 +841,6 @@ public final class RaftCore {
         foundingPending = false;
         hardStateDirty = false;
         resetLogTo = 0;
-        outbox.clear();
         restorePending = null;
         compactBefore = 0;
         readStates.clear();
@@ -1633,6 +1632,6 @@ public final class RaftCore {
     }
 
     private void send(String to, RaftMessage message) {
-        outbox.add(new Outbound(to, message));
+        outbox.add(to, message);
     }
 }
