@@ -6,6 +6,7 @@ import dev.skiff.raft.Transport;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -57,6 +58,17 @@ public final class AddressBookTransport implements Transport {
     @Override
     public void send(String targetAddress, RaftMessage message) {
         delegate.send(route(message.to(), targetAddress), message);
+    }
+
+    /** Messages to one server id stay together: they share its route. */
+    @Override
+    public void send(String targetAddress, List<RaftMessage> messages) {
+        String to = messages.get(0).to();
+        if (messages.stream().allMatch(m -> m.to().equals(to))) {
+            delegate.send(route(to, targetAddress), messages);
+        } else {
+            messages.forEach(m -> send(targetAddress, m));
+        }
     }
 
     @Override

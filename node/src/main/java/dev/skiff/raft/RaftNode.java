@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -431,9 +432,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
             boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
             if (sendFirst) {
-                for (Outbound out : ready.messages()) {
-                    send(out);
-                }
+                send(ready.messages());
             }
             if (writeAsync) {
                 logWriter.submit(ready);
@@ -456,9 +455,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 }
             }
             if (!sendFirst) {
-                for (Outbound out : ready.messages()) {
-                    send(out);
-                }
+                send(ready.messages());
             }
             if (ready.restore() != null || !ready.committed().isEmpty()) {
                 OpenSnapshot opened = null;
@@ -599,6 +596,27 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             log.info("storage recovered, writes resume id={}", config.localId());
             notifyObservers(new Observation.StorageHealth("log", Optional.empty()));
         }
+    }
+
+    /**
+     * Sends one Ready's messages, those to one server together, so that the transport can carry
+     * a leader's append and its answer to a forwarded batch, or a follower's answer and its
+     * forwarded commands, in one request.
+     */
+    private void send(List<Outbound> messages) {
+        if (messages.size() == 1) {
+            send(messages.get(0));
+            return;
+        }
+        Map<String, List<RaftMessage>> byServer = new LinkedHashMap<>();
+        for (Outbound out : messages) {
+            if (out.message() instanceof InstallSnapshot) {
+                send(out);
+            } else {
+                byServer.computeIfAbsent(out.address(), a -> new ArrayList<>(4)).add(out.message());
+            }
+        }
+        byServer.forEach(transport::send);
     }
 
     private void send(Outbound out) {

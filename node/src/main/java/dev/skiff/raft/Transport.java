@@ -3,6 +3,7 @@ package dev.skiff.raft;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -47,6 +48,17 @@ public interface Transport extends AutoCloseable {
      * throw: a message that cannot be delivered is dropped (and the failure logged or counted).
      */
     void send(String targetAddress, RaftMessage message);
+
+    /**
+     * Queues messages to the server at {@code targetAddress} that were produced together (one
+     * Ready), in order, as {@link #send} would each; a transport may carry them in fewer
+     * requests. Must not throw. The default sends them one by one.
+     */
+    default void send(String targetAddress, List<RaftMessage> messages) {
+        for (RaftMessage message : messages) {
+            send(targetAddress, message);
+        }
+    }
 
     /**
      * Streams a snapshot to the server at {@code targetAddress}, with its header.

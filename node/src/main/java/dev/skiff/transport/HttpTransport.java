@@ -11,6 +11,7 @@ import org.xnio.Options;
 import org.xnio.SslClientAuthMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -155,6 +156,21 @@ public final class HttpTransport implements Transport {
     }
 
     @Override
+    public void send(String targetAddress, List<RaftMessage> messages) {
+        try {
+            PeerChannel peer = closed.get() ? null : peer(targetAddress);
+            if (peer == null) {
+                counters.dropped().addAndGet(messages.size());
+                return;
+            }
+            peer.send(messages);
+        } catch (RuntimeException e) {
+            counters.dropped().addAndGet(messages.size());
+            log.warn("dropped {} messages to {}: {}", messages.size(), targetAddress, e.toString());
+        }
+    }
+
+    @Override
     public CompletableFuture<Void> sendSnapshot(String targetAddress, InstallSnapshot header, OpenSnapshot snapshot) {
         if (closed.get()) {
             closeQuietly(snapshot);
@@ -178,6 +194,11 @@ public final class HttpTransport implements Transport {
     /** Messages sent that did not reach the peer's handler (connection failure or HTTP error). */
     public long failedMessages() {
         return counters.failed().get();
+    }
+
+    /** Requests sent to peers (each carries one or more messages), answered or not. */
+    public long sentRequests() {
+        return counters.requests().get();
     }
 
     /** Messages the peer accepted (HTTP 2xx). */

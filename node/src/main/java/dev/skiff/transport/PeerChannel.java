@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * its own queue and its own in-flight limit, and each in-flight request holds a connection of
  * its own, so a heartbeat never waits behind a large append or a slow peer's disk. Within a
  * lane messages leave in order; with several in flight they may arrive reordered, which Raft
- * tolerates.
+ * tolerates. A request that starts on the entries lane with a small payload (up to
+ * {@link #MAX_CARRIED_ENTRY_BYTES}) also takes the control messages waiting at that moment, so
+ * that the messages of one Raft step to one peer ({@link #send(List)}: a leader's append and
+ * its answer to a forwarded batch; a follower's answer and the commands it forwards) usually
+ * leave as one request: a control message never waits for that, it only travels sooner.
  *
  * <p><b>Senders.</b> A request runs on a {@link Sender}: a platform thread with one
  * keep-alive {@link PeerConnection}, which writes the request and blocks reading the answer
@@ -64,6 +68,8 @@ final class PeerChannel {
     static final int MAX_BATCH_MESSAGES = 128;
     /** Most entry payload bytes in one request (a batch always takes at least one message). */
     static final long MAX_BATCH_BYTES = 4L << 20;
+    /** Most entry payload bytes in a request that also carries the control messages waiting (see {@link #pump}). */
+    static final long MAX_CARRIED_ENTRY_BYTES = 64L << 10;
 
     private final String address;
     private final HostPort target;
@@ -81,9 +87,9 @@ final class PeerChannel {
     private boolean closed;
 
     /** Totals shared by all peers of one transport. */
-    record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed) {
+    record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed, AtomicLong requests) {
         Counters() {
-            this(new AtomicLong(), new AtomicLong(), new AtomicLong());
+            this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
         }
     }
 
@@ -98,17 +104,42 @@ final class PeerChannel {
 
     /** Queues {@code message}, or drops and counts it; never blocks, never throws. */
     void send(RaftMessage message) {
-        // Forwarded commands may be as large as entries: they must not hold up heartbeats either.
-        Lane lane = message instanceof AppendEntries a && !a.entries().isEmpty() || message instanceof ForwardedProposals
-                ? entries : control;
         synchronized (this) {
-            if (closed || inBackoff() || lane.queue.size() >= config.maxQueuedPerLane()) {
-                counters.dropped().incrementAndGet();
-                return;
+            if (queue(message)) {
+                pump(laneOf(message));
             }
-            lane.queue.add(message);
-            pump(lane);
         }
+    }
+
+    /**
+     * Queues messages produced together, then starts requests: the entries lane first, so that a
+     * request starting there takes the control messages along (see {@link #pump}).
+     */
+    void send(List<RaftMessage> messages) {
+        synchronized (this) {
+            for (RaftMessage message : messages) {
+                queue(message);
+            }
+            pump(entries);
+            pump(control);
+        }
+    }
+
+    private Lane laneOf(RaftMessage message) {
+        // Forwarded commands may be as large as entries: they must not hold up heartbeats either.
+        return message instanceof AppendEntries a && !a.entries().isEmpty() || message instanceof ForwardedProposals
+                ? entries : control;
+    }
+
+    // Guarded by this.
+    private boolean queue(RaftMessage message) {
+        Lane lane = laneOf(message);
+        if (closed || inBackoff() || lane.queue.size() >= config.maxQueuedPerLane()) {
+            counters.dropped().incrementAndGet();
+            return false;
+        }
+        lane.queue.add(message);
+        return true;
     }
 
     /** Drops everything queued; later sends are dropped. Requests in progress are aborted. */
@@ -150,6 +181,14 @@ final class PeerChannel {
                 RaftMessage next = lane.queue.poll();
                 bytes += payloadBytes(next);
                 batch.add(next);
+            }
+            if (lane == entries && bytes <= MAX_CARRIED_ENTRY_BYTES) {
+                // Control messages waiting now leave with a small append rather than in a request
+                // of their own: one request instead of two, and they wait for nothing. Behind a
+                // large append they would wait for its bytes, so they keep their own lane then.
+                while (!control.queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES) {
+                    batch.add(control.queue.poll());
+                }
             }
             lane.inflight++;
             Sender sender = lane.idle.pollLast();
@@ -212,6 +251,7 @@ final class PeerChannel {
     }
 
     private void post(Sender sender, List<RaftMessage> batch, boolean probe) {
+        counters.requests().incrementAndGet();
         int status = 0;
         Throwable error = null;
         try {

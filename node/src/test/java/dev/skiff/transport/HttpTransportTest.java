@@ -8,6 +8,7 @@ import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.MessageHandler;
 import dev.skiff.raft.message.AppendEntries;
+import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
 import dev.skiff.raft.message.RequestVote;
@@ -80,6 +81,29 @@ class HttpTransportTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> small.size() == 2);
         assertThat(small).containsExactlyInAnyOrder(heartbeat, vote);
         assertThat(held).hasSize(HttpTransportConfig.DEFAULT_MAX_INFLIGHT_ENTRIES);
+    }
+
+    @Test
+    void messagesOfOneStepToOnePeerLeaveAsOneRequestWhenTheAppendIsSmallAndAsTwoWhenItIsLarge() throws Exception {
+        RecordingHandler atPeer = new RecordingHandler();
+        HttpTransport peer = started(HttpTransportConfig.defaults("127.0.0.1:0"), atPeer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+        ForwardedProposalsResponse answer = new ForwardedProposalsResponse(2, "l", leader.localAddress(), "f", 7, 11, "");
+        AppendEntries small = new AppendEntries(2, "l", leader.localAddress(), "f", 10, 2,
+                List.of(new LogEntry(11, 2, LogType.COMMAND, new byte[100])), 10, 0);
+
+        leader.send(peer.localAddress(), List.of(answer, small));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.size() == 2);
+        assertThat(atPeer.messages).containsExactlyInAnyOrder(answer, small);
+        assertThat(leader.sentRequests()).isEqualTo(1);
+
+        AppendEntries large = new AppendEntries(2, "l", leader.localAddress(), "f", 11, 2,
+                List.of(new LogEntry(12, 2, LogType.COMMAND, new byte[(int) PeerChannel.MAX_CARRIED_ENTRY_BYTES + 1])), 10, 0);
+        leader.send(peer.localAddress(), List.of(answer, large));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.size() == 4);
+        assertThat(leader.sentRequests()).isEqualTo(3);
     }
 
     @Test
