@@ -17,6 +17,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Transport} over HTTP/1.1: an Undertow server on the raft port, and a client to peers.
  *
- * <p><b>Wire.</b> {@code POST /raft/v1/message} carries one {@link MessageCodec} message and is
- * answered 204 as soon as the receiver has queued it (the Raft reply is a message of its own).
- * {@code POST /raft/v1/snapshot} streams an InstallSnapshot header and the snapshot's data,
+ * <p><b>Wire.</b> {@code POST /raft/v1/stream} is a request whose chunked body never ends while
+ * the sender runs: a sequence of frames, each a batch of {@link MessageCodec} messages that the
+ * receiver hands on as soon as the frame is in, answering none (the Raft reply is a message of
+ * its own). {@code POST /raft/v1/messages} carries one batch per request, answered 204 once
+ * queued; nodes of versions before streams send that, and it is what a sender falls back to
+ * when a peer does not know streams. {@code POST /raft/v1/snapshot} streams an InstallSnapshot header and the snapshot's data,
  * answered once the receiver has stored it. The path and the codec's first byte both carry
  * the wire version. With TLS ({@link HttpTransportConfig#tls()}) the port accepts only peers
  * presenting a certificate that chains to the CA, and a sender checks that the peer's
@@ -37,13 +43,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Sending.</b> {@link #send} hands the message to the target's {@link PeerChannel}
  * (created on first use): bounded per-peer lanes, so heartbeats and votes never queue behind
- * large appends; several requests in flight per peer, each on a sender thread with a keep-alive
- * connection of its own ({@link PeerConnection}); drop-and-count when a queue is full or the
- * peer is down; reconnection with exponential backoff and jitter. {@link #sendSnapshot} streams on a thread
- * of its own ({@link SnapshotSender}).
+ * large appends, each with a sender thread that keeps a stream open on a connection of its own
+ * ({@link PeerConnection}); drop-and-count when a queue is full or the peer is down;
+ * reconnection with exponential backoff and jitter. A watchdog thread aborts writes to a peer
+ * that has read nothing for the request timeout. {@link #sendSnapshot} streams on a thread of
+ * its own ({@link SnapshotSender}).
  *
- * <p><b>Receiving.</b> Undertow I/O threads read message bodies without blocking, decode them
- * and call {@link MessageHandler#onMessage}, which only queues. Snapshot bodies go to a worker
+ * <p><b>Receiving.</b> Undertow I/O threads read streams and message bodies without blocking,
+ * decode them and call {@link MessageHandler#onMessage}, which only queues. Snapshot bodies go to a worker
  * thread, which calls {@link MessageHandler#onSnapshot} with the body as a stream.
  *
  * <p><b>Threading.</b> All methods are thread-safe; {@link #send} and {@link #sendSnapshot}
@@ -64,6 +71,7 @@ public final class HttpTransport implements Transport {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SnapshotSender snapshots;
+    private final ScheduledExecutorService watchdog;
     private volatile Undertow server;
     private volatile RaftRpcHandler rpcHandler;
     private volatile String localAddress;
@@ -78,6 +86,23 @@ public final class HttpTransport implements Transport {
         this.bind = HostPort.parse(config.bindAddress(), "bindAddress");
         this.localAddress = config.advertiseAddress().orElse(config.bindAddress());
         this.snapshots = new SnapshotSender(config);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("skiff-raft-watchdog").factory());
+        // A quarter of the timeout: a stalled write is cut between 1 and 1.25 timeouts after it started.
+        long period = Math.max(10, config.requestTimeout().toMillis() / 4);
+        watchdog.scheduleWithFixedDelay(this::abortStalledWrites, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void abortStalledWrites() {
+        long now = System.nanoTime();
+        for (PeerChannel peer : peers.values()) {
+            try {
+                peer.abortStalledWrites(now);
+            } catch (RuntimeException e) {
+                // A failure here must not end the schedule: the next round checks again.
+                log.warn("raft watchdog could not check peer writes: {}", e.toString());
+            }
+        }
     }
 
     /**
@@ -141,18 +166,7 @@ public final class HttpTransport implements Transport {
 
     @Override
     public void send(String targetAddress, RaftMessage message) {
-        try {
-            PeerChannel peer = closed.get() ? null : peer(targetAddress);
-            if (peer == null) {
-                counters.dropped().incrementAndGet();
-                return;
-            }
-            peer.send(message);
-        } catch (RuntimeException e) {
-            // The contract forbids throwing: whatever went wrong costs this one message.
-            counters.dropped().incrementAndGet();
-            log.warn("dropped a {} to {}: {}", message.getClass().getSimpleName(), targetAddress, e.toString());
-        }
+        send(targetAddress, List.of(message));
     }
 
     @Override
@@ -191,17 +205,17 @@ public final class HttpTransport implements Transport {
         return counters.dropped().get();
     }
 
-    /** Messages sent that did not reach the peer's handler (connection failure or HTTP error). */
+    /** Messages sent that did not reach the peer (connection failure, a write the peer did not take, or an HTTP error). */
     public long failedMessages() {
         return counters.failed().get();
     }
 
-    /** Requests sent to peers (each carries one or more messages), answered or not. */
-    public long sentRequests() {
-        return counters.requests().get();
+    /** Batches sent to peers (each a stream frame, or a request to a peer without streams, of one or more messages). */
+    public long sentBatches() {
+        return counters.batches().get();
     }
 
-    /** Messages the peer accepted (HTTP 2xx). */
+    /** Messages written to a peer's stream, or accepted with HTTP 2xx by a peer without streams. */
     public long deliveredMessages() {
         return counters.delivered().get();
     }
@@ -217,6 +231,7 @@ public final class HttpTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        watchdog.shutdownNow();
         peers.values().forEach(PeerChannel::close);
         Undertow undertow = server;
         if (undertow != null) {

@@ -22,12 +22,10 @@ import javax.net.ssl.SSLContext;
  * @param maxMessageBytes      largest accepted message body; bigger ones get 413
  * @param maxQueuedPerLane     most messages waiting per peer and lane; beyond that new messages
  *                             are dropped and counted
- * @param maxInflightEntries   most AppendEntries-with-entries requests in flight to one peer
- *                             (pipelining); each in-flight request holds one pooled connection
- * @param maxInflightControl   most small messages (heartbeats, votes, responses, TimeoutNow) in
- *                             flight to one peer, on connections of their own
  * @param connectTimeout       how long to wait for a TCP connection to a peer
- * @param requestTimeout       how long a message request may take before it counts as failed
+ * @param requestTimeout       how long writing a batch of messages to a peer (or, to a peer
+ *                             without streams, its request and answer) may take before the peer
+ *                             counts as down
  * @param snapshotTimeout      how long sending a whole snapshot may take, receiver's answer
  *                             included; the transfer is cut off after that
  * @param minBackoff           first pause after a peer could not be reached
@@ -42,8 +40,6 @@ public record HttpTransportConfig(
         Optional<SSLContext> tls,
         int maxMessageBytes,
         int maxQueuedPerLane,
-        int maxInflightEntries,
-        int maxInflightControl,
         Duration connectTimeout,
         Duration requestTimeout,
         Duration snapshotTimeout,
@@ -60,13 +56,9 @@ public record HttpTransportConfig(
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
     /** 1024: several seconds of heartbeats and pipelined appends; a longer queue is only stale. */
     public static final int DEFAULT_MAX_QUEUED_PER_LANE = 1024;
-    /** 8: the HTTP round trip ends when the peer has queued the message, so a few suffice to pipeline. */
-    public static final int DEFAULT_MAX_INFLIGHT_ENTRIES = 8;
-    /** 2: small messages finish fast; two lanes keep one slow request from holding the rest. */
-    public static final int DEFAULT_MAX_INFLIGHT_CONTROL = 2;
     /** 1 s: about an election timeout; a peer slower than that to accept a connection is down. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
-    /** 10 s: the peer only queues the message before answering, so this catches hung peers. */
+    /** 10 s: a peer that reads nothing for that long is hung (or its link is gone without a reset). */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** 1 h: a multi-GiB snapshot over a slow link. */
     public static final Duration DEFAULT_SNAPSHOT_TIMEOUT = Duration.ofHours(1);
@@ -90,7 +82,7 @@ public record HttpTransportConfig(
     /** Every field at its default, listening on {@code bindAddress}, without a secret. */
     public static HttpTransportConfig defaults(String bindAddress) {
         return new HttpTransportConfig(bindAddress, Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_MESSAGE_BYTES,
-                DEFAULT_MAX_QUEUED_PER_LANE, DEFAULT_MAX_INFLIGHT_ENTRIES, DEFAULT_MAX_INFLIGHT_CONTROL,
+                DEFAULT_MAX_QUEUED_PER_LANE,
                 DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SNAPSHOT_TIMEOUT, DEFAULT_MIN_BACKOFF,
                 DEFAULT_MAX_BACKOFF, DEFAULT_IO_THREADS, DEFAULT_WORKER_THREADS);
     }
@@ -98,35 +90,35 @@ public record HttpTransportConfig(
     /** This config with a cluster secret. */
     public HttpTransportConfig withSecret(ClusterSecret newSecret) {
         return new HttpTransportConfig(bindAddress, advertiseAddress, Optional.of(newSecret), tls, maxMessageBytes,
-                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
+                maxQueuedPerLane, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with TLS (mutual: the context's key manager presents this node's certificate). */
     public HttpTransportConfig withTls(SSLContext context) {
         return new HttpTransportConfig(bindAddress, advertiseAddress, secret, Optional.of(context), maxMessageBytes,
-                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
+                maxQueuedPerLane, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with an advertised address. */
     public HttpTransportConfig withAdvertiseAddress(String address) {
         return new HttpTransportConfig(bindAddress, Optional.of(address), secret, tls, maxMessageBytes,
-                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
+                maxQueuedPerLane, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
     /** This config with another body limit. */
     public HttpTransportConfig withMaxMessageBytes(int bytes) {
         return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, bytes,
-                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connectTimeout, requestTimeout,
+                maxQueuedPerLane, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
-    /** This config with other queue and in-flight bounds. */
-    public HttpTransportConfig withFlowControl(int queuedPerLane, int inflightEntries, int inflightControl) {
+    /** This config with another queue bound. */
+    public HttpTransportConfig withMaxQueuedPerLane(int queuedPerLane) {
         return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, maxMessageBytes,
-                queuedPerLane, inflightEntries, inflightControl, connectTimeout, requestTimeout,
+                queuedPerLane, connectTimeout, requestTimeout,
                 snapshotTimeout, minBackoff, maxBackoff, ioThreads, workerThreads);
     }
 
@@ -134,7 +126,7 @@ public record HttpTransportConfig(
     public HttpTransportConfig withTimeouts(Duration connect, Duration request, Duration backoffMin,
                                             Duration backoffMax) {
         return new HttpTransportConfig(bindAddress, advertiseAddress, secret, tls, maxMessageBytes,
-                maxQueuedPerLane, maxInflightEntries, maxInflightControl, connect, request,
+                maxQueuedPerLane, connect, request,
                 snapshotTimeout, backoffMin, backoffMax, ioThreads, workerThreads);
     }
 
@@ -149,8 +141,6 @@ public record HttpTransportConfig(
         advertiseAddress.ifPresent(a -> HostPort.parse(a, "advertiseAddress"));
         positive(maxMessageBytes, "maxMessageBytes");
         positive(maxQueuedPerLane, "maxQueuedPerLane");
-        positive(maxInflightEntries, "maxInflightEntries");
-        positive(maxInflightControl, "maxInflightControl");
         positive(ioThreads, "ioThreads");
         positive(workerThreads, "workerThreads");
         positive(connectTimeout, "connectTimeout");

@@ -18,45 +18,48 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers messages to one peer: two bounded lanes, pipelined POSTs, and the peer's health.
+ * Delivers messages to one peer: two bounded lanes, each with one message stream, and the
+ * peer's health.
  *
  * <p><b>Lanes.</b> AppendEntries that carry entries, and commands a follower forwards to the
  * leader, go on the <em>entries</em> lane; everything else (heartbeats, votes, responses,
- * TimeoutNow, read-index requests) on the <em>control</em> lane. Each lane has
- * its own queue and its own in-flight limit, and each in-flight request holds a connection of
- * its own, so a heartbeat never waits behind a large append or a slow peer's disk. Within a
- * lane messages leave in order; with several in flight they may arrive reordered, which Raft
- * tolerates. A request that starts on the entries lane with a small payload (up to
- * {@link #MAX_CARRIED_ENTRY_BYTES}) also takes the control messages waiting at that moment, so
- * that the messages of one Raft step to one peer ({@link #send(List)}: a leader's append and
- * its answer to a forwarded batch; a follower's answer and the commands it forwards) usually
- * leave as one request: a control message never waits for that, it only travels sooner.
+ * TimeoutNow, read-index requests) on the <em>control</em> lane. Each lane has its own queue
+ * and its own connection, so a heartbeat never waits behind a large append or a slow peer's
+ * disk. Within a lane messages leave in order. A batch that starts on the entries lane with a
+ * small payload (up to {@link #MAX_CARRIED_ENTRY_BYTES}) also takes the control messages
+ * waiting at that moment, so that the messages of one Raft step to one peer
+ * ({@link #send(List)}: a leader's append and its answer to a forwarded batch; a follower's
+ * answer and the commands it forwards) usually leave as one frame: a control message never
+ * waits for that, it only travels sooner.
  *
- * <p><b>Senders.</b> A request runs on a {@link Sender}: a platform thread with one
- * keep-alive {@link PeerConnection}, which writes the request and blocks reading the answer
- * (the peer answers as soon as it has queued the messages). A lane starts senders lazily, up to
- * its in-flight limit, and keeps them: an idle sender waits for its next batch, so handing a
- * batch over costs one wake-up, and the kernel wakes the sender directly when the answer
- * arrives.
+ * <p><b>Streams.</b> A lane's {@link Sender} is a platform thread with one
+ * {@link PeerConnection} on which it keeps a message stream open ({@link
+ * RaftRpcHandler#STREAM_PATH}): each batch is one frame, written in one system call, and the
+ * peer answers none of them, so a batch costs the sender one write and the receiver one read,
+ * with no answer to wait for. A peer that refuses streams with 404 (a node of a version before
+ * them, during a rolling upgrade) gets each batch as a POST of its own instead, and streams are
+ * tried again after {@link #LEGACY_RETRY_NANOS}.
  *
- * <p><b>Batching.</b> A request carries every message waiting in its lane when it starts (up
- * to {@link #MAX_BATCH_MESSAGES} messages and {@link #MAX_BATCH_BYTES} of payload), so under load
- * one HTTP round trip carries many heartbeats, answers or appends instead of one each. The
- * batch is taken on the thread that queues or finishes, so which messages travel together does
- * not depend on thread scheduling.
+ * <p><b>Batching.</b> A batch carries every message waiting in its lane when the sender is
+ * free again (up to {@link #MAX_BATCH_MESSAGES} messages and {@link #MAX_BATCH_BYTES} of
+ * payload), so under load one frame carries many heartbeats, answers or appends instead of one
+ * each. The batch is taken on the thread that queues or finishes, so which messages travel
+ * together does not depend on thread scheduling.
  *
  * <p><b>Bounds.</b> A full queue drops the new message and counts it. Queues only hold what
- * the in-flight limit holds back, so they stay short while the peer keeps up.
+ * arrives while the lane's sender writes, so they stay short while the peer keeps up.
  *
- * <p><b>Health.</b> A request that finds the peer down (connection refused or timed out, or
- * no answer within the request timeout) marks the peer unreachable: queued messages are
- * dropped, and new ones are dropped at once until a backoff has passed, exponential from
- * {@code minBackoff} to {@code maxBackoff} with jitter (each pause drawn from [½, 1] × the
- * bound, so peers that failed together do not retry in step). After the pause, the next
- * message is sent alone as a probe; its success makes the peer reachable again. Nothing
- * retries on a timer: probes ride on Raft's own traffic (heartbeats), so a dead peer costs one
- * attempt per backoff and never a spin. Each transition is logged once at INFO; an HTTP error
- * status (say 401 from a wrong secret) is logged at WARN once per change of status.
+ * <p><b>Health.</b> A peer that cannot be reached (connection refused or timed out), or that
+ * stops taking data (a write blocked longer than the request timeout: {@link
+ * #abortStalledWrites}), is marked unreachable: queued messages are dropped, and new ones are
+ * dropped at once until a backoff has passed, exponential from {@code minBackoff} to {@code
+ * maxBackoff} with jitter (each pause drawn from [½, 1] × the bound, so peers that failed
+ * together do not retry in step). After the pause, the next message is sent alone as a probe;
+ * its success makes the peer reachable again. Nothing retries on a timer: probes ride on Raft's
+ * own traffic (heartbeats), so a dead peer costs one attempt per backoff and never a spin. A
+ * stream that breaks (the peer restarted) is opened again for the next batch; what was written
+ * into the broken one is lost, which Raft tolerates. Each transition is logged once at INFO; an
+ * HTTP error status (say 401 from a wrong secret) is logged at WARN once per change of status.
  *
  * <p>Thread-safe: one lock per peer guards the queues, the senders' hand-over and health;
  * network work runs outside it.
@@ -64,12 +67,14 @@ import org.slf4j.LoggerFactory;
 final class PeerChannel {
 
     private static final Logger log = LoggerFactory.getLogger(PeerChannel.class);
-    /** Most messages in one request: enough to absorb a burst, small enough to stay one quick POST. */
+    /** Most messages in one batch: enough to absorb a burst, small enough to stay one quick write. */
     static final int MAX_BATCH_MESSAGES = 128;
-    /** Most entry payload bytes in one request (a batch always takes at least one message). */
+    /** Most entry payload bytes in one batch (a batch always takes at least one message). */
     static final long MAX_BATCH_BYTES = 4L << 20;
-    /** Most entry payload bytes in a request that also carries the control messages waiting (see {@link #pump}). */
+    /** Most entry payload bytes in a batch that also carries the control messages waiting (see {@link #pump}). */
     static final long MAX_CARRIED_ENTRY_BYTES = 64L << 10;
+    /** How long a peer that refused streams (an older version) gets POSTs before a stream is tried again. */
+    static final long LEGACY_RETRY_NANOS = 60_000_000_000L;
 
     private final String address;
     private final HostPort target;
@@ -87,7 +92,7 @@ final class PeerChannel {
     private boolean closed;
 
     /** Totals shared by all peers of one transport. */
-    record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed, AtomicLong requests) {
+    record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed, AtomicLong batches) {
         Counters() {
             this(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
         }
@@ -98,22 +103,14 @@ final class PeerChannel {
         this.target = target;
         this.config = config;
         this.counters = counters;
-        this.control = new Lane("control", config.maxInflightControl());
-        this.entries = new Lane("entries", config.maxInflightEntries());
-    }
-
-    /** Queues {@code message}, or drops and counts it; never blocks, never throws. */
-    void send(RaftMessage message) {
-        synchronized (this) {
-            if (queue(message)) {
-                pump(laneOf(message));
-            }
-        }
+        this.control = new Lane("control");
+        this.entries = new Lane("entries");
     }
 
     /**
-     * Queues messages produced together, then starts requests: the entries lane first, so that a
-     * request starting there takes the control messages along (see {@link #pump}).
+     * Queues messages produced together (dropping and counting what does not fit), then hands
+     * them to the senders: the entries lane first, so that a batch starting there takes the
+     * control messages along (see {@link #pump}). Never blocks, never throws.
      */
     void send(List<RaftMessage> messages) {
         synchronized (this) {
@@ -132,28 +129,50 @@ final class PeerChannel {
     }
 
     // Guarded by this.
-    private boolean queue(RaftMessage message) {
+    private void queue(RaftMessage message) {
         Lane lane = laneOf(message);
         if (closed || inBackoff() || lane.queue.size() >= config.maxQueuedPerLane()) {
             counters.dropped().incrementAndGet();
-            return false;
+            return;
         }
         lane.queue.add(message);
-        return true;
     }
 
     /** Drops everything queued; later sends are dropped. Requests in progress are aborted. */
     void close() {
-        List<Sender> senders = new ArrayList<>();
+        List<Sender> senders = new ArrayList<>(2);
         synchronized (this) {
             closed = true;
             dropQueued();
-            senders.addAll(control.senders);
-            senders.addAll(entries.senders);
+            for (Lane lane : List.of(control, entries)) {
+                if (lane.sender != null) {
+                    senders.add(lane.sender);
+                }
+            }
         }
         for (Sender s : senders) {
             s.connection.close();
             LockSupport.unpark(s.thread);
+        }
+    }
+
+    /**
+     * Aborts a write that has been blocked longer than the request timeout: the peer stopped
+     * reading (hung, or its link is gone without a reset), so its socket buffer is full. The
+     * sender's write fails and the peer counts as unreachable. Called periodically by the
+     * transport's watchdog.
+     */
+    void abortStalledWrites(long nowNanos) {
+        for (Lane lane : List.of(control, entries)) {
+            Sender s;
+            synchronized (this) {
+                s = lane.sender;
+            }
+            long since = s == null ? 0 : s.writingSinceNanos;
+            if (since != 0 && nowNanos - since > config.requestTimeout().toNanos()) {
+                s.stalled = true;
+                s.connection.abort();
+            }
         }
     }
 
@@ -162,10 +181,10 @@ final class PeerChannel {
         return !reachable && (probeInFlight || System.nanoTime() - retryAtNanos < 0);
     }
 
-    /** Hands queued messages to senders as far as the lane's in-flight limit (or a lone probe) allows. */
+    /** Hands the lane's queued messages to its sender if it is free (or starts it). */
     // Guarded by this.
     private void pump(Lane lane) {
-        while (!closed && !lane.queue.isEmpty() && lane.inflight < lane.maxInflight) {
+        if (!closed && !lane.queue.isEmpty() && !lane.busy) {
             boolean probe = false;
             if (!reachable) {
                 if (inBackoff()) {
@@ -183,18 +202,18 @@ final class PeerChannel {
                 batch.add(next);
             }
             if (lane == entries && bytes <= MAX_CARRIED_ENTRY_BYTES) {
-                // Control messages waiting now leave with a small append rather than in a request
-                // of their own: one request instead of two, and they wait for nothing. Behind a
-                // large append they would wait for its bytes, so they keep their own lane then.
+                // Control messages waiting now leave with a small append rather than in a frame of
+                // their own: one write instead of two, and they wait for nothing. Behind a large
+                // append they would wait for its bytes, so they keep their own lane then.
                 while (!control.queue.isEmpty() && batch.size() < MAX_BATCH_MESSAGES) {
                     batch.add(control.queue.poll());
                 }
             }
-            lane.inflight++;
-            Sender sender = lane.idle.pollLast();
+            lane.busy = true;
+            Sender sender = lane.sender;
             if (sender == null) {
                 sender = new Sender(lane);
-                lane.senders.add(sender);
+                lane.sender = sender;
                 sender.batch = batch;
                 sender.probe = probe;
                 sender.thread.start();
@@ -225,7 +244,7 @@ final class PeerChannel {
         return 64;
     }
 
-    /** One sender's life: wait for a batch, post it, report, repeat until the channel closes. */
+    /** One sender's life: wait for a batch, write it, report, repeat until the channel closes. */
     private void runSender(Sender sender) {
         try {
             while (true) {
@@ -242,7 +261,7 @@ final class PeerChannel {
                 if (batch == null) {
                     LockSupport.park(this);
                 } else {
-                    post(sender, batch, probe);
+                    write(sender, batch, probe);
                 }
             }
         } finally {
@@ -250,26 +269,64 @@ final class PeerChannel {
         }
     }
 
-    private void post(Sender sender, List<RaftMessage> batch, boolean probe) {
-        counters.requests().incrementAndGet();
+    /** Writes one batch and books the outcome. */
+    private void write(Sender sender, List<RaftMessage> batch, boolean probe) {
+        counters.batches().incrementAndGet();
         int status = 0;
         Throwable error = null;
+        sender.writingSinceNanos = System.nanoTime();
         try {
-            status = sender.connection.post(MessageCodec.encodeBatch(batch));
+            status = write(sender, MessageCodec.encodeBatch(batch));
         } catch (IOException | RuntimeException e) {
             // A RuntimeException is an encode failure: these messages are lost, not the peer.
-            error = e;
+            error = sender.stalled ? new SocketTimeoutException("raft peer " + address + " took no data for "
+                    + config.requestTimeout().toMillis() + " ms") : e;
+        } finally {
+            sender.writingSinceNanos = 0;
+            sender.stalled = false;
         }
         finished(sender, probe, batch.size(), status, error);
     }
 
+    /**
+     * A frame on the lane's stream (opened first if need be), or a POST to a peer without
+     * streams.
+     *
+     * @return 0 for a frame written, else the HTTP status the peer answered
+     */
+    private int write(Sender sender, byte[] body) throws IOException {
+        if (sender.postUntilNanos != 0 && System.nanoTime() - sender.postUntilNanos < 0) {
+            return sender.connection.post(body);
+        }
+        if (!sender.connection.streaming()) {
+            try {
+                sender.connection.openStream(RaftRpcHandler.STREAM_PATH);
+            } catch (StreamRefusedException e) {
+                if (e.status() != 404) {
+                    return e.status();
+                }
+                if (sender.postUntilNanos == 0) {
+                    log.info("raft peer {} does not take message streams (a version before them): sending it "
+                            + "requests instead", address);
+                }
+                sender.postUntilNanos = System.nanoTime() + LEGACY_RETRY_NANOS;
+                return sender.connection.post(body);
+            }
+        }
+        sender.connection.writeFrame(body);
+        return 0;
+    }
+
+    /**
+     * Books a batch's outcome. {@code status} is 0 for a frame written to a stream (which the
+     * peer does not answer), else the HTTP status the peer answered.
+     */
     private void finished(Sender sender, boolean probe, int messages, int status, Throwable error) {
-        boolean delivered = error == null && status / 100 == 2;
+        boolean delivered = error == null && (status == 0 || status / 100 == 2);
         (delivered ? counters.delivered() : counters.failed()).addAndGet(messages);
         synchronized (this) {
             Lane lane = sender.lane;
-            lane.inflight--;
-            lane.idle.addLast(sender);
+            lane.busy = false;
             if (probe) {
                 probeInFlight = false;
             }
@@ -311,7 +368,7 @@ final class PeerChannel {
 
     // Guarded by this.
     private void noteStatus(int status) {
-        boolean ok = status / 100 == 2;
+        boolean ok = status == 0 || status / 100 == 2;
         if (!ok && status != lastErrorStatus) {
             log.warn("raft peer {} refuses messages with HTTP {}{}", address, status,
                     status == 401 ? " (cluster secret differs)" : "");
@@ -360,19 +417,17 @@ final class PeerChannel {
         return e.getClass().getSimpleName() + (e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName() + ")");
     }
 
-    /** One queue with its in-flight count and senders; guarded by the owning PeerChannel's lock. */
+    /** One queue and its sender; guarded by the owning PeerChannel's lock. */
     private static final class Lane {
         final String name;
         final ArrayDeque<RaftMessage> queue = new ArrayDeque<>();
-        final int maxInflight;
-        /** Senders waiting for a batch, most recently used last (their connections are the warmest). */
-        final ArrayDeque<Sender> idle = new ArrayDeque<>();
-        final List<Sender> senders = new ArrayList<>();
-        int inflight;
+        /** Started with the lane's first batch. */
+        Sender sender;
+        /** Whether the sender has a batch to write. */
+        boolean busy;
 
-        Lane(String name, int maxInflight) {
+        Lane(String name) {
             this.name = name;
-            this.maxInflight = maxInflight;
         }
     }
 
@@ -384,13 +439,19 @@ final class PeerChannel {
         // Guarded by PeerChannel.this.
         List<RaftMessage> batch;
         boolean probe;
+        /** When the write in progress started, or 0; read by {@link #abortStalledWrites}. */
+        volatile long writingSinceNanos;
+        /** Set by {@link #abortStalledWrites} before it aborts the connection. */
+        volatile boolean stalled;
+        /** Until when batches go as POSTs (a peer without streams); 0 if never. Sender thread only. */
+        long postUntilNanos;
 
         Sender(Lane lane) {
             this.lane = lane;
             this.connection = new PeerConnection(target, RaftRpcHandler.BATCH_PATH, config.secret(), config.tls(),
                     (int) config.connectTimeout().toMillis(), (int) config.requestTimeout().toMillis());
-            this.thread = Thread.ofPlatform().daemon().name("skiff-raft-send-" + address + "-" + lane.name + "-"
-                    + lane.senders.size()).unstarted(() -> runSender(this));
+            this.thread = Thread.ofPlatform().daemon().name("skiff-raft-send-" + address + "-" + lane.name)
+                    .unstarted(() -> runSender(this));
         }
     }
 }

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,8 +20,11 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * One keep-alive HTTP/1.1 connection to a peer's raft port, used by one request at a time:
- * {@link #post} writes a request in one system call and reads the answer on the calling thread.
+ * One keep-alive HTTP/1.1 connection to a peer's raft port, used by one thread at a time: either
+ * a message stream ({@link #openStream}, then {@link #writeFrame} for each batch, one system call
+ * each and no answer to read), or requests ({@link #post} writes a request in one system call
+ * and reads the answer on the calling thread; for peers without streams), or a snapshot
+ * ({@link #postStream}).
  *
  * <p>Why not the JDK's {@code HttpClient}: each of its asynchronous requests passes through
  * its selector thread and a chain of futures on the way out and again on the way back, which
@@ -42,8 +46,8 @@ import javax.net.ssl.SSLSocket;
  * connection that turns out closed (the server may close after an answer without announcing
  * it) is replaced and the request sent once more.
  *
- * <p>Not thread-safe: owned by one sender at a time. {@link #close} may be called from any
- * thread to abort a request in progress.
+ * <p>Not thread-safe: owned by one sender at a time. {@link #close} and {@link #abort} may be
+ * called from any thread to end a request or write in progress.
  */
 final class PeerConnection implements AutoCloseable {
 
@@ -53,6 +57,7 @@ final class PeerConnection implements AutoCloseable {
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** How much of a refusal's body is kept for {@link #lastBody()}. */
     private static final int KEPT_BODY_BYTES = 1024;
+    private static final int MAC_BYTES = 32;
 
     private final HostPort target;
     private final String path;
@@ -62,6 +67,10 @@ final class PeerConnection implements AutoCloseable {
     private final int connectTimeoutMillis;
     private final int requestTimeoutMillis;
     private volatile Socket socket;
+    /** The TCP socket under {@link #socket} (the same one without TLS): closing it aborts a blocked TLS write too. */
+    private volatile Socket rawSocket;
+    /** The path of the stream open on this connection, or null. */
+    private String streamPath;
     private OutputStream out;
     private InputStream in;
     private ClusterSecret.Session session;
@@ -125,6 +134,99 @@ final class PeerConnection implements AutoCloseable {
             // the peer gets the messages twice, which Raft tolerates.
             connect();
             return exchange(request(body));
+        }
+    }
+
+    /**
+     * Starts a raft stream on a fresh connection: the request head of a chunked POST to
+     * {@code streamPath} with {@code Expect: 100-continue} (and, with a cluster secret, the
+     * head's counter and MAC over an empty body), then waits for the peer's {@code 100
+     * Continue}. From then on {@link #writeFrame} sends frames on it until it is closed; the
+     * peer answers nothing more unless it refuses a frame.
+     *
+     * @throws StreamRefusedException when the peer answers with a final status instead (404
+     *                                from a node that predates streams)
+     * @throws IOException            as {@link #post} does
+     */
+    void openStream(String streamPath) throws IOException {
+        if (closed) {
+            throw new IOException("raft connection to " + target + " is closed");
+        }
+        disconnect();
+        connect();
+        StringBuilder extra = new StringBuilder("Content-Type: application/octet-stream\r\n");
+        if (session != null) {
+            extra.append(ClusterSecret.HEADER).append(": ")
+                    .append(session.header(session.nextCounter(), "POST", streamPath, new byte[0], 0, 0)).append("\r\n");
+        }
+        extra.append("Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n");
+        try {
+            out.write(head("POST", streamPath, extra.toString()));
+            out.flush();
+            int status = readResponse();
+            if (status != 100) {
+                disconnect();
+                throw new StreamRefusedException(target, status, lastBody());
+            }
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+        // Frames are written whole (one system call each) and the peer answers none of them.
+        socket.setSoTimeout(0);
+        this.streamPath = streamPath;
+    }
+
+    /** Whether {@link #openStream} succeeded on the current connection and nothing failed since. */
+    boolean streaming() {
+        return streamPath != null && socket != null;
+    }
+
+    /**
+     * Writes one frame on the open stream in one system call: a chunk holding {@code i32 length}
+     * and the batch, preceded with a cluster secret by {@code i64 counter} and the 32-byte MAC
+     * {@code HMAC(K, counter ‖ "POST" ‖ path ‖ batch)}. Blocks only while the socket's send
+     * buffer is full; {@link #abort} ends such a wait from another thread.
+     *
+     * @throws IOException when the connection broke (the frame may be lost); the stream is closed then
+     */
+    void writeFrame(byte[] batch) throws IOException {
+        if (!streaming()) {
+            throw new IOException("no raft stream open to " + target);
+        }
+        int prefix = (session == null ? 0 : Long.BYTES + MAC_BYTES) + Integer.BYTES;
+        byte[] size = (Integer.toHexString(prefix + batch.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[size.length + prefix + batch.length + CRLF.length];
+        ByteBuffer buffer = ByteBuffer.wrap(frame);
+        buffer.put(size);
+        if (session != null) {
+            long counter = session.nextCounter();
+            buffer.putLong(counter);
+            buffer.put(session.mac(counter, "POST", streamPath, batch, 0, batch.length));
+        }
+        buffer.putInt(batch.length);
+        buffer.put(batch);
+        buffer.put(CRLF);
+        try {
+            socket.getOutputStream().write(frame);
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * Closes the socket under a write that is blocked (a peer that stopped reading): the writer
+     * gets an IOException. Unlike {@link #close}, the connection may be opened again.
+     */
+    void abort() {
+        Socket s = rawSocket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // The writer learns of it from its failed write.
+            }
         }
     }
 
@@ -229,6 +331,7 @@ final class PeerConnection implements AutoCloseable {
 
     private void connect() throws IOException {
         Socket s = new Socket();
+        Socket raw = s;
         try {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
@@ -248,6 +351,7 @@ final class PeerConnection implements AutoCloseable {
             throw e;
         }
         socket = s;
+        rawSocket = raw;
         session = null;
         out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
         in = new BufferedInputStream(s.getInputStream(), 8 * 1024);
@@ -410,6 +514,8 @@ final class PeerConnection implements AutoCloseable {
     private void disconnect() {
         Socket s = socket;
         socket = null;
+        rawSocket = null;
+        streamPath = null;
         session = null;
         out = null;
         in = null;

@@ -3,13 +3,16 @@ package dev.skiff.transport;
 import dev.skiff.raft.MessageHandler;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
+import io.undertow.io.IoCallback;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -26,11 +29,15 @@ import org.slf4j.LoggerFactory;
  * messages to the {@link MessageHandler}.
  *
  * <ul>
+ *   <li>{@value #STREAM_PATH}: what senders use. A chunked body of frames that lasts as long as
+ *       the sender's connection; each frame is handed on as soon as it is in, none is answered
+ *       (see {@link #receiveStream}).</li>
  *   <li>{@value #MESSAGE_PATH}: body = one {@link MessageCodec} message. Read with the
  *       non-blocking receiver on the I/O thread, decoded, given to
  *       {@link MessageHandler#onMessage} (which only queues), answered 204.</li>
  *   <li>{@value #BATCH_PATH}: body = {@code i32 count}, then per message {@code i32 length}
- *       and that many bytes of one {@link MessageCodec} message; what senders use.</li>
+ *       and that many bytes of one {@link MessageCodec} message; what nodes before streams
+ *       send, and what a sender sends to such a node.</li>
  *   <li>{@value #SNAPSHOT_PATH}: body = {@code i32 length}, that many bytes of a
  *       {@link MessageCodec}-encoded {@link InstallSnapshot}, then the snapshot's data (sent
  *       chunked). Dispatched to a worker thread, which streams the data into
@@ -50,6 +57,7 @@ final class RaftRpcHandler implements HttpHandler {
 
     static final String MESSAGE_PATH = "/raft/v1/message";
     static final String BATCH_PATH = "/raft/v1/messages";
+    static final String STREAM_PATH = "/raft/v1/stream";
     static final String SNAPSHOT_PATH = "/raft/v1/snapshot";
     /** The cluster-secret handshake ({@link ClusterSecret}); exists only when a secret is configured. */
     static final String AUTH_PATH = "/raft/v1/auth";
@@ -58,6 +66,7 @@ final class RaftRpcHandler implements HttpHandler {
     private static final HttpString AUTH_HEADER = new HttpString(ClusterSecret.HEADER);
     /** The InstallSnapshot header is tiny; 1 MiB leaves room for a configuration of thousands. */
     static final int MAX_SNAPSHOT_HEADER_BYTES = 1 << 20;
+    private static final int MAC_BYTES = 32;
 
     private static final Logger log = LoggerFactory.getLogger(RaftRpcHandler.class);
 
@@ -91,9 +100,10 @@ final class RaftRpcHandler implements HttpHandler {
                 return;
             }
         }
+        boolean stream = STREAM_PATH.equals(path);
         boolean batch = BATCH_PATH.equals(path);
         boolean message = batch || MESSAGE_PATH.equals(path);
-        if (!message && !SNAPSHOT_PATH.equals(path)) {
+        if (!stream && !message && !SNAPSHOT_PATH.equals(path)) {
             refuse(exchange, StatusCodes.NOT_FOUND, "no such raft endpoint: " + path);
             return;
         }
@@ -103,7 +113,9 @@ final class RaftRpcHandler implements HttpHandler {
             return;
         }
         Authenticated request = auth;
-        if (message) {
+        if (stream) {
+            receiveStream(exchange, request);
+        } else if (message) {
             receiveMessage(exchange, batch, request);
         } else {
             exchange.dispatch(() -> receiveSnapshot(exchange, request));
@@ -250,17 +262,194 @@ final class RaftRpcHandler implements HttpHandler {
             refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
             return;
         }
+        if (handOn(exchange, messages)) {
+            exchange.setStatusCode(StatusCodes.NO_CONTENT);
+            exchange.endExchange();
+        }
+    }
+
+    /** Gives each message to the handler; false after answering 500 if the handler threw. */
+    private boolean handOn(HttpServerExchange exchange, java.util.List<RaftMessage> messages) {
         for (RaftMessage message : messages) {
             try {
                 handler.onMessage(message);
             } catch (RuntimeException e) {
                 log.error("raft message handler failed on a message from {}", message.from(), e);
+                exchange.setPersistent(false);
                 fail(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "handler failed: " + e);
-                return;
+                return false;
             }
         }
-        exchange.setStatusCode(StatusCodes.NO_CONTENT);
-        exchange.endExchange();
+        return true;
+    }
+
+    /**
+     * A message stream: answers {@code 100 Continue} (the sender waits for it, so a node
+     * without streams can say 404 before any frame is sent), then reads frames on the I/O
+     * thread as they arrive and hands each one's messages on. The head's MAC (with a cluster
+     * secret) covers an empty body; each frame carries its own counter and MAC. Nothing is
+     * answered while the stream runs; a bad frame ends it with 401, 400 or 413 and the
+     * connection is closed, without anything of that frame (or later ones) handed on.
+     */
+    private void receiveStream(HttpServerExchange exchange, Authenticated auth) {
+        if (!verified(exchange, auth, new byte[0], 0, 0)) {
+            return;
+        }
+        FrameReader frames = new FrameReader(auth == null ? null : auth.session());
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            if (HttpContinue.requiresContinueResponse(exchange)) {
+                HttpContinue.sendContinueResponse(exchange, new IoCallback() {
+                    @Override
+                    public void onComplete(HttpServerExchange ex, io.undertow.io.Sender sender) {
+                        readFrames(ex, frames);
+                    }
+
+                    @Override
+                    public void onException(HttpServerExchange ex, io.undertow.io.Sender sender, IOException e) {
+                        log.debug("raft stream from {} broke before it started: {}", ex.getSourceAddress(), e.toString());
+                        ex.setPersistent(false);
+                        ex.endExchange();
+                    }
+                });
+            } else {
+                readFrames(exchange, frames);
+            }
+        });
+    }
+
+    private void readFrames(HttpServerExchange exchange, FrameReader frames) {
+        exchange.getRequestReceiver().receivePartialBytes((ex, bytes, last) -> {
+            if (frames.ended) {
+                return;
+            }
+            try {
+                frames.add(bytes);
+                for (byte[] frame; (frame = frames.next()) != null; ) {
+                    if (!handOn(ex, MessageCodec.decodeBatch(frame))) {
+                        frames.ended = true;
+                        return;
+                    }
+                }
+            } catch (FrameRefusedException e) {
+                frames.ended = true;
+                if (e.status == StatusCodes.UNAUTHORIZED) {
+                    unauthorized(ex, e.getMessage());
+                } else {
+                    ex.setPersistent(false);
+                    refuse(ex, e.status, e.getMessage());
+                }
+                return;
+            } catch (MalformedMessageException e) {
+                frames.ended = true;
+                ex.setPersistent(false);
+                refuse(ex, StatusCodes.BAD_REQUEST, e.getMessage());
+                return;
+            }
+            if (last) {
+                frames.ended = true;
+                if (frames.buffered() > 0) {
+                    refuse(ex, StatusCodes.BAD_REQUEST, "raft stream ends inside a frame (" + frames.buffered()
+                            + " bytes of it)");
+                } else {
+                    ex.setStatusCode(StatusCodes.NO_CONTENT);
+                    ex.endExchange();
+                }
+            }
+        }, (ex, e) -> {
+            // The sender closed the connection (it stopped, or restarted): the normal end of a stream.
+            log.debug("raft stream from {} ended: {}", ex.getSourceAddress(), e.toString());
+            ex.setPersistent(false);
+            ex.endExchange();
+        });
+    }
+
+    /** A frame that ends its stream: the status to answer and why. */
+    private static final class FrameRefusedException extends RuntimeException {
+        final int status;
+
+        FrameRefusedException(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    /**
+     * Cuts a stream's bytes into frames: {@code [i64 counter, 32-byte MAC]} (with a cluster
+     * secret) {@code i32 length}, then {@code length} bytes of a {@link MessageCodec} batch. The
+     * MAC is checked before the frame is returned. Used by one stream's I/O thread only.
+     */
+    private final class FrameReader {
+        private final ClusterSecret.Session session;
+        private final int headerBytes;
+        private byte[] buffer = new byte[8 * 1024];
+        private int start;
+        private int end;
+        boolean ended;
+
+        FrameReader(ClusterSecret.Session session) {
+            this.session = session;
+            this.headerBytes = (session == null ? 0 : Long.BYTES + MAC_BYTES) + Integer.BYTES;
+        }
+
+        int buffered() {
+            return end - start;
+        }
+
+        void add(byte[] bytes) {
+            if (end + bytes.length > buffer.length) {
+                int kept = end - start;
+                byte[] into = kept + bytes.length > buffer.length
+                        ? new byte[Math.max(buffer.length * 2, kept + bytes.length)] : buffer;
+                System.arraycopy(buffer, start, into, 0, kept);
+                buffer = into;
+                start = 0;
+                end = kept;
+            }
+            System.arraycopy(bytes, 0, buffer, end, bytes.length);
+            end += bytes.length;
+        }
+
+        /** The next whole frame's batch, MAC checked; null if it is not all in yet. */
+        byte[] next() {
+            if (end - start < headerBytes) {
+                return null;
+            }
+            ByteBuffer header = ByteBuffer.wrap(buffer, start, headerBytes);
+            long counter = session == null ? 0 : header.getLong();
+            byte[] mac = null;
+            if (session != null) {
+                mac = new byte[MAC_BYTES];
+                header.get(mac);
+            }
+            int length = header.getInt();
+            if (length < 1 || length > maxMessageBytes) {
+                throw new FrameRefusedException(length < 1 ? StatusCodes.BAD_REQUEST : StatusCodes.REQUEST_ENTITY_TOO_LARGE,
+                        "raft stream frame length " + length + " is outside 1.." + maxMessageBytes);
+            }
+            if (end - start < headerBytes + length) {
+                return null;
+            }
+            int at = start + headerBytes;
+            if (session != null) {
+                synchronized (session) {
+                    if (!session.isNext(counter)) {
+                        throw new FrameRefusedException(StatusCodes.UNAUTHORIZED, "stream frame counter " + counter
+                                + " is not the next on this connection (a replay?)");
+                    }
+                    if (!ClusterSecret.same(session.mac(counter, "POST", STREAM_PATH, buffer, at, length), mac)) {
+                        throw new FrameRefusedException(StatusCodes.UNAUTHORIZED, "stream frame MAC does not match its bytes");
+                    }
+                    session.accept(counter);
+                }
+            }
+            byte[] frame = java.util.Arrays.copyOfRange(buffer, at, at + length);
+            start = at + length;
+            if (start == end) {
+                start = 0;
+                end = 0;
+            }
+            return frame;
+        }
     }
 
     /** Runs on a worker thread: the only place here that blocks. */

@@ -43,92 +43,121 @@ class HttpTransportTest {
     }
 
     @Test
-    void heartbeatsAndVotesOvertakeAppendsThatAPeerIsSlowToAccept() throws Exception {
-        // A peer that never answers requests carrying entries (a stalled disk or link) but
-        // answers small messages at once.
-        List<RaftMessage> small = new CopyOnWriteArrayList<>();
-        ConcurrentLinkedQueue<HttpServerExchange> held = new ConcurrentLinkedQueue<>();
-        Undertow peer = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1)
-                .setHandler(exchange -> exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
-                    List<RaftMessage> batch = MessageCodec.decodeBatch(body);
-                    if (batch.stream().anyMatch(m -> m instanceof AppendEntries a && !a.entries().isEmpty())) {
-                        hold(ex, held);
-                    } else {
-                        small.addAll(batch);
-                        ex.setStatusCode(204);
-                        ex.endExchange();
-                    }
-                })).build();
-        peer.start();
-        toClose.add(() -> {
-            held.forEach(HttpServerExchange::endExchange);
-            peer.stop();
-        });
-        String peerAddress = "127.0.0.1:" + ((InetSocketAddress) peer.getListenerInfo().getFirst().getAddress()).getPort();
-        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
-
-        for (int i = 1; i <= 50; i++) {
-            leader.send(peerAddress, new AppendEntries(2, "l", leader.localAddress(), "f", i - 1, 2,
-                    List.of(new LogEntry(i, 2, LogType.COMMAND, new byte[64 * 1024])), 0, 0));
-        }
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> held.size() == HttpTransportConfig.DEFAULT_MAX_INFLIGHT_ENTRIES);
-        AppendEntries heartbeat = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 0, 0);
-        RequestVote vote = new RequestVote(3, "l", leader.localAddress(), "f", 50, 2, false, false);
-        leader.send(peerAddress, heartbeat);
-        leader.send(peerAddress, vote);
-
-        await().atMost(Duration.ofSeconds(10)).until(() -> small.size() == 2);
-        assertThat(small).containsExactlyInAnyOrder(heartbeat, vote);
-        assertThat(held).hasSize(HttpTransportConfig.DEFAULT_MAX_INFLIGHT_ENTRIES);
-    }
-
-    @Test
-    void messagesOfOneStepToOnePeerLeaveAsOneRequestWhenTheAppendIsSmallAndAsTwoWhenItIsLarge() throws Exception {
-        RecordingHandler atPeer = new RecordingHandler();
-        HttpTransport peer = started(HttpTransportConfig.defaults("127.0.0.1:0"), atPeer);
-        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
-        ForwardedProposalsResponse answer = new ForwardedProposalsResponse(2, "l", leader.localAddress(), "f", 7, 11, "");
-        AppendEntries small = new AppendEntries(2, "l", leader.localAddress(), "f", 10, 2,
-                List.of(new LogEntry(11, 2, LogType.COMMAND, new byte[100])), 10, 0);
-
-        leader.send(peer.localAddress(), List.of(answer, small));
-
-        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.size() == 2);
-        assertThat(atPeer.messages).containsExactlyInAnyOrder(answer, small);
-        assertThat(leader.sentRequests()).isEqualTo(1);
-
-        AppendEntries large = new AppendEntries(2, "l", leader.localAddress(), "f", 11, 2,
-                List.of(new LogEntry(12, 2, LogType.COMMAND, new byte[(int) PeerChannel.MAX_CARRIED_ENTRY_BYTES + 1])), 10, 0);
-        leader.send(peer.localAddress(), List.of(answer, large));
-
-        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.size() == 4);
-        assertThat(leader.sentRequests()).isEqualTo(3);
-    }
-
-    @Test
-    void aFullQueueDropsAndCountsInsteadOfGrowing() throws Exception {
-        // One in flight and a queue of 4: of 100 messages sent to a peer that holds every
-        // request, 1 is in flight, 4 wait, 95 are dropped.
-        ConcurrentLinkedQueue<HttpServerExchange> held = new ConcurrentLinkedQueue<>();
-        Undertow peer = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1)
-                .setHandler(exchange -> exchange.getRequestReceiver().receiveFullBytes((ex, body) -> hold(ex, held)))
-                .build();
-        peer.start();
-        toClose.add(() -> {
-            held.forEach(HttpServerExchange::endExchange);
-            peer.stop();
-        });
-        String peerAddress = "127.0.0.1:" + ((InetSocketAddress) peer.getListenerInfo().getFirst().getAddress()).getPort();
-        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0").withFlowControl(4, 1, 1),
+    void heartbeatsAndVotesOvertakeAppendsThatAPeerStoppedReadingAndTheQueueStaysBounded() throws Exception {
+        // A peer that stops reading the stream carrying entries (a stalled disk or link) but
+        // keeps reading the one with small messages.
+        HoldingStreamPeer peer = new HoldingStreamPeer(batch -> batch.stream()
+                .anyMatch(m -> m instanceof AppendEntries a && !a.entries().isEmpty()));
+        toClose.add(peer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0").withMaxQueuedPerLane(4),
                 new RecordingHandler());
 
-        for (int i = 0; i < 100; i++) {
-            leader.send(peerAddress, new RequestVote(3, "l", leader.localAddress(), "f", i, 2, true, false));
+        // Until the socket buffers are full and the sender's write blocks: then 4 wait and the rest is dropped.
+        for (int i = 1; leader.droppedMessages() == 0; i++) {
+            leader.send(peer.address(), append(leader, i, 1 << 20));
+            Thread.sleep(1);
+        }
+        long dropped = leader.droppedMessages();
+        for (int i = 0; i < 10; i++) {
+            leader.send(peer.address(), append(leader, 1000 + i, 1 << 20));
+        }
+        assertThat(leader.droppedMessages()).isEqualTo(dropped + 10);
+
+        AppendEntries heartbeat = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 0, 0);
+        RequestVote vote = new RequestVote(3, "l", leader.localAddress(), "f", 50, 2, false, false);
+        leader.send(peer.address(), heartbeat);
+        leader.send(peer.address(), vote);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.received.contains(heartbeat) && peer.received.contains(vote));
+        assertThat(peer.held).hasSize(1);
+    }
+
+    @Test
+    void aPeerThatStopsReadingIsCutOffAfterTheRequestTimeoutAndReachedAgainOnANewStream() throws Exception {
+        HoldingStreamPeer peer = new HoldingStreamPeer(batch -> batch.stream()
+                .anyMatch(m -> m instanceof AppendEntries a && !a.entries().isEmpty()));
+        toClose.add(peer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0")
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(50)),
+                new RecordingHandler());
+
+        // Keep appending: the write that blocks is aborted, the peer counts as down for a backoff,
+        // then the next append opens a new stream, which the peer reads until it holds that one too.
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
+            leader.send(peer.address(), append(leader, 1, 1 << 20));
+            return peer.held.size() >= 2;
+        });
+        assertThat(leader.failedMessages()).isPositive();
+    }
+
+    @Test
+    void framesLargerThanOneReadAndManySmallOnesArriveWholeAndInOrderWithASecret() throws Exception {
+        ClusterSecret secret = ClusterSecret.of("s");
+        RecordingHandler atPeer = new RecordingHandler();
+        HttpTransport peer = started(HttpTransportConfig.defaults("127.0.0.1:0").withSecret(secret), atPeer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0").withSecret(secret),
+                new RecordingHandler());
+        byte[] data = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(data);
+        List<RaftMessage> small = new ArrayList<>();
+
+        leader.send(peer.localAddress(), new AppendEntries(2, "l", leader.localAddress(), "f", 0, 2,
+                List.of(new LogEntry(1, 2, LogType.COMMAND, data)), 0, 0));
+        for (int i = 0; i < 500; i++) {
+            RaftMessage heartbeat = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), i, 0);
+            small.add(heartbeat);
+            leader.send(peer.localAddress(), heartbeat);
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
-        assertThat(leader.droppedMessages()).isEqualTo(95);
+        await().atMost(Duration.ofSeconds(20)).until(() -> atPeer.messages.size() == 501);
+        assertThat(atPeer.messages.stream().filter(m -> ((AppendEntries) m).entries().isEmpty()).toList())
+                .containsExactlyElementsOf(small);
+        AppendEntries large = (AppendEntries) atPeer.messages.stream()
+                .filter(m -> !((AppendEntries) m).entries().isEmpty()).findFirst().orElseThrow();
+        assertThat(large.entries().getFirst().data()).isEqualTo(data);
+        assertThat(leader.failedMessages() + leader.droppedMessages() + peer.refusedRequests()).isZero();
+    }
+
+    @Test
+    void aPeerWithoutStreamsGetsItsMessagesAsRequests() throws Exception {
+        // A node of a version before streams: 404 for the stream, batches by POST.
+        List<RaftMessage> received = new CopyOnWriteArrayList<>();
+        Undertow peer = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1)
+                .setHandler(exchange -> {
+                    if (!exchange.getRequestPath().equals(RaftRpcHandler.BATCH_PATH)) {
+                        // As that version's RaftRpcHandler refuses: the answer at once, with a reason.
+                        exchange.setStatusCode(404);
+                        exchange.getResponseSender().send("no such raft endpoint: " + exchange.getRequestPath() + "\n");
+                        return;
+                    }
+                    exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                        received.addAll(MessageCodec.decodeBatch(body));
+                        ex.setStatusCode(204);
+                        ex.endExchange();
+                    });
+                }).build();
+        peer.start();
+        toClose.add(peer::stop);
+        String peerAddress = "127.0.0.1:" + ((InetSocketAddress) peer.getListenerInfo().getFirst().getAddress()).getPort();
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+
+        List<RaftMessage> sent = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            RaftMessage m = i % 2 == 0 ? append(leader, i, 100)
+                    : new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 0, 0);
+            sent.add(m);
+            leader.send(peerAddress, m);
+            Thread.sleep(2);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 20);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
+        assertThat(leader.failedMessages()).isZero();
+    }
+
+    private static AppendEntries append(HttpTransport from, long index, int bytes) {
+        return new AppendEntries(2, "l", from.localAddress(), "f", index - 1, 2,
+                List.of(new LogEntry(index, 2, LogType.COMMAND, new byte[bytes])), 0, 0);
     }
 
     @Test
@@ -238,7 +267,7 @@ class HttpTransportTest {
                 .hasMessageContaining("cannot listen for raft traffic on " + t.localAddress());
         assertThatThrownBy(() -> new HttpTransport(HttpTransportConfig.defaults("no-port")))
                 .hasMessageContaining("bindAddress must be host:port");
-        assertThatThrownBy(() -> new HttpTransport(HttpTransportConfig.defaults("127.0.0.1:0").withFlowControl(0, 1, 1)))
+        assertThatThrownBy(() -> new HttpTransport(HttpTransportConfig.defaults("127.0.0.1:0").withMaxQueuedPerLane(0)))
                 .hasMessageContaining("maxQueuedPerLane must be >= 1");
     }
 
@@ -290,10 +319,6 @@ class HttpTransportTest {
     }
 
     /** Keeps the exchange open without an answer: a dispatched exchange is not ended on return. */
-    private static void hold(HttpServerExchange exchange, ConcurrentLinkedQueue<HttpServerExchange> held) {
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> held.add(exchange));
-    }
-
     private HttpTransport started(HttpTransportConfig config, MessageHandler handler) throws IOException {
         HttpTransport t = new HttpTransport(config);
         toClose.add(t);

@@ -178,6 +178,70 @@ class RaftPortRefusalTest {
     }
 
     @Test
+    void aStreamHandsOnEachFrameAsItArrivesAndEndsWith204() throws Exception {
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            client.handshake(SECRET);
+            assertThat(client.openStream().status()).isEqualTo(100);
+            client.write(client.frame(MessageCodec.encodeBatch(List.of(timeoutNow()))));
+            await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 1);
+            client.write(client.frame(MessageCodec.encodeBatch(List.of(timeoutNow(), timeoutNow()))));
+            await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 3);
+            client.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(client.read().status()).isEqualTo(204);
+        }
+    }
+
+    @Test
+    void aStreamFrameChangedUnderItsMacOrReplayedGets401AndEndsTheStream() throws Exception {
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            client.handshake(SECRET);
+            client.openStream();
+            byte[] frame = client.frame(MessageCodec.encodeBatch(List.of(timeoutNow())));
+            client.write(frame);
+            client.write(frame);
+            var replayed = client.read();
+            assertThat(replayed.status()).isEqualTo(401);
+            assertThat(replayed.body()).contains("stream frame counter 2 is not the next");
+        }
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            client.handshake(SECRET);
+            client.openStream();
+            byte[] frame = client.frame(MessageCodec.encodeBatch(List.of(timeoutNow())));
+            frame[frame.length - 3] ^= 1;
+            client.write(frame);
+            var changed = client.read();
+            assertThat(changed.status()).isEqualTo(401);
+            assertThat(changed.body()).contains("stream frame MAC does not match");
+        }
+        assertThat(delivered).containsExactly(timeoutNow());
+    }
+
+    @Test
+    void aStreamWithoutTheHandshakeOrWithAGarbageOrOversizedFrameIsRefused() throws Exception {
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            var head = client.send(("POST " + RaftRpcHandler.STREAM_PATH + " HTTP/1.1\r\nHost: raft\r\n"
+                    + "Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(head.status()).isEqualTo(401);
+        }
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            client.handshake(SECRET);
+            client.openStream();
+            client.write(client.frame(new byte[] {0, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9}));
+            var garbage = client.read();
+            assertThat(garbage.status()).isEqualTo(400);
+        }
+        try (var client = new RaftWireClient(HostPort.parse(transport.localAddress(), "test"))) {
+            client.handshake(SECRET);
+            client.openStream();
+            client.write(client.frame(new byte[LIMIT + 1]));
+            var oversized = client.read();
+            assertThat(oversized.status()).isEqualTo(413);
+            assertThat(oversized.body()).contains("raft stream frame length " + (LIMIT + 1) + " is outside 1.." + LIMIT);
+        }
+        assertThat(delivered).isEmpty();
+    }
+
+    @Test
     void aDiallerLearnsNothingUsableFromAListenerWithoutTheSecret() throws Exception {
         // The listener proves first: the dialler checks that proof before sending its own.
         byte[] cn = ClusterSecret.newNonce();

@@ -58,6 +58,44 @@ final class RaftWireClient implements AutoCloseable {
         return raw("POST", path, ClusterSecret.HEADER + ": " + session.header(n, "POST", path, body, 0, preambleLength), body);
     }
 
+    /**
+     * Sends the head of a message stream (with the next counter's MAC over an empty body) and
+     * reads the peer's first answer: 100 to go on with {@link #frame}s.
+     */
+    Reply openStream() throws IOException {
+        String path = RaftRpcHandler.STREAM_PATH;
+        String head = "POST " + path + " HTTP/1.1\r\nHost: raft\r\n" + ClusterSecret.HEADER + ": "
+                + session.header(session.nextCounter(), "POST", path, new byte[0], 0, 0)
+                + "\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n";
+        return send(head.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** One stream frame as a chunk: the next counter, its MAC over {@code batch}, the length and the batch. */
+    byte[] frame(byte[] batch) {
+        long n = session.nextCounter();
+        byte[] mac = session.mac(n, "POST", RaftRpcHandler.STREAM_PATH, batch, 0, batch.length);
+        return chunk(java.nio.ByteBuffer.allocate(8 + mac.length + 4 + batch.length)
+                .putLong(n).put(mac).putInt(batch.length).put(batch).array());
+    }
+
+    /** {@code bytes} as one chunk of a chunked body. */
+    static byte[] chunk(byte[] bytes) {
+        byte[] size = (Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        return java.nio.ByteBuffer.allocate(size.length + bytes.length + 2).put(size).put(bytes)
+                .put((byte) '\r').put((byte) '\n').array();
+    }
+
+    /** Writes bytes without waiting for an answer (stream frames get none). */
+    void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Reads one answer without sending anything. */
+    Reply read() throws IOException {
+        return send(new byte[0]);
+    }
+
     static byte[] raw(String method, String path, String header, byte[] body) {
         String head = method + " " + path + " HTTP/1.1\r\nHost: raft\r\n" + (header == null ? "" : header + "\r\n")
                 + "Content-Length: " + body.length + "\r\n\r\n";

@@ -1,0 +1,111 @@
+package dev.skiff.transport;
+
+import dev.skiff.raft.message.RaftMessage;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
+
+/**
+ * A raft peer for tests that speaks the stream wire by hand (no cluster secret): it answers each
+ * stream's {@code 100 Continue}, then reads frames, and stops reading a connection for good
+ * once a batch matches {@code hold}, as a peer whose disk or link stalled would. Batches read
+ * are kept in {@link #received}.
+ */
+final class HoldingStreamPeer implements AutoCloseable {
+
+    final List<RaftMessage> received = new CopyOnWriteArrayList<>();
+    /** Connections that stopped being read. */
+    final List<Socket> held = new CopyOnWriteArrayList<>();
+    private final ServerSocket server;
+    private final Predicate<List<RaftMessage>> hold;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    HoldingStreamPeer(Predicate<List<RaftMessage>> hold) throws IOException {
+        this.hold = hold;
+        this.server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(this::accept);
+    }
+
+    String address() {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    private void accept() {
+        try {
+            while (true) {
+                Socket s = server.accept();
+                sockets.add(s);
+                Thread.ofVirtual().start(() -> serve(s));
+            }
+        } catch (IOException closed) {
+            // The peer was closed.
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            while (!line(in).isEmpty()) {
+                // request head
+            }
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            DataInputStream data = new DataInputStream(in);
+            while (true) {
+                int size = Integer.parseInt(line(in), 16);
+                if (size == 0) {
+                    return;
+                }
+                byte[] chunk = data.readNBytes(size);
+                line(in);
+                ByteBuffer frame = ByteBuffer.wrap(chunk);
+                byte[] batch = new byte[frame.getInt()];
+                frame.get(batch);
+                List<RaftMessage> messages = MessageCodec.decodeBatch(batch);
+                received.addAll(messages);
+                if (hold.test(messages)) {
+                    held.add(s);
+                    closed.await();
+                    return;
+                }
+            }
+        } catch (IOException | InterruptedException | RuntimeException ended) {
+            // The sender went away or the peer was closed.
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed");
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed.countDown();
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+}
