@@ -227,16 +227,26 @@ public final class MessageCodec {
      * {@code i32 length} and its bytes.
      */
     public static byte[] encodeBatch(java.util.List<RaftMessage> messages) {
+        return encodeBatch(messages, 0, 0);
+    }
+
+    /**
+     * Encodes a batch as {@link #encodeBatch(java.util.List)} does, into an array with {@code
+     * headroom} bytes free before it and {@code tailroom} after: a caller that frames the batch
+     * writes its header and trailer there instead of copying the batch into a second array.
+     */
+    public static byte[] encodeBatch(java.util.List<RaftMessage> messages, int headroom, int tailroom) {
         long total = 4;
         int[] sizes = new int[messages.size()];
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = encodedSize(messages.get(i));
             total += 4L + sizes[i];
         }
-        if (total > Integer.MAX_VALUE - 8) {
+        if (total > Integer.MAX_VALUE - 8 - headroom - tailroom) {
             throw new IllegalArgumentException("raft message batch too large to encode: " + total + " bytes");
         }
-        ByteBuffer out = ByteBuffer.allocate((int) total);
+        ByteBuffer out = ByteBuffer.allocate(headroom + (int) total + tailroom);
+        out.position(headroom);
         out.putInt(messages.size());
         for (int i = 0; i < sizes.length; i++) {
             out.putInt(sizes[i]);
@@ -251,15 +261,26 @@ public final class MessageCodec {
      * @throws MalformedMessageException naming the message and offset that is not well formed
      */
     public static java.util.List<RaftMessage> decodeBatch(byte[] bytes) {
-        if (bytes.length < 4) {
+        return decodeBatch(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes the batch held in {@code bytes[offset, offset + size)}, which it must fill
+     * exactly; offsets in errors count from {@code offset}. Entry payloads are copied out, so
+     * the caller may reuse {@code bytes} afterwards.
+     *
+     * @throws MalformedMessageException naming the message and offset that is not well formed
+     */
+    public static java.util.List<RaftMessage> decodeBatch(byte[] bytes, int offset, int size) {
+        if (size < 4) {
             throw new MalformedMessageException("raft message batch shorter than its 4-byte count");
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+        ByteBuffer in = ByteBuffer.wrap(bytes, offset, size).slice();
         int count = in.getInt();
         // Each message takes at least a length and a few header bytes: bounds the list size.
-        if (count < 1 || count > bytes.length / 8) {
+        if (count < 1 || count > size / 8) {
             throw new MalformedMessageException("raft message batch count " + count + " is impossible for "
-                    + bytes.length + " bytes");
+                    + size + " bytes");
         }
         java.util.List<RaftMessage> messages = new java.util.ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -271,7 +292,7 @@ public final class MessageCodec {
                 throw new MalformedMessageException("raft message " + i + " of the batch has length " + length
                         + " at offset " + (in.position() - 4) + " but " + in.remaining() + " bytes remain");
             }
-            messages.add(decode(bytes, in.position(), length));
+            messages.add(decode(bytes, offset + in.position(), length));
             in.position(in.position() + length);
         }
         if (in.remaining() != 0) {

@@ -276,7 +276,7 @@ final class PeerChannel {
         Throwable error = null;
         sender.writingSinceNanos = System.nanoTime();
         try {
-            status = write(sender, MessageCodec.encodeBatch(batch));
+            status = write(sender, batch);
         } catch (IOException | RuntimeException e) {
             // A RuntimeException is an encode failure: these messages are lost, not the peer.
             error = sender.stalled ? new SocketTimeoutException("raft peer " + address + " took no data for "
@@ -294,9 +294,9 @@ final class PeerChannel {
      *
      * @return 0 for a frame written, else the HTTP status the peer answered
      */
-    private int write(Sender sender, byte[] body) throws IOException {
+    private int write(Sender sender, List<RaftMessage> batch) throws IOException {
         if (sender.postUntilNanos != 0 && System.nanoTime() - sender.postUntilNanos < 0) {
-            return sender.connection.post(body);
+            return sender.connection.post(MessageCodec.encodeBatch(batch));
         }
         if (!sender.connection.streaming()) {
             try {
@@ -310,10 +310,11 @@ final class PeerChannel {
                             + "requests instead", address);
                 }
                 sender.postUntilNanos = System.nanoTime() + LEGACY_RETRY_NANOS;
-                return sender.connection.post(body);
+                return sender.connection.post(MessageCodec.encodeBatch(batch));
             }
         }
-        sender.connection.writeFrame(body);
+        byte[] frame = MessageCodec.encodeBatch(batch, PeerConnection.FRAME_HEADROOM, PeerConnection.FRAME_TAILROOM);
+        sender.connection.writeFrame(frame, frame.length - PeerConnection.FRAME_HEADROOM - PeerConnection.FRAME_TAILROOM);
         return 0;
     }
 

@@ -58,6 +58,10 @@ final class PeerConnection implements AutoCloseable {
     /** How much of a refusal's body is kept for {@link #lastBody()}. */
     private static final int KEPT_BODY_BYTES = 1024;
     private static final int MAC_BYTES = 32;
+    /** Room before a batch for a frame's chunk size line (8 hex digits and CRLF), counter, MAC and length. */
+    static final int FRAME_HEADROOM = 10 + Long.BYTES + MAC_BYTES + Integer.BYTES;
+    /** Room after a batch for its chunk's CRLF. */
+    static final int FRAME_TAILROOM = 2;
 
     private final HostPort target;
     private final String path;
@@ -185,30 +189,32 @@ final class PeerConnection implements AutoCloseable {
     /**
      * Writes one frame on the open stream in one system call: a chunk holding {@code i32 length}
      * and the batch, preceded with a cluster secret by {@code i64 counter} and the 32-byte MAC
-     * {@code HMAC(K, counter ‖ "POST" ‖ path ‖ batch)}. Blocks only while the socket's send
-     * buffer is full; {@link #abort} ends such a wait from another thread.
+     * {@code HMAC(K, counter ‖ "POST" ‖ path ‖ batch)}. The batch is {@code frame[FRAME_HEADROOM,
+     * FRAME_HEADROOM + length)} ({@link MessageCodec#encodeBatch(java.util.List, int, int)} with
+     * {@link #FRAME_HEADROOM} and {@link #FRAME_TAILROOM}); the chunk's header and trailer are
+     * written around it in place. Blocks only while the socket's send buffer is full; {@link
+     * #abort} ends such a wait from another thread.
      *
      * @throws IOException when the connection broke (the frame may be lost); the stream is closed then
      */
-    void writeFrame(byte[] batch) throws IOException {
+    void writeFrame(byte[] frame, int length) throws IOException {
         if (!streaming()) {
             throw new IOException("no raft stream open to " + target);
         }
         int prefix = (session == null ? 0 : Long.BYTES + MAC_BYTES) + Integer.BYTES;
-        byte[] size = (Integer.toHexString(prefix + batch.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] frame = new byte[size.length + prefix + batch.length + CRLF.length];
-        ByteBuffer buffer = ByteBuffer.wrap(frame);
-        buffer.put(size);
+        byte[] size = (Integer.toHexString(prefix + length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        int start = FRAME_HEADROOM - prefix - size.length;
+        ByteBuffer header = ByteBuffer.wrap(frame, start, FRAME_HEADROOM - start);
+        header.put(size);
         if (session != null) {
             long counter = session.nextCounter();
-            buffer.putLong(counter);
-            buffer.put(session.mac(counter, "POST", streamPath, batch, 0, batch.length));
+            header.putLong(counter);
+            header.put(session.mac(counter, "POST", streamPath, frame, FRAME_HEADROOM, length));
         }
-        buffer.putInt(batch.length);
-        buffer.put(batch);
-        buffer.put(CRLF);
+        header.putInt(length);
+        System.arraycopy(CRLF, 0, frame, FRAME_HEADROOM + length, CRLF.length);
         try {
-            socket.getOutputStream().write(frame);
+            socket.getOutputStream().write(frame, start, FRAME_HEADROOM - start + length + CRLF.length);
         } catch (IOException | RuntimeException e) {
             disconnect();
             throw e;

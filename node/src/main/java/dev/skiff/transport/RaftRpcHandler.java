@@ -324,8 +324,8 @@ final class RaftRpcHandler implements HttpHandler {
             }
             try {
                 frames.add(bytes);
-                for (byte[] frame; (frame = frames.next()) != null; ) {
-                    if (!handOn(ex, MessageCodec.decodeBatch(frame))) {
+                for (java.util.List<RaftMessage> batch; (batch = frames.next()) != null; ) {
+                    if (!handOn(ex, batch)) {
                         frames.ended = true;
                         return;
                     }
@@ -409,8 +409,15 @@ final class RaftRpcHandler implements HttpHandler {
             end += bytes.length;
         }
 
-        /** The next whole frame's batch, MAC checked; null if it is not all in yet. */
-        byte[] next() {
+        /**
+         * The messages of the next whole frame, MAC checked and decoded in place; null if it is
+         * not all in yet.
+         *
+         * @throws FrameRefusedException     for a frame length outside the limit, a replayed
+         *                                   counter or a MAC that does not match
+         * @throws MalformedMessageException for a batch that does not decode
+         */
+        java.util.List<RaftMessage> next() {
             if (end - start < headerBytes) {
                 return null;
             }
@@ -442,13 +449,13 @@ final class RaftRpcHandler implements HttpHandler {
                     session.accept(counter);
                 }
             }
-            byte[] frame = java.util.Arrays.copyOfRange(buffer, at, at + length);
+            java.util.List<RaftMessage> batch = MessageCodec.decodeBatch(buffer, at, length);
             start = at + length;
             if (start == end) {
                 start = 0;
                 end = 0;
             }
-            return frame;
+            return batch;
         }
     }
 

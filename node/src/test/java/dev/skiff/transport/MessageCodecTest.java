@@ -180,4 +180,24 @@ class MessageCodecTest {
             assertThatThrownBy(() -> MessageCodec.decodeBatch(truncated)).isInstanceOf(MalformedMessageException.class);
         }
     }
+
+    @Test
+    void aBatchEncodesWithRoomAroundItAndDecodesFromTheMiddleOfAnArray() {
+        var messages = new RandomMessages(new SplittableRandom(11));
+        List<RaftMessage> batch = List.of(messages.next(), messages.next(), messages.next());
+        byte[] plain = MessageCodec.encodeBatch(batch);
+
+        byte[] framed = MessageCodec.encodeBatch(batch, 13, 5);
+
+        assertThat(framed).hasSize(13 + plain.length + 5);
+        assertThat(Arrays.copyOfRange(framed, 13, 13 + plain.length)).isEqualTo(plain);
+        Arrays.fill(framed, 0, 13, (byte) 0x7f);
+        Arrays.fill(framed, 13 + plain.length, framed.length, (byte) 0x7f);
+        assertThat(MessageCodec.decodeBatch(framed, 13, plain.length)).isEqualTo(batch);
+        // Errors count offsets from the batch's start, and the bytes around it are not read.
+        assertThatThrownBy(() -> MessageCodec.decodeBatch(framed, 13, plain.length - 1))
+                .isInstanceOf(MalformedMessageException.class);
+        assertThatThrownBy(() -> MessageCodec.decodeBatch(framed, 13, plain.length + 1))
+                .hasMessageContaining("1 trailing bytes after the message batch");
+    }
 }
