@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * large appends, each with a sender thread that keeps a stream open on a connection of its own
  * ({@link PeerConnection}); drop-and-count when a queue is full or the peer is down;
  * reconnection with exponential backoff and jitter. A watchdog thread aborts writes to a peer
- * that has read nothing for the request timeout. {@link #sendSnapshot} streams on a thread of
- * its own ({@link SnapshotSender}).
+ * that has read nothing for the request timeout, and closes streams idle for a minute.
+ * {@link #sendSnapshot} streams on a thread of its own ({@link SnapshotSender}).
  *
  * <p><b>Receiving.</b> Undertow I/O threads read streams and message bodies without blocking,
  * decode them and call {@link MessageHandler#onMessage}, which only queues. Snapshot bodies go to a worker
@@ -90,14 +90,14 @@ public final class HttpTransport implements Transport {
                 Thread.ofPlatform().daemon().name("skiff-raft-watchdog").factory());
         // A quarter of the timeout: a stalled write is cut between 1 and 1.25 timeouts after it started.
         long period = Math.max(10, config.requestTimeout().toMillis() / 4);
-        watchdog.scheduleWithFixedDelay(this::abortStalledWrites, period, period, TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(() -> watchPeers(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
     }
 
-    private void abortStalledWrites() {
-        long now = System.nanoTime();
+    /** The watchdog's round: stalled writes and idle streams of every peer ({@link PeerChannel#watch}). */
+    void watchPeers(long nowNanos) {
         for (PeerChannel peer : peers.values()) {
             try {
-                peer.abortStalledWrites(now);
+                peer.watch(nowNanos);
             } catch (RuntimeException e) {
                 // A failure here must not end the schedule: the next round checks again.
                 log.warn("raft watchdog could not check peer writes: {}", e.toString());

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Health.</b> A peer that cannot be reached (connection refused or timed out), or that
  * stops taking data (a write blocked longer than the request timeout: {@link
- * #abortStalledWrites}), is marked unreachable: queued messages are dropped, and new ones are
+ * #watch}), is marked unreachable: queued messages are dropped, and new ones are
  * dropped at once until a backoff has passed, exponential from {@code minBackoff} to {@code
  * maxBackoff} with jitter (each pause drawn from [½, 1] × the bound, so peers that failed
  * together do not retry in step). After the pause, the next message is sent alone as a probe;
@@ -75,6 +75,11 @@ final class PeerChannel {
     static final long MAX_CARRIED_ENTRY_BYTES = 64L << 10;
     /** How long a peer that refused streams (an older version) gets POSTs before a stream is tried again. */
     static final long LEGACY_RETRY_NANOS = 60_000_000_000L;
+    /**
+     * A stream that has carried nothing for this long is closed (see {@link #watch}); the next
+     * batch opens another.
+     */
+    static final long IDLE_STREAM_NANOS = 60_000_000_000L;
 
     private final String address;
     private final HostPort target;
@@ -157,16 +162,25 @@ final class PeerChannel {
     }
 
     /**
-     * Aborts a write that has been blocked longer than the request timeout: the peer stopped
-     * reading (hung, or its link is gone without a reset), so its socket buffer is full. The
-     * sender's write fails and the peer counts as unreachable. Called periodically by the
-     * transport's watchdog.
+     * Called periodically by the transport's watchdog. Aborts a write that has been blocked
+     * longer than the request timeout: the peer stopped reading (hung, or its link is gone
+     * without a reset), so its socket buffer is full; the sender's write fails and the peer
+     * counts as unreachable. Closes a stream idle for {@link #IDLE_STREAM_NANOS}: a member
+     * removed from the cluster does not keep a connection (and the receiver's exchange) on each
+     * old peer, and a connection the network may have dropped silently is not trusted with the
+     * next batch.
      */
-    void abortStalledWrites(long nowNanos) {
+    void watch(long nowNanos) {
         for (Lane lane : List.of(control, entries)) {
             Sender s;
             synchronized (this) {
                 s = lane.sender;
+                if (s != null && !lane.busy && nowNanos - s.lastWriteNanos > IDLE_STREAM_NANOS
+                        && s.connection.streaming()) {
+                    // Not busy: the sender waits for a batch under this lock's hand-over, so the
+                    // connection is not in use.
+                    s.connection.drop();
+                }
             }
             long since = s == null ? 0 : s.writingSinceNanos;
             if (since != 0 && nowNanos - since > config.requestTimeout().toNanos()) {
@@ -328,6 +342,7 @@ final class PeerChannel {
         synchronized (this) {
             Lane lane = sender.lane;
             lane.busy = false;
+            sender.lastWriteNanos = System.nanoTime();
             if (probe) {
                 probeInFlight = false;
             }
@@ -440,10 +455,12 @@ final class PeerChannel {
         // Guarded by PeerChannel.this.
         List<RaftMessage> batch;
         boolean probe;
-        /** When the write in progress started, or 0; read by {@link #abortStalledWrites}. */
+        /** When the write in progress started, or 0; read by {@link #watch}. */
         volatile long writingSinceNanos;
-        /** Set by {@link #abortStalledWrites} before it aborts the connection. */
+        /** Set by {@link #watch} before it aborts the connection. */
         volatile boolean stalled;
+        /** When the last batch was written. Guarded by PeerChannel.this. */
+        long lastWriteNanos;
         /** Until when batches go as POSTs (a peer without streams); 0 if never. Sender thread only. */
         long postUntilNanos;
 

@@ -221,6 +221,11 @@ final class PeerConnection implements AutoCloseable {
         }
     }
 
+    /** Drops the current connection; the next use opens a new one. Only while no thread uses this connection. */
+    void drop() {
+        disconnect();
+    }
+
     /**
      * Closes the socket under a write that is blocked (a peer that stopped reading): the writer
      * gets an IOException. Unlike {@link #close}, the connection may be opened again.

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -31,11 +32,23 @@ final class HoldingStreamPeer implements AutoCloseable {
     private final Predicate<List<RaftMessage>> hold;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     HoldingStreamPeer(Predicate<List<RaftMessage>> hold) throws IOException {
         this.hold = hold;
         this.server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::accept);
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** Connections the sender has not closed yet. */
+    int open() {
+        return open.get();
     }
 
     String address() {
@@ -46,6 +59,8 @@ final class HoldingStreamPeer implements AutoCloseable {
         try {
             while (true) {
                 Socket s = server.accept();
+                accepted.incrementAndGet();
+                open.incrementAndGet();
                 sockets.add(s);
                 Thread.ofVirtual().start(() -> serve(s));
             }
@@ -84,6 +99,8 @@ final class HoldingStreamPeer implements AutoCloseable {
             }
         } catch (IOException | InterruptedException | RuntimeException ended) {
             // The sender went away or the peer was closed.
+        } finally {
+            open.decrementAndGet();
         }
     }
 

@@ -119,6 +119,28 @@ class HttpTransportTest {
     }
 
     @Test
+    void aStreamIdleForAMinuteIsClosedAndTheNextMessageOpensAnother() throws Exception {
+        HoldingStreamPeer peer = new HoldingStreamPeer(batch -> false);
+        toClose.add(peer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+        AppendEntries first = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 1, 0);
+        AppendEntries second = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 2, 0);
+
+        leader.send(peer.address(), first);
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.received.contains(first));
+        leader.watchPeers(System.nanoTime() + PeerChannel.IDLE_STREAM_NANOS / 2);
+        assertThat(peer.open()).as("not idle long enough").isEqualTo(1);
+        leader.watchPeers(System.nanoTime() + PeerChannel.IDLE_STREAM_NANOS + 1_000_000_000L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.open() == 0);
+
+        leader.send(peer.address(), second);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.received.contains(second));
+        assertThat(peer.accepted()).isEqualTo(2);
+        assertThat(leader.failedMessages()).isZero();
+    }
+
+    @Test
     void aPeerWithoutStreamsGetsItsMessagesAsRequests() throws Exception {
         // A node of a version before streams: 404 for the stream, batches by POST.
         List<RaftMessage> received = new CopyOnWriteArrayList<>();
