@@ -4,8 +4,10 @@ import dev.skiff.raft.Server;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import org.xnio.IoUtils;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -140,12 +142,51 @@ final class Forwarder {
                 exchange.getResponseHeaders().putAll(new HttpString(name), values);
             }
         });
-        try (InputStream in = response.body()) {
+        relay(exchange, response.body(), leader, write);
+    }
+
+    /**
+     * Copies the leader's body to the client. If the leader's answer breaks off, the client must
+     * not take what arrived for the whole answer: before anything was sent it gets the error the
+     * request's kind calls for (504 for a write, whose outcome is unknown; 503 otherwise), after
+     * that its connection is cut instead of the body being ended cleanly.
+     */
+    private static void relay(HttpServerExchange exchange, InputStream body, Server leader, boolean write) {
+        long relayed = 0;
+        try (InputStream in = body) {
             exchange.startBlocking();
-            in.transferTo(exchange.getOutputStream());
-            exchange.getOutputStream().close();
+            OutputStream out = exchange.getOutputStream();
+            byte[] buffer = new byte[16 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    leaderBrokeOff(exchange, leader, write, relayed, e);
+                    return;
+                }
+                if (n < 0) {
+                    break;
+                }
+                out.write(buffer, 0, n);
+                relayed += n;
+            }
+            out.close();
         } catch (IOException e) {
             log.debug("client went away while relaying the leader's answer: {}", e.toString());
         }
+    }
+
+    private static void leaderBrokeOff(HttpServerExchange exchange, Server leader, boolean write, long relayed,
+                                       IOException e) {
+        String what = "the leader " + leader.id() + "'s answer broke off after " + relayed + " bytes of its body ("
+                + e.getMessage() + ")";
+        if (!exchange.isResponseStarted()) {
+            exchange.getResponseHeaders().clear();
+            throw write ? ApiException.outcomeUnknown(what + "; the write may or may not be applied")
+                    : ApiException.unavailable(what);
+        }
+        log.warn("{}; cutting the client's connection so that the part relayed is not taken for the whole", what);
+        IoUtils.safeClose(exchange.getConnection());
     }
 }
