@@ -2,7 +2,6 @@ package dev.skiff.transport;
 
 import dev.skiff.raft.message.RaftMessage;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,19 +72,19 @@ final class HoldingStreamPeer implements AutoCloseable {
         try (s) {
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
-            while (!line(in).isEmpty()) {
+            while (!RaftWireClient.line(in).isEmpty()) {
                 // request head
             }
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             DataInputStream data = new DataInputStream(in);
             while (true) {
-                int size = Integer.parseInt(line(in), 16);
+                int size = Integer.parseInt(RaftWireClient.line(in), 16);
                 if (size == 0) {
                     return;
                 }
                 byte[] chunk = data.readNBytes(size);
-                line(in);
+                RaftWireClient.line(in);
                 ByteBuffer frame = ByteBuffer.wrap(chunk);
                 byte[] batch = new byte[frame.getInt()];
                 frame.get(batch);
@@ -102,19 +101,6 @@ final class HoldingStreamPeer implements AutoCloseable {
         } finally {
             open.decrementAndGet();
         }
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed");
-            }
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return b.toString(StandardCharsets.US_ASCII);
     }
 
     @Override
