@@ -62,6 +62,8 @@ public final class ClusterSecret {
     public static final String HEADER = "X-Skiff-Auth";
     /** Length of each side's nonce. */
     public static final int NONCE_BYTES = 32;
+    /** Length of a MAC (HMAC-SHA256), as a stream frame carries it. */
+    public static final int MAC_BYTES = 32;
 
     private static final byte[] LISTENER = label("skiff raft v2 listener");
     private static final byte[] DIALLER = label("skiff raft v2 dialler");

@@ -57,9 +57,8 @@ final class PeerConnection implements AutoCloseable {
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** How much of a refusal's body is kept for {@link #lastBody()}. */
     private static final int KEPT_BODY_BYTES = 1024;
-    private static final int MAC_BYTES = 32;
     /** Room before a batch for a frame's chunk size line (8 hex digits and CRLF), counter, MAC and length. */
-    static final int FRAME_HEADROOM = 10 + Long.BYTES + MAC_BYTES + Integer.BYTES;
+    static final int FRAME_HEADROOM = 10 + Long.BYTES + ClusterSecret.MAC_BYTES + Integer.BYTES;
     /** Room after a batch for its chunk's CRLF. */
     static final int FRAME_TAILROOM = 2;
 
@@ -201,7 +200,7 @@ final class PeerConnection implements AutoCloseable {
         if (!streaming()) {
             throw new IOException("no raft stream open to " + target);
         }
-        int prefix = (session == null ? 0 : Long.BYTES + MAC_BYTES) + Integer.BYTES;
+        int prefix = (session == null ? 0 : Long.BYTES + ClusterSecret.MAC_BYTES) + Integer.BYTES;
         byte[] size = (Integer.toHexString(prefix + length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         int start = FRAME_HEADROOM - prefix - size.length;
         ByteBuffer header = ByteBuffer.wrap(frame, start, FRAME_HEADROOM - start);

@@ -66,7 +66,6 @@ final class RaftRpcHandler implements HttpHandler {
     private static final HttpString AUTH_HEADER = new HttpString(ClusterSecret.HEADER);
     /** The InstallSnapshot header is tiny; 1 MiB leaves room for a configuration of thousands. */
     static final int MAX_SNAPSHOT_HEADER_BYTES = 1 << 20;
-    private static final int MAC_BYTES = 32;
 
     private static final Logger log = LoggerFactory.getLogger(RaftRpcHandler.class);
 
@@ -388,7 +387,7 @@ final class RaftRpcHandler implements HttpHandler {
 
         FrameReader(ClusterSecret.Session session) {
             this.session = session;
-            this.headerBytes = (session == null ? 0 : Long.BYTES + MAC_BYTES) + Integer.BYTES;
+            this.headerBytes = (session == null ? 0 : Long.BYTES + ClusterSecret.MAC_BYTES) + Integer.BYTES;
         }
 
         int buffered() {
@@ -425,7 +424,7 @@ final class RaftRpcHandler implements HttpHandler {
             long counter = session == null ? 0 : header.getLong();
             byte[] mac = null;
             if (session != null) {
-                mac = new byte[MAC_BYTES];
+                mac = new byte[ClusterSecret.MAC_BYTES];
                 header.get(mac);
             }
             int length = header.getInt();
