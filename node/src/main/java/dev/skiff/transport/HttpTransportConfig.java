@@ -19,7 +19,7 @@ import javax.net.ssl.SSLContext;
  *                             the CA that peers' certificates must chain to), or empty for plain
  *                             HTTP; with it the port accepts only peers with a client certificate
  *                             and checks that a dialled peer's certificate names its address
- * @param maxMessageBytes      largest accepted message body; bigger ones get 413
+ * @param maxMessageBytes      largest accepted message body or stream frame; bigger ones get 413
  * @param maxQueuedPerLane     most messages waiting per peer and lane; beyond that new messages
  *                             are dropped and counted
  * @param connectTimeout       how long to wait for a TCP connection to a peer
