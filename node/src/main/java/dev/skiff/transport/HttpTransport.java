@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * receiver hands on as soon as the frame is in, answering none (the Raft reply is a message of
  * its own). {@code POST /raft/v1/messages} carries one batch per request, answered 204 once
  * queued; nodes of versions before streams send that, and it is what a sender falls back to
- * when a peer does not know streams. {@code POST /raft/v1/snapshot} streams an InstallSnapshot header and the snapshot's data,
- * answered once the receiver has stored it. The path and the codec's first byte both carry
+ * when a peer does not know streams. {@code POST /raft/v1/snapshot} streams an InstallSnapshot
+ * header and the snapshot's data, answered once the receiver has stored it. The path and the codec's first byte both carry
  * the wire version. With TLS ({@link HttpTransportConfig#tls()}) the port accepts only peers
  * presenting a certificate that chains to the CA, and a sender checks that the peer's
  * certificate names the address it dialled. With a {@link ClusterSecret}, each connection
@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@link #sendSnapshot} streams on a thread of its own ({@link SnapshotSender}).
  *
  * <p><b>Receiving.</b> Undertow I/O threads read streams and message bodies without blocking,
- * decode them and call {@link MessageHandler#onMessage}, which only queues. Snapshot bodies go to a worker
- * thread, which calls {@link MessageHandler#onSnapshot} with the body as a stream.
+ * decode them and call {@link MessageHandler#onMessage}, which only queues. Snapshot bodies go
+ * to a worker thread, which calls {@link MessageHandler#onSnapshot} with the body as a stream.
  *
  * <p><b>Threading.</b> All methods are thread-safe; {@link #send} and {@link #sendSnapshot}
  * never block and never throw. {@link #droppedMessages()} and {@link #failedMessages()} count

@@ -290,7 +290,7 @@ final class PeerChannel {
         Throwable error = null;
         sender.writingSinceNanos = System.nanoTime();
         try {
-            status = write(sender, batch);
+            status = writeBatch(sender, batch);
         } catch (IOException | RuntimeException e) {
             // A RuntimeException is an encode failure: these messages are lost, not the peer.
             error = sender.stalled ? new SocketTimeoutException("raft peer " + address + " took no data for "
@@ -308,7 +308,7 @@ final class PeerChannel {
      *
      * @return 0 for a frame written, else the HTTP status the peer answered
      */
-    private int write(Sender sender, List<RaftMessage> batch) throws IOException {
+    private int writeBatch(Sender sender, List<RaftMessage> batch) throws IOException {
         if (sender.postUntilNanos != 0 && System.nanoTime() - sender.postUntilNanos < 0) {
             return sender.connection.post(MessageCodec.encodeBatch(batch));
         }
@@ -324,7 +324,7 @@ final class PeerChannel {
                             + "requests instead", address);
                 }
                 sender.postUntilNanos = System.nanoTime() + LEGACY_RETRY_NANOS;
-                return sender.connection.post(MessageCodec.encodeBatch(batch));
+                return writeBatch(sender, batch);
             }
         }
         byte[] frame = MessageCodec.encodeBatch(batch, PeerConnection.FRAME_HEADROOM, PeerConnection.FRAME_TAILROOM);
