@@ -115,7 +115,7 @@ final class NodeCommand implements Callable<Integer> {
     String heartbeatInterval;
     @Option(names = "--snapshot-interval", defaultValue = "30s", description = "How often to check whether to snapshot (default ${DEFAULT-VALUE}).")
     String snapshotInterval;
-    @Option(names = "--snapshot-threshold", defaultValue = "8192", description = "Entries since the last snapshot that trigger one (default ${DEFAULT-VALUE}).")
+    @Option(names = "--snapshot-threshold", defaultValue = "8192", description = "Entries since the last snapshot before a periodic one (default ${DEFAULT-VALUE}); from 64 MiB snapshots on, it also waits until they hold as many bytes as the last.")
     long snapshotThreshold;
     @Option(names = "--trailing-logs", defaultValue = "10240", description = "Entries kept behind a snapshot for slow followers (default ${DEFAULT-VALUE}).")
     long trailingLogs;

@@ -28,7 +28,8 @@ final class FsmRunner {
     private static final int RECENT = 16384;
 
     /** What a snapshot captures: a view of the FSM and the log position it reflects. */
-    record Capture(FsmSnapshot view, long index, long term, Configuration configuration, long configurationIndex) {
+    record Capture(FsmSnapshot view, long index, long term, Configuration configuration, long configurationIndex,
+                   long appliedBytes) {
     }
 
     private final String id;
@@ -49,6 +50,8 @@ final class FsmRunner {
     private final Object[] recentResponse = new Object[RECENT];
 
     private volatile long appliedIndex;
+    /** Bytes of entry data applied by this process (since it started): how much log the FSM has taken in. */
+    private volatile long appliedBytes;
 
     /**
      * @param start the snapshot the FSM was restored from at start, or null
@@ -73,6 +76,11 @@ final class FsmRunner {
     /** Highest index applied to the FSM; readable from any thread. */
     long appliedIndex() {
         return appliedIndex;
+    }
+
+    /** Bytes of entry data this process has applied; readable from any thread. */
+    long appliedBytes() {
+        return appliedBytes;
     }
 
     /**
@@ -128,7 +136,8 @@ final class FsmRunner {
                 onError.accept(new RaftShutdownException(false));
                 return;
             }
-            then.accept(new Capture(fsm.snapshot(), appliedIndex, appliedTerm, configuration, configurationIndex));
+            then.accept(new Capture(fsm.snapshot(), appliedIndex, appliedTerm, configuration, configurationIndex,
+                    appliedBytes));
         });
     }
 
@@ -220,6 +229,7 @@ final class FsmRunner {
                     e.data().length, refused.getMessage());
             appliedIndex = e.index();
             appliedTerm = e.term();
+            appliedBytes += e.data().length;
             if (p != null) {
                 p.future().completeExceptionally(p.term() == e.term() ? new RestoreRefusedException(e.index(), refused)
                         : new LeadershipLostException("entry " + e.index() + " was replaced by a later leader's entry"));
@@ -265,6 +275,7 @@ final class FsmRunner {
     private void finishApplied(LogEntry e, Object response, Proposal p) {
         appliedIndex = e.index();
         appliedTerm = e.term();
+        appliedBytes += e.data().length;
         if (p == null) {
             return;
         }

@@ -31,7 +31,11 @@ import java.util.Objects;
  *                             refused (back-pressure)
  * @param maxApplyBatch        most committed entries handed to the FSM in one batch
  * @param snapshotInterval     how often the node checks whether to take a snapshot
- * @param snapshotThreshold    how many entries past the last snapshot trigger a new one
+ * @param snapshotThreshold    how many entries past the last snapshot a periodic one waits for
+ * @param proportionalSnapshotBytes from this size of the last snapshot on, a periodic snapshot
+ *                             also waits until the entries applied since hold as many bytes as
+ *                             that snapshot, so that snapshots of a large state never write more
+ *                             than the log does (0: always)
  * @param trailingLogs         how many entries to keep in the log behind a snapshot, so slow
  *                             followers can catch up without a snapshot
  * @param preVote              whether candidates run a pre-vote round first (thesis §9.6)
@@ -51,6 +55,7 @@ public record RaftConfig(
         int maxApplyBatch,
         Duration snapshotInterval,
         long snapshotThreshold,
+        long proportionalSnapshotBytes,
         long trailingLogs,
         boolean preVote,
         boolean checkQuorum) {
@@ -77,6 +82,11 @@ public record RaftConfig(
     public static final Duration DEFAULT_SNAPSHOT_INTERVAL = Duration.ofSeconds(30);
     /** 8192 entries since the last snapshot trigger a new one (hashicorp's default). */
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 8192;
+    /**
+     * 64 MiB: a state smaller than that is cheap to write every {@code snapshotThreshold} entries
+     * (hashicorp's rule); a larger one is written again only once the log has grown by as much.
+     */
+    public static final long DEFAULT_PROPORTIONAL_SNAPSHOT_BYTES = 64L << 20;
     /** 10240 entries kept behind a snapshot (hashicorp's default). */
     public static final long DEFAULT_TRAILING_LOGS = 10240;
     /** Pre-vote on: a returning partitioned server does not disrupt the cluster. */
@@ -100,7 +110,7 @@ public record RaftConfig(
                 DEFAULT_ELECTION_TIMEOUT, DEFAULT_LEADER_LEASE_TIMEOUT, DEFAULT_MAX_APPEND_ENTRIES,
                 DEFAULT_MAX_APPEND_BYTES, DEFAULT_MAX_INFLIGHT_APPENDS, DEFAULT_MAX_PENDING_APPLIES,
                 DEFAULT_MAX_APPLY_BATCH, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_THRESHOLD,
-                DEFAULT_TRAILING_LOGS, DEFAULT_PRE_VOTE, DEFAULT_CHECK_QUORUM);
+                DEFAULT_PROPORTIONAL_SNAPSHOT_BYTES, DEFAULT_TRAILING_LOGS, DEFAULT_PRE_VOTE, DEFAULT_CHECK_QUORUM);
     }
 
     /**
@@ -124,6 +134,7 @@ public record RaftConfig(
         requireRange("maxApplyBatch", maxApplyBatch, 1, 65_536);
         requireRange("snapshotInterval", snapshotInterval, Duration.ofMillis(10), Duration.ofDays(1));
         requireRange("snapshotThreshold", snapshotThreshold, 1, Long.MAX_VALUE);
+        requireRange("proportionalSnapshotBytes", proportionalSnapshotBytes, 0, Long.MAX_VALUE);
         requireRange("trailingLogs", trailingLogs, 0, Long.MAX_VALUE);
         return this;
     }
@@ -164,41 +175,48 @@ public record RaftConfig(
     public RaftConfig withTickInterval(Duration v) {
         return new RaftConfig(localId, v, heartbeatInterval, electionTimeout, leaderLeaseTimeout, maxAppendEntries,
                 maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch, snapshotInterval,
-                snapshotThreshold, trailingLogs, preVote, checkQuorum);
+                snapshotThreshold, proportionalSnapshotBytes, trailingLogs, preVote, checkQuorum);
     }
 
     /** A copy with other heartbeat, election and lease timeouts. */
     public RaftConfig withTimeouts(Duration heartbeat, Duration election, Duration lease) {
         return new RaftConfig(localId, tickInterval, heartbeat, election, lease, maxAppendEntries,
                 maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch, snapshotInterval,
-                snapshotThreshold, trailingLogs, preVote, checkQuorum);
+                snapshotThreshold, proportionalSnapshotBytes, trailingLogs, preVote, checkQuorum);
     }
 
     /** A copy with other replication limits. */
     public RaftConfig withReplication(int entries, int bytes, int inflight) {
         return new RaftConfig(localId, tickInterval, heartbeatInterval, electionTimeout, leaderLeaseTimeout, entries,
                 bytes, inflight, maxPendingApplies, maxApplyBatch, snapshotInterval,
-                snapshotThreshold, trailingLogs, preVote, checkQuorum);
+                snapshotThreshold, proportionalSnapshotBytes, trailingLogs, preVote, checkQuorum);
     }
 
     /** A copy with other snapshot settings. */
     public RaftConfig withSnapshots(Duration interval, long threshold, long trailing) {
         return new RaftConfig(localId, tickInterval, heartbeatInterval, electionTimeout, leaderLeaseTimeout,
                 maxAppendEntries, maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch, interval,
-                threshold, trailing, preVote, checkQuorum);
+                threshold, proportionalSnapshotBytes, trailing, preVote, checkQuorum);
+    }
+
+    /** A copy with another size from which snapshots wait for as many log bytes (see {@link #proportionalSnapshotBytes}). */
+    public RaftConfig withProportionalSnapshotBytes(long bytes) {
+        return new RaftConfig(localId, tickInterval, heartbeatInterval, electionTimeout, leaderLeaseTimeout,
+                maxAppendEntries, maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch,
+                snapshotInterval, snapshotThreshold, bytes, trailingLogs, preVote, checkQuorum);
     }
 
     /** A copy with pre-vote and check-quorum switched. */
     public RaftConfig withElectionSafeguards(boolean newPreVote, boolean newCheckQuorum) {
         return new RaftConfig(localId, tickInterval, heartbeatInterval, electionTimeout, leaderLeaseTimeout,
                 maxAppendEntries, maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch,
-                snapshotInterval, snapshotThreshold, trailingLogs, newPreVote, newCheckQuorum);
+                snapshotInterval, snapshotThreshold, proportionalSnapshotBytes, trailingLogs, newPreVote, newCheckQuorum);
     }
 
     /** A copy for another server id. */
     public RaftConfig withLocalId(String id) {
         return new RaftConfig(id, tickInterval, heartbeatInterval, electionTimeout, leaderLeaseTimeout,
                 maxAppendEntries, maxAppendBytes, maxInflightAppends, maxPendingApplies, maxApplyBatch,
-                snapshotInterval, snapshotThreshold, trailingLogs, preVote, checkQuorum);
+                snapshotInterval, snapshotThreshold, proportionalSnapshotBytes, trailingLogs, preVote, checkQuorum);
     }
 }

@@ -169,8 +169,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                     notifyObservers(new Observation.Fatal(failure));
                     postQuietly(new Shutdown());
                 });
-        this.snapshotter = new Snapshotter(id, config.snapshotThreshold(), storage, this.fsm, io, this::postQuietly,
-                this::notifyObservers, runtime::nanoTime, startSnapshot == null ? 0 : startSnapshot.index());
+        this.snapshotter = new Snapshotter(id, config.snapshotThreshold(), config.proportionalSnapshotBytes(), storage, this.fsm, io, this::postQuietly,
+                this::notifyObservers, runtime::nanoTime, startSnapshot);
         this.lastSoft = new SoftState(core.state(), core.term(), core.leaderId(), core.leaderAddress());
         // The process's start time on the runtime's clock tells its batches from an earlier process's.
         this.forwarded = new ForwardedOperations(config.localId(), transport.localAddress(), runtime.nanoTime(), transport::send);
@@ -460,7 +460,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (ready.restore() != null || !ready.committed().isEmpty()) {
                 OpenSnapshot opened = null;
                 if (ready.restore() != null) {
-                    snapshotter.installed(ready.restore().index());
+                    snapshotter.installed(ready.restore());
                     opened = openedSnapshots.remove(ready.restore().id());
                 }
                 fsm.apply(ready.restore(), opened, ready.committed(), pending.takeProposals(ready.committed()));

@@ -15,8 +15,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes snapshots of the state machine: the FSM thread captures a view, an I/O thread writes it
  * to the snapshot store while applies continue, and the loop hears of it
- * ({@link LoopEvent.SnapshotTaken}) so the core can compact the log. One snapshot at a time;
- * periodic snapshots start when enough entries were applied since the last.
+ * ({@link LoopEvent.SnapshotTaken}) so the core can compact the log. One snapshot at a time.
+ *
+ * <p>A periodic snapshot starts when, since the last one, at least {@code threshold} entries were
+ * applied, and, if the last snapshot had at least {@code proportionalAbove} bytes, the entries
+ * applied hold at least as many bytes as it did. The second condition keeps the cost of
+ * snapshots in proportion to the writes: a snapshot writes the whole state, so with a large
+ * state and a count alone, a node would write its state again every few seconds under load
+ * (hundreds of megabytes each time, competing with the log for the disk and with requests for
+ * the CPU), many times the bytes the writes themselves put in the log. With it, snapshots of a
+ * large state never write more than the log does, and what a restart replays on top of the
+ * snapshot is at most about one snapshot's worth of log (what Redis's AOF rewrite does at 100 %).
+ * A small state is cheap to write, and keeps the count alone (hashicorp/raft's rule).
  */
 final class Snapshotter {
 
@@ -24,6 +34,7 @@ final class Snapshotter {
 
     private final String id;
     private final long threshold;
+    private final long proportionalAbove;
     private final RaftStorage storage;
     private final FsmRunner fsm;
     private final Executor io;
@@ -33,24 +44,34 @@ final class Snapshotter {
     private final AtomicBoolean inProgress = new AtomicBoolean();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final AtomicLong lastIndex = new AtomicLong();
+    /** {@link FsmRunner#appliedBytes()} at the last snapshot. */
+    private final AtomicLong appliedBytesAtLast = new AtomicLong();
+    /** Size of the last snapshot, taken or installed (0: none, or its size is unknown). */
+    private final AtomicLong lastSize = new AtomicLong();
 
-    Snapshotter(String id, long threshold, RaftStorage storage, FsmRunner fsm, Executor io, Consumer<LoopEvent> loop,
-                Consumer<Observation> observers, LongSupplier clock, long startIndex) {
+    Snapshotter(String id, long threshold, long proportionalAbove, RaftStorage storage, FsmRunner fsm, Executor io,
+                Consumer<LoopEvent> loop, Consumer<Observation> observers, LongSupplier clock, SnapshotMeta start) {
         this.id = id;
         this.threshold = threshold;
+        this.proportionalAbove = proportionalAbove;
         this.storage = storage;
         this.fsm = fsm;
         this.io = io;
         this.loop = loop;
         this.observers = observers;
         this.clock = clock;
-        lastIndex.set(startIndex);
+        if (start != null) {
+            lastIndex.set(start.index());
+            lastSize.set(Math.max(0, start.size()));
+        }
     }
 
-    /** Takes a snapshot if enough entries were applied since the last and none is being taken. */
+    /** Takes a snapshot if enough was applied since the last (see the class comment) and none is being taken. */
     void maybeSnapshot() {
         // A slow upload (S3 retrying through an outage) outlasts many intervals: no pile-up, no log spam.
-        if (!inProgress.get() && fsm.appliedIndex() - lastIndex.get() >= threshold) {
+        long last = lastSize.get();
+        if (!inProgress.get() && fsm.appliedIndex() - lastIndex.get() >= threshold
+                && (last < proportionalAbove || fsm.appliedBytes() - appliedBytesAtLast.get() >= last)) {
             snapshot().whenComplete((h, err) -> {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 if (cause != null && !(cause instanceof IllegalStateException) && !(cause instanceof RaftShutdownException)) {
@@ -74,9 +95,12 @@ final class Snapshotter {
         return result;
     }
 
-    /** A snapshot at {@code index} was installed from the leader or restored: periodic snapshots count from it. */
-    void installed(long index) {
-        lastIndex.accumulateAndGet(index, Math::max);
+    /** {@code meta} was installed from the leader or restored: periodic snapshots count from it. */
+    void installed(SnapshotMeta meta) {
+        if (lastIndex.getAndAccumulate(meta.index(), Math::max) < meta.index()) {
+            appliedBytesAtLast.set(fsm.appliedBytes());
+            lastSize.set(Math.max(0, meta.size()));
+        }
     }
 
     private void persist(FsmRunner.Capture c, CompletableFuture<SnapshotHandle> result) {
@@ -87,7 +111,10 @@ final class Snapshotter {
             c.view().persist(sink.out());
             SnapshotMeta meta = sink.commit();
             sink = null;
-            lastIndex.accumulateAndGet(c.index(), Math::max);
+            if (lastIndex.getAndAccumulate(c.index(), Math::max) < c.index()) {
+                appliedBytesAtLast.set(c.appliedBytes());
+                lastSize.set(meta.size());
+            }
             log.info("snapshot taken id={} index={} term={} bytes={} millis={}", meta.id(), c.index(), c.term(), meta.size(),
                     (clock.getAsLong() - started) / 1_000_000);
             loop.accept(new LoopEvent.SnapshotTaken(meta));

@@ -58,6 +58,14 @@ public final class FileSnapshotStore implements SnapshotStore {
     public static final String DATA_FILE = "state.bin";
     private static final String TMP_SUFFIX = ".tmp";
     private static final String FORMAT_LINE = "skiff-snapshot-meta=1";
+    /**
+     * A snapshot being written is forced to disk every this many bytes. Forced only at the
+     * end, a snapshot of a large state is hundreds of megabytes of dirty pages that the kernel
+     * writes out in one go; the log's fsyncs on the same disk queue behind them, which stalls
+     * every write for as long. In steps, a log fsync waits for one step at most (what
+     * RocksDB's {@code bytes_per_sync} does).
+     */
+    static final long SYNC_EVERY_BYTES = 4L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotStore.class);
     /** Newest first, as the interface promises; ids break ties (they end in the creation time). */
     private static final Comparator<SnapshotMeta> ORDER = InMemorySnapshotStore.NEWEST_FIRST
@@ -234,6 +242,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         private final CRC32C crc = new CRC32C();
         private final OutputStream out;
         private long size;
+        private long synced;
         private boolean done;
 
         FileSink(SnapshotMeta meta, Path tmp) throws IOException {
@@ -247,6 +256,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                     buffered.write(b);
                     crc.update(b);
                     size++;
+                    syncInSteps(buffered);
                 }
 
                 @Override
@@ -254,6 +264,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                     buffered.write(b, off, len);
                     crc.update(b, off, len);
                     size += len;
+                    syncInSteps(buffered);
                 }
 
                 @Override
@@ -261,6 +272,14 @@ public final class FileSnapshotStore implements SnapshotStore {
                     buffered.flush();
                 }
             };
+        }
+
+        private void syncInSteps(OutputStream buffered) throws IOException {
+            if (size - synced >= SYNC_EVERY_BYTES) {
+                buffered.flush();
+                file.getChannel().force(false);
+                synced = size;
+            }
         }
 
         @Override

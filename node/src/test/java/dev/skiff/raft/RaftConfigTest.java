@@ -56,6 +56,7 @@ class RaftConfigTest {
                 Arguments.of("maxApplyBatch", 0, "between 1 and 65536"),
                 Arguments.of("snapshotInterval", Duration.ofMillis(9), "between 10 ms and 86400000 ms"),
                 Arguments.of("snapshotThreshold", 0L, "between 1 and"),
+                Arguments.of("proportionalSnapshotBytes", -1L, "between 0 and"),
                 Arguments.of("trailingLogs", -1L, "between 0 and"));
     }
 

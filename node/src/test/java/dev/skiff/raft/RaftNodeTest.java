@@ -163,6 +163,46 @@ class RaftNodeTest {
     }
 
     /** Applies 50 commands (appended to {@code written}), snapshots, and waits until the leader's log is compacted. */
+    @Test
+    void when_theStateIsLargeAgainstTheWrites_then_periodicSnapshotsWaitUntilTheLogHoldsAsManyBytes() {
+        RaftConfig config = LocalCluster.fastConfig().withSnapshots(Duration.ofMillis(20), 5, 5)
+                .withProportionalSnapshotBytes(1024);
+        try (LocalCluster c = LocalCluster.start(1, config)) {
+            LocalCluster.Member node = c.awaitLeader();
+            // A state of about 6 KB, then a snapshot of it: fewer than 5 entries so far, so no periodic one raced it.
+            node.raft.apply(b("x".repeat(6000)), T).join();
+            SnapshotMeta large = node.raft.snapshot().join().meta();
+            assertThat(large.size()).isGreaterThan(6000);
+
+            // Past the entry count, but 1 KB of log against a 6 KB snapshot: no snapshot, for 15 intervals.
+            for (int i = 0; i < 10; i++) {
+                node.raft.apply(b(String.format("%0100d", i)), T).join();
+            }
+            await().during(Duration.ofMillis(300)).atMost(T)
+                    .until(() -> node.snapshots.list().get(0).index() == large.index());
+
+            // 6.5 KB of log since: the next periodic snapshot is taken.
+            for (int i = 10; i < 65; i++) {
+                node.raft.apply(b(String.format("%0100d", i)), T).join();
+            }
+            await().atMost(T).until(() -> node.snapshots.list().get(0).index() > large.index());
+        }
+    }
+
+    @Test
+    void when_theStateIsSmallerThanTheProportionalSize_then_theEntryCountAloneTriggersSnapshots() {
+        RaftConfig config = LocalCluster.fastConfig().withSnapshots(Duration.ofMillis(20), 5, 5);
+        try (LocalCluster c = LocalCluster.start(1, config)) {
+            LocalCluster.Member node = c.awaitLeader();
+            node.raft.apply(b("x".repeat(6000)), T).join();
+            SnapshotMeta small = node.raft.snapshot().join().meta();
+            for (int i = 0; i < 10; i++) {
+                node.raft.apply(b(String.format("%0100d", i)), T).join();
+            }
+            await().atMost(T).until(() -> node.snapshots.list().get(0).index() > small.index());
+        }
+    }
+
     private static SnapshotMeta writeAndCompact(LocalCluster.Member leader, List<String> written) {
         for (int i = 0; i < 50; i++) {
             leader.raft.apply(b("s" + i), T).join();
