@@ -230,6 +230,11 @@ public final class KvStateMachine implements BatchingFsm {
     /** The state as one batch of entries changes it; confined to the FSM thread. */
     private static final class Batch {
         private PersistentTreeMap<String, KvEntry> entries;
+        /**
+         * Lets this batch's puts and deletes reuse the tree nodes that earlier ones in the batch
+         * made: nobody else sees {@link #entries} until {@link #result()} is published.
+         */
+        private PersistentTreeMap.Edit edit = new PersistentTreeMap.Edit();
         private long appliedIndex;
         private AclState acl;
         private PersistentTreeMap<String, Session> sessions;
@@ -346,6 +351,7 @@ public final class KvStateMachine implements BatchingFsm {
             }
             List<TxnOp> branch = succeeded ? txn.success() : txn.failure();
             PersistentTreeMap<String, KvEntry> entriesBefore = entries;
+            edit = new PersistentTreeMap.Edit(); // entriesBefore must stay as it is: the rollback
             long kvIndexBefore = kvIndex;
             int changesBefore = changes.size();
             List<KvResult.TxnResult> results = new ArrayList<>(branch.size());
@@ -541,13 +547,13 @@ public final class KvStateMachine implements BatchingFsm {
         }
 
         private void store(KvEntry entry) {
-            entries = entries.put(entry.key(), entry);
+            entries = entries.put(entry.key(), entry, edit);
             kvIndex = entry.modifyIndex();
             changes.add(new KvChange(entry.modifyIndex(), entry.key(), entry.value(), entry.modifyIndex()));
         }
 
         private void drop(String key, long index) {
-            entries = entries.remove(key);
+            entries = entries.remove(key, edit);
             kvIndex = index;
             changes.add(new KvChange(index, key, null, 0));
         }

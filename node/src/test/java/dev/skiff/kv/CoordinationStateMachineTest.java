@@ -59,6 +59,33 @@ class CoordinationStateMachineTest {
         assertThat(a.flags()).isEqualTo(7);
     }
 
+    /**
+     * A failed transaction in the middle of a batch rolls back to the state the batch's earlier
+     * writes made: the batch reuses its own tree nodes in place, and the rollback point must not
+     * be one of them.
+     */
+    @Test
+    void txn_failedInTheMiddleOfABatch_rollsBackToTheBatchSoFar() {
+        List<LogEntry> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            batch.add(KvFixtures.put(++index, "k" + i, "before"));
+        }
+        CoordinationCommand failing = CoordinationCommand.Txn.of(List.of(op(TxnOp.Verb.SET, "k3", "in-txn", 0, ""),
+                op(TxnOp.Verb.SET, "k41", "in-txn", 0, ""), op(TxnOp.Verb.DELETE, "k7", "", 0, ""),
+                op(TxnOp.Verb.CAS, "k0", "x", 1, "")), 0);
+        batch.add(new LogEntry(++index, 1, LogType.COMMAND, CoordinationCodec.encode(failing)));
+        batch.add(KvFixtures.put(++index, "k2", "after"));
+
+        List<Object> results = fsm.applyBatch(batch);
+
+        assertThat(((KvResult.TxnDone) results.get(40)).applied()).isFalse();
+        assertThat(fsm.state().size()).isEqualTo(40);
+        assertThat(fsm.get("k3").orElseThrow().value()).isEqualTo(bytes("before"));
+        assertThat(fsm.get("k7")).isPresent();
+        assertThat(fsm.get("k41")).isEmpty();
+        assertThat(fsm.get("k2").orElseThrow().value()).isEqualTo(bytes("after"));
+    }
+
     @Test
     void txn_comparesChooseTheBranch() {
         txn(0, op(TxnOp.Verb.SET, "k", "v", 0, ""));

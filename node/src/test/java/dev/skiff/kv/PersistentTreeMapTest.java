@@ -65,6 +65,82 @@ class PersistentTreeMapTest {
         }
     }
 
+    /**
+     * The same under edits, as a state machine's batches use them: a new edit every few
+     * operations (a batch or a rollback point); the versions kept at those points never change
+     * however the later edits reuse nodes.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4})
+    void when_randomOperationsUnderEdits_then_agreesWithTreeMapAndKeptVersionsNeverChange(long seed) {
+        Random random = new Random(seed);
+        PersistentTreeMap<Integer, String> map = PersistentTreeMap.empty(ORDER);
+        TreeMap<Integer, String> oracle = new TreeMap<>();
+        List<PersistentTreeMap<Integer, String>> versions = new ArrayList<>();
+        List<TreeMap<Integer, String>> expectedVersions = new ArrayList<>();
+        PersistentTreeMap.Edit edit = new PersistentTreeMap.Edit();
+        int keySpace = 2_000;
+
+        for (int op = 0; op < 30_000; op++) {
+            if (random.nextInt(40) == 0) {
+                versions.add(map);
+                expectedVersions.add(new TreeMap<>(oracle));
+                edit = new PersistentTreeMap.Edit();
+            }
+            // Runs of nearby keys, as a batch of writes under one prefix makes, and scattered ones.
+            int key = random.nextBoolean() ? random.nextInt(keySpace) : (op / 50 * 37 + random.nextInt(8)) % keySpace;
+            switch (random.nextInt(10)) {
+                case 0, 1, 2, 3, 4, 5 -> {
+                    String value = "v" + op;
+                    map = map.put(key, value, edit);
+                    oracle.put(key, value);
+                }
+                case 6, 7, 8 -> {
+                    map = map.remove(key, edit);
+                    oracle.remove(key);
+                }
+                default -> assertThat(map.get(key)).isEqualTo(oracle.get(key));
+            }
+            assertThat(map.size()).isEqualTo(oracle.size());
+            if (op % 500 == 0) {
+                assertValid(map.root(), null, null);
+                assertThat(toMap(map)).isEqualTo(oracle);
+            }
+        }
+        assertValid(map.root(), null, null);
+        assertThat(toMap(map)).isEqualTo(oracle);
+        assertThat(versions).hasSizeGreaterThan(100);
+        for (int i = 0; i < versions.size(); i++) {
+            assertValid(versions.get(i).root(), null, null);
+            assertThat(toMap(versions.get(i))).as("version %d", i).isEqualTo(expectedVersions.get(i));
+        }
+    }
+
+    @Test
+    void when_putsShareAnEdit_then_theyReuseItsNodesAndLeaveOtherVersionsAlone() {
+        PersistentTreeMap<Integer, Integer> before = PersistentTreeMap.empty(ORDER);
+        for (int i = 0; i < 1_000; i++) {
+            before = before.put(i, i);
+        }
+        PersistentTreeMap.Edit edit = new PersistentTreeMap.Edit();
+        PersistentTreeMap<Integer, Integer> first = before.put(2_000, 0, edit);
+        PersistentTreeMap<Integer, Integer> second = first.put(2_001, 1, edit);
+
+        // The second put changed the root that the first made instead of copying it again...
+        assertThat(second.root()).isSameAs(first.root());
+        // ...and left the version from before the edit as it was.
+        assertThat(before.root()).isNotSameAs(second.root());
+        assertThat(before.size()).isEqualTo(1_000);
+        assertThat(before.get(2_000)).isNull();
+        assertValid(before.root(), null, null);
+        assertThat(second.size()).isEqualTo(1_002);
+        assertThat(second.get(2_000)).isZero();
+
+        // Without an edit, or under another one, every put copies its path.
+        assertThat(second.put(2_002, 2).root()).isNotSameAs(second.root());
+        assertThat(second.put(2_002, 2, new PersistentTreeMap.Edit()).root()).isNotSameAs(second.root());
+    }
+
     @Test
     void when_ascendingAndDescendingInserts_then_treeStaysBalanced() {
         PersistentTreeMap<Integer, Integer> up = PersistentTreeMap.empty(ORDER);
