@@ -97,8 +97,13 @@ final class Snapshotter {
 
     /** {@code meta} was installed from the leader or restored: periodic snapshots count from it. */
     void installed(SnapshotMeta meta) {
+        recordLast(meta, fsm.appliedBytes());
+    }
+
+    /** Periodic snapshots count from {@code meta} (at {@code appliedBytes}) unless a later one is already recorded. */
+    private void recordLast(SnapshotMeta meta, long appliedBytes) {
         if (lastIndex.getAndAccumulate(meta.index(), Math::max) < meta.index()) {
-            appliedBytesAtLast.set(fsm.appliedBytes());
+            appliedBytesAtLast.set(appliedBytes);
             lastSize.set(Math.max(0, meta.size()));
         }
     }
@@ -111,10 +116,7 @@ final class Snapshotter {
             c.view().persist(sink.out());
             SnapshotMeta meta = sink.commit();
             sink = null;
-            if (lastIndex.getAndAccumulate(c.index(), Math::max) < c.index()) {
-                appliedBytesAtLast.set(c.appliedBytes());
-                lastSize.set(meta.size());
-            }
+            recordLast(meta, c.appliedBytes());
             log.info("snapshot taken id={} index={} term={} bytes={} millis={}", meta.id(), c.index(), c.term(), meta.size(),
                     (clock.getAsLong() - started) / 1_000_000);
             loop.accept(new LoopEvent.SnapshotTaken(meta));

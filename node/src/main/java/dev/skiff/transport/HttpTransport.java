@@ -93,14 +93,24 @@ public final class HttpTransport implements Transport {
         watchdog.scheduleWithFixedDelay(() -> watchPeers(System.nanoTime()), period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** The watchdog's round: stalled writes and idle streams of every peer ({@link PeerChannel#watch}). */
+    /**
+     * The watchdog's round: stalled writes and idle streams of every peer ({@link PeerChannel#watch}),
+     * and channels unused for long, closed and forgotten ({@link PeerChannel#closeIfIdle}).
+     */
     void watchPeers(long nowNanos) {
-        for (PeerChannel peer : peers.values()) {
+        for (Map.Entry<String, PeerChannel> e : peers.entrySet()) {
+            PeerChannel peer = e.getValue();
             try {
+                if (peer.closeIfIdle(nowNanos)) {
+                    peers.remove(e.getKey(), peer);
+                    log.info("closed the raft channel to {}: nothing sent to it for {} minutes", e.getKey(),
+                            TimeUnit.NANOSECONDS.toMinutes(PeerChannel.IDLE_CHANNEL_NANOS));
+                    continue;
+                }
                 peer.watch(nowNanos);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException ex) {
                 // A failure here must not end the schedule: the next round checks again.
-                log.warn("raft watchdog could not check peer writes: {}", e.toString());
+                log.warn("raft watchdog could not check peer writes: {}", ex.toString());
             }
         }
     }
@@ -172,12 +182,18 @@ public final class HttpTransport implements Transport {
     @Override
     public void send(String targetAddress, List<RaftMessage> messages) {
         try {
-            PeerChannel peer = closed.get() ? null : peer(targetAddress);
-            if (peer == null) {
-                counters.dropped().addAndGet(messages.size());
-                return;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                PeerChannel peer = closed.get() ? null : peer(targetAddress);
+                if (peer == null) {
+                    break;
+                }
+                if (peer.send(messages)) {
+                    return;
+                }
+                // The watchdog closed it as idle just now: a new channel takes the messages.
+                peers.remove(targetAddress, peer);
             }
-            peer.send(messages);
+            counters.dropped().addAndGet(messages.size());
         } catch (RuntimeException e) {
             counters.dropped().addAndGet(messages.size());
             log.warn("dropped {} messages to {}: {}", messages.size(), targetAddress, e.toString());

@@ -80,6 +80,13 @@ final class PeerChannel {
      * batch opens another.
      */
     static final long IDLE_STREAM_NANOS = 60_000_000_000L;
+    /**
+     * A channel that has been given nothing to send for this long is closed with its threads
+     * (see {@link #closeIfIdle}): a member removed from the cluster leaves none behind on the
+     * others. Long enough that a channel in use, even one used only for elections, is rarely
+     * closed; the next message opens another.
+     */
+    static final long IDLE_CHANNEL_NANOS = 10 * 60_000_000_000L;
 
     private final String address;
     private final HostPort target;
@@ -95,6 +102,7 @@ final class PeerChannel {
     private long retryAtNanos;
     private int lastErrorStatus;
     private boolean closed;
+    private long lastSendNanos = System.nanoTime();
 
     /** Totals shared by all peers of one transport. */
     record Counters(AtomicLong delivered, AtomicLong dropped, AtomicLong failed, AtomicLong batches) {
@@ -116,14 +124,21 @@ final class PeerChannel {
      * Queues messages produced together (dropping and counting what does not fit), then hands
      * them to the senders: the entries lane first, so that a batch starting there takes the
      * control messages along (see {@link #pump}). Never blocks, never throws.
+     *
+     * @return false, with nothing queued, if this channel is closed
      */
-    void send(List<RaftMessage> messages) {
+    boolean send(List<RaftMessage> messages) {
         synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            lastSendNanos = System.nanoTime();
             for (RaftMessage message : messages) {
                 queue(message);
             }
             pump(entries);
             pump(control);
+            return true;
         }
     }
 
@@ -159,6 +174,24 @@ final class PeerChannel {
             s.connection.close();
             LockSupport.unpark(s.thread);
         }
+    }
+
+    /**
+     * Closes this channel if it has been given nothing to send for {@link #IDLE_CHANNEL_NANOS}
+     * before {@code nowNanos} and has nothing queued or in flight; its sender threads then end.
+     * Called by the transport's watchdog, which then forgets it.
+     *
+     * @return whether it closed
+     */
+    boolean closeIfIdle(long nowNanos) {
+        synchronized (this) {
+            if (closed || nowNanos - lastSendNanos < IDLE_CHANNEL_NANOS || control.busy || entries.busy
+                    || !control.queue.isEmpty() || !entries.queue.isEmpty()) {
+                return false;
+            }
+        }
+        close();
+        return true;
     }
 
     /**

@@ -140,6 +140,36 @@ class HttpTransportTest {
         assertThat(leader.failedMessages()).isZero();
     }
 
+    /** A member removed from the cluster must not leave a channel and its two threads on every other member. */
+    @Test
+    void aChannelGivenNothingForTenMinutesIsClosedWithItsThreadsAndTheNextMessageOpensAnother() throws Exception {
+        RecordingHandler atPeer = new RecordingHandler();
+        HttpTransport peer = started(HttpTransportConfig.defaults("127.0.0.1:0"), atPeer);
+        HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
+        AppendEntries first = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 1, 0);
+        AppendEntries second = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 2, 0);
+
+        leader.send(peer.localAddress(), first);
+        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.contains(first));
+        assertThat(senderThreads(peer.localAddress())).isPositive();
+        leader.watchPeers(System.nanoTime() + PeerChannel.IDLE_CHANNEL_NANOS / 2);
+        assertThat(senderThreads(peer.localAddress())).as("not idle long enough").isPositive();
+
+        leader.watchPeers(System.nanoTime() + PeerChannel.IDLE_CHANNEL_NANOS + 1_000_000_000L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> senderThreads(peer.localAddress()) == 0);
+
+        leader.send(peer.localAddress(), second);
+        await().atMost(Duration.ofSeconds(10)).until(() -> atPeer.messages.contains(second));
+        assertThat(senderThreads(peer.localAddress())).isPositive();
+        assertThat(leader.failedMessages() + leader.droppedMessages()).isZero();
+    }
+
+    private static long senderThreads(String address) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("skiff-raft-send-" + address + "-"))
+                .count();
+    }
+
     @Test
     void aPeerWithoutStreamsGetsItsMessagesAsRequests() throws Exception {
         // A node of a version before streams: 404 for the stream, batches by POST.
