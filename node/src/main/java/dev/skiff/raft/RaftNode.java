@@ -130,6 +130,8 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private final java.util.Deque<ChangeMembership> waitingForConfiguration = new java.util.ArrayDeque<>();
     private boolean storageFailed;
     private Ready failedReady;
+    /** The Ready being carried out, if its committed entries went to the FSM before its write (see processReadies). */
+    private Ready handedBeforeWrite;
     /** Leader writes that failed on the log writer (and those after them), to write again in order. */
     private final ArrayDeque<Ready> retryWrites = new ArrayDeque<>();
     /** Shared-store snapshots opened when they arrived, until the FSM installs them (or the core refuses them). */
@@ -431,6 +433,17 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             // term, a follower's answers) is sent only after persisting, on this thread.
             boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
             boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
+            // A follower writes its log on this thread before it answers. The entries this Ready
+            // commits are durable on a quorum already (etcd hands them to its apply loop before
+            // it saves, too), so the state machine starts on them first instead of after the
+            // fsync of the new entries: a write that came in through this server is answered an
+            // fsync sooner. Not for a Ready that changes the term or the vote, resets the log or
+            // installs a snapshot, and never twice for one Ready (a failed write retries it).
+            if (failedReady == null && !sendFirst && ready.hardState() == null && ready.resetLogTo() == 0
+                    && ready.restore() == null && !ready.committed().isEmpty()) {
+                handToFsm(ready);
+                handedBeforeWrite = ready;
+            }
             if (sendFirst) {
                 send(ready.messages());
             }
@@ -457,16 +470,10 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (!sendFirst) {
                 send(ready.messages());
             }
-            if (ready.restore() != null || !ready.committed().isEmpty()) {
-                OpenSnapshot opened = null;
-                if (ready.restore() != null) {
-                    snapshotter.installed(ready.restore());
-                    opened = openedSnapshots.remove(ready.restore().id());
-                }
-                fsm.apply(ready.restore(), opened, ready.committed(), pending.takeProposals(ready.committed()));
-                handedToFsm = Math.max(handedToFsm, ready.committed().isEmpty() ? ready.restore().index()
-                        : ready.committed().get(ready.committed().size() - 1).index());
+            if (ready != handedBeforeWrite && (ready.restore() != null || !ready.committed().isEmpty())) {
+                handToFsm(ready);
             }
+            handedBeforeWrite = null;
             if (ready.compactBefore() > 0) {
                 compact(ready);
             }
@@ -493,6 +500,18 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             openedSnapshots.values().forEach(RaftNode::closeQuietly);
             openedSnapshots.clear();
         }
+    }
+
+    /** Hands {@code ready}'s snapshot to install (if any) and committed entries, with their proposals, to the FSM. */
+    private void handToFsm(Ready ready) {
+        OpenSnapshot opened = null;
+        if (ready.restore() != null) {
+            snapshotter.installed(ready.restore());
+            opened = openedSnapshots.remove(ready.restore().id());
+        }
+        fsm.apply(ready.restore(), opened, ready.committed(), pending.takeProposals(ready.committed()));
+        handedToFsm = Math.max(handedToFsm, ready.committed().isEmpty() ? ready.restore().index()
+                : ready.committed().get(ready.committed().size() - 1).index());
     }
 
     private static void closeQuietly(OpenSnapshot open) {
