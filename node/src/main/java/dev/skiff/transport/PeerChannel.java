@@ -160,16 +160,27 @@ final class PeerChannel {
 
     /** Drops everything queued; later sends are dropped. Requests in progress are aborted. */
     void close() {
-        List<Sender> senders = new ArrayList<>(2);
+        List<Sender> senders;
         synchronized (this) {
-            closed = true;
-            dropQueued();
-            for (Lane lane : List.of(control, entries)) {
-                if (lane.sender != null) {
-                    senders.add(lane.sender);
-                }
+            senders = markClosed();
+        }
+        stop(senders);
+    }
+
+    /** Marks this channel closed and drops what is queued; returns the senders to stop. Guarded by this. */
+    private List<Sender> markClosed() {
+        closed = true;
+        dropQueued();
+        List<Sender> senders = new ArrayList<>(2);
+        for (Lane lane : List.of(control, entries)) {
+            if (lane.sender != null) {
+                senders.add(lane.sender);
             }
         }
+        return senders;
+    }
+
+    private static void stop(List<Sender> senders) {
         for (Sender s : senders) {
             s.connection.close();
             LockSupport.unpark(s.thread);
@@ -184,13 +195,17 @@ final class PeerChannel {
      * @return whether it closed
      */
     boolean closeIfIdle(long nowNanos) {
+        List<Sender> senders;
+        // Checked and closed under one lock: a send after the check finds the channel closed
+        // and goes to a new one (HttpTransport retries), none is queued here and dropped.
         synchronized (this) {
             if (closed || nowNanos - lastSendNanos < IDLE_CHANNEL_NANOS || control.busy || entries.busy
                     || !control.queue.isEmpty() || !entries.queue.isEmpty()) {
                 return false;
             }
+            senders = markClosed();
         }
-        close();
+        stop(senders);
         return true;
     }
 

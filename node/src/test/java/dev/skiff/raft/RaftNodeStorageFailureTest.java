@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -21,39 +22,33 @@ import org.junit.jupiter.api.Test;
  */
 class RaftNodeStorageFailureTest {
 
-    /** An in-memory log whose writes fail while "the disk is full". */
-    static final class FullDiskLogStore implements LogStore {
+    /**
+     * An in-memory log with a disk the test controls: its writes fail while "the disk is full",
+     * and each append of an entry the gate names first waits for a permit (a disk as slow as the
+     * test says).
+     */
+    static final class TestDiskLogStore implements LogStore {
         final InMemoryLogStore delegate = new InMemoryLogStore();
+        final Semaphore permits = new Semaphore(0);
         volatile boolean full;
+        volatile Set<String> gated = Set.of();
+        /** The commands of the append that waits for a permit; empty if none. */
+        volatile List<String> waiting = List.of();
 
-        private void check() throws IOException {
+        private void beforeWrite() throws IOException {
             if (full) {
                 throw new IOException("No space left on device");
             }
         }
 
-        @Override public String incarnation() { return delegate.incarnation(); }
-        @Override public void markFounded() { delegate.markFounded(); }
-        @Override public long firstIndex() { return delegate.firstIndex(); }
-        @Override public long lastIndex() { return delegate.lastIndex(); }
-        @Override public Optional<LogEntry> getLog(long index) { return delegate.getLog(index); }
-        @Override public List<LogEntry> getLogs(long from, long to, long maxBytes) { return delegate.getLogs(from, to, maxBytes); }
-        @Override public void storeLogs(List<LogEntry> entries) throws IOException { check(); delegate.storeLogs(entries); }
-        @Override public void truncateSuffix(long lastIndexKept) throws IOException { check(); delegate.truncateSuffix(lastIndexKept); }
-        @Override public void truncatePrefix(long firstIndexKept) { delegate.truncatePrefix(firstIndexKept); }
-        @Override public void reset(long nextIndex) throws IOException { check(); delegate.reset(nextIndex); }
-        @Override public void close() { }
-    }
+        /** True while an append of {@code command} waits for a permit. */
+        boolean waitingToWrite(String command) {
+            return waiting.contains(command);
+        }
 
-    /** An in-memory log whose appends, once gated, each wait for a permit: a disk that takes as long as the test says. */
-    static final class GatedLogStore implements LogStore {
-        final InMemoryLogStore delegate = new InMemoryLogStore();
-        final Semaphore permits = new Semaphore(0);
-        volatile boolean gated;
-
-        /** True while an append waits for a permit. */
-        boolean appendWaiting() {
-            return permits.hasQueuedThreads();
+        void ungate() {
+            gated = Set.of();
+            permits.release(1_000);
         }
 
         @Override public String incarnation() { return delegate.incarnation(); }
@@ -62,15 +57,19 @@ class RaftNodeStorageFailureTest {
         @Override public long lastIndex() { return delegate.lastIndex(); }
         @Override public Optional<LogEntry> getLog(long index) { return delegate.getLog(index); }
         @Override public List<LogEntry> getLogs(long from, long to, long maxBytes) { return delegate.getLogs(from, to, maxBytes); }
-        @Override public void truncateSuffix(long lastIndexKept) throws IOException { delegate.truncateSuffix(lastIndexKept); }
+        @Override public void truncateSuffix(long lastIndexKept) throws IOException { beforeWrite(); delegate.truncateSuffix(lastIndexKept); }
         @Override public void truncatePrefix(long firstIndexKept) { delegate.truncatePrefix(firstIndexKept); }
-        @Override public void reset(long nextIndex) throws IOException { delegate.reset(nextIndex); }
+        @Override public void reset(long nextIndex) throws IOException { beforeWrite(); delegate.reset(nextIndex); }
         @Override public void close() { }
 
         @Override
         public void storeLogs(List<LogEntry> entries) throws IOException {
-            if (gated) {
+            beforeWrite();
+            List<String> commands = entries.stream().map(e -> new String(e.data(), StandardCharsets.UTF_8)).toList();
+            if (commands.stream().anyMatch(gated::contains)) {
+                waiting = commands;
                 permits.acquireUninterruptibly();
+                waiting = List.of();
             }
             delegate.storeLogs(entries);
         }
@@ -86,13 +85,13 @@ class RaftNodeStorageFailureTest {
         InMemoryNetwork network = new InMemoryNetwork();
         Duration t = Duration.ofSeconds(5);
         List<Raft> rafts = new ArrayList<>();
-        List<GatedLogStore> logs = new ArrayList<>();
+        List<TestDiskLogStore> logs = new ArrayList<>();
         List<ListFsm> fsms = new ArrayList<>();
         Configuration initial = Configuration.of(Server.voter("n1", "n1:1"), Server.voter("n2", "n2:1"),
                 Server.voter("n3", "n3:1"));
         try {
             for (int i = 1; i <= 3; i++) {
-                logs.add(new GatedLogStore());
+                logs.add(new TestDiskLogStore());
                 fsms.add(new ListFsm());
                 rafts.add(Raft.create(LocalCluster.fastConfig().withLocalId("n" + i), fsms.getLast(), logs.getLast(),
                         new InMemoryStableStore(), new InMemorySnapshotStore(), network.transport("n" + i + ":1")));
@@ -110,28 +109,33 @@ class RaftNodeStorageFailureTest {
             l.apply(b("w0"), t).join();
             await().atMost(t).until(() -> fsms.get(slow).applied().contains("w0"));
 
-            logs.get(slow).gated = true;
+            // Gated by content, not from now on: a write of w0 (a resent one) may still be under way.
+            TestDiskLogStore slowLog = logs.get(slow);
+            slowLog.gated = Set.of("w1", "w2");
             l.apply(b("w1"), t).join(); // committed by the leader and the other follower
+            await().atMost(t).until(() -> slowLog.waitingToWrite("w1"));
+            // Proposed once w1 is committed (and w1's write here waits), so whatever append
+            // carries w2 here says w1 is committed: the Ready that writes w2 commits w1. (The
+            // leader pipelines it, so it waits in this follower's queue with the notice that
+            // w1 is committed, and both are handled in one batch, one Ready.)
             l.apply(b("w2"), t).join();
-            await().atMost(t).until(() -> logs.get(slow).appendWaiting()); // the slow follower's write of w1
-            logs.get(slow).permits.release(); // w1 is written; w2 comes with the commit of both
+            slowLog.permits.release(); // w1 is written
 
-            // The follower applies w1 and w2 while its write of w2 still waits.
-            await().atMost(t).until(() -> fsms.get(slow).applied().contains("w2"));
-            assertThat(logs.get(slow).appendWaiting()).as("the write of w2 still waits").isTrue();
+            // The follower applies w1 while its write of w2 waits (before, only after that write).
+            await().atMost(t).until(() -> slowLog.waitingToWrite("w2"));
+            await().atMost(t).until(() -> fsms.get(slow).applied().contains("w1"));
+            assertThat(slowLog.waitingToWrite("w2")).isTrue();
+            assertThat(slowLog.delegate.getLog(slowLog.delegate.lastIndex()).orElseThrow().data())
+                    .as("w2 is not written yet").isEqualTo(b("w1"));
 
-            logs.get(slow).gated = false;
-            logs.get(slow).permits.release(100);
+            slowLog.ungate();
             l.apply(b("w3"), t).join();
             await().atMost(t).until(() -> fsms.get(slow).applied().contains("w3"));
             assertThat(fsms.get(slow).applied()).containsExactly("w0", "w1", "w2", "w3");
             assertThat(logs.get(slow).delegate.getLog(logs.get(slow).delegate.lastIndex()).orElseThrow().data())
                     .isEqualTo(b("w3"));
         } finally {
-            for (GatedLogStore g : logs) {
-                g.gated = false;
-                g.permits.release(100);
-            }
+            logs.forEach(TestDiskLogStore::ungate);
             for (Raft r : rafts) {
                 r.close();
             }
@@ -144,7 +148,7 @@ class RaftNodeStorageFailureTest {
 
     @Test
     void when_diskIsFull_then_writesAreRefusedAsNotAppliedAndResumeAfterwards() throws Exception {
-        FullDiskLogStore logs = new FullDiskLogStore();
+        TestDiskLogStore logs = new TestDiskLogStore();
         ListFsm fsm = new ListFsm();
         InMemoryNetwork network = new InMemoryNetwork();
         Duration t = Duration.ofSeconds(5);

@@ -30,7 +30,10 @@ final class Progress {
     /** In SNAPSHOT mode: the index of the snapshot being sent, and ticks since it was sent. */
     long pendingSnapshotIndex;
     int snapshotTicks;
-    /** Tick at which matchIndex last advanced (to detect lost appends in REPLICATE mode). */
+    /**
+     * Tick at which matchIndex last advanced, or at which appends became outstanding after none
+     * were (to detect lost appends in REPLICATE mode).
+     */
     long lastProgressTick;
     /** Heard from the follower since the last check-quorum round (thesis §6.2). */
     boolean recentActive;

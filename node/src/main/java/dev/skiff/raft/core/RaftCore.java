@@ -1527,6 +1527,12 @@ public final class RaftCore {
             }
             long last = entries.get(entries.size() - 1).index();
             if (pr.mode == Progress.Mode.REPLICATE) {
+                if (pr.matchIndex == pr.nextIndex - 1) {
+                    // Nothing was outstanding: the wait for an answer starts now, not at the
+                    // last progress (after an idle minute, the first append would be judged
+                    // lost at the next tick, and the follower probed for nothing).
+                    pr.lastProgressTick = ticks;
+                }
                 pr.nextIndex = last + 1;
                 pr.inflights.add(last);
             } else {

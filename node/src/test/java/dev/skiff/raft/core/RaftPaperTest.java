@@ -632,6 +632,37 @@ class RaftPaperTest {
         assertThat(n.takeNotices()).isEmpty();
     }
 
+    @Test
+    void anAppendAfterAnIdleSpellIsNotJudgedLostAtTheNextTick() {
+        // The leader probes a follower whose appends stay unanswered for half an election
+        // timeout; that wait once counted from the follower's last progress, so after an idle
+        // spell the first new append was judged lost one tick later: sent again, and the
+        // follower's pipeline paused until it answered.
+        ScriptNode n = leaderOfThreeWithFollower2(config(false, false));
+        for (int t = 0; t < 2 * ELECTION; t++) {
+            n.core.tick();
+        }
+        n.drainMessages();
+        n.core.propose(LogType.COMMAND, "x".getBytes(StandardCharsets.UTF_8));
+        assertThat(only(AppendEntries.class, n.drainMessages())).filteredOn(a -> a.to().equals("2"))
+                .singleElement().satisfies(a -> assertThat(a.entries()).hasSize(1));
+
+        n.core.tick();
+        assertThat(only(AppendEntries.class, n.drainMessages())).filteredOn(a -> a.to().equals("2"))
+                .allSatisfy(a -> assertThat(a.entries()).as("sent again").isEmpty());
+        assertThat(n.core.progressView().get("2")).contains("REPLICATE");
+
+        // Still unanswered half an election timeout later: probed, as before.
+        List<AppendEntries> resent = List.of();
+        for (int t = 0; t < ELECTION && resent.isEmpty(); t++) {
+            n.core.tick();
+            resent = only(AppendEntries.class, n.drainMessages()).stream()
+                    .filter(a -> a.to().equals("2") && !a.entries().isEmpty()).toList();
+        }
+        assertThat(resent).singleElement().satisfies(a -> assertThat(a.entries()).hasSize(1));
+        assertThat(n.core.progressView().get("2")).contains("PROBE");
+    }
+
     /** Ticks {@code n} to its next heartbeat round and returns the heartbeat sent to {@code to}. */
     private static AppendEntries heartbeatTo(ScriptNode n, String to) {
         for (int t = 0; t < HEARTBEAT; t++) {
