@@ -3,12 +3,11 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.FreePorts;
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.raft.Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,8 +44,8 @@ class DiscoveryClusterTest {
     }
 
     private NodeSettings settings(String id, URI discovery, URI restoreFrom, Path data) {
-        HostPort api = new HostPort("127.0.0.1", freePort());
-        HostPort raft = new HostPort("127.0.0.1", freePort());
+        HostPort api = new HostPort("127.0.0.1", FreePorts.next());
+        HostPort raft = new HostPort("127.0.0.1", FreePorts.next());
         StorageSettings storage = new StorageSettings("it", null, null, discovery, restoreFrom, false, Duration.ofMillis(200));
         return new NodeSettings(id, api, raft, api, raft, data, data.resolve("snapshots"), false, List.of(), null,
                 NodeSettings.DEFAULT_MAX_VALUE_BYTES, NodeSettings.DEFAULT_REQUEST_TIMEOUT, RaftConfig.defaults(id), storage);
@@ -135,14 +134,5 @@ class DiscoveryClusterTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return r.body();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

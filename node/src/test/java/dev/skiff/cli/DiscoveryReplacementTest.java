@@ -3,13 +3,12 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.FreePorts;
 import dev.skiff.raft.RaftConfig;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +38,8 @@ class DiscoveryReplacementTest {
     }
 
     private NodeSettings settings(String id, URI discovery) {
-        HostPort api = new HostPort("127.0.0.1", freePort());
-        HostPort raft = new HostPort("127.0.0.1", freePort());
+        HostPort api = new HostPort("127.0.0.1", FreePorts.next());
+        HostPort raft = new HostPort("127.0.0.1", FreePorts.next());
         Path data = tmp.resolve(id);
         StorageSettings storage = new StorageSettings("it", null, null, discovery, null, false, Duration.ofMillis(200));
         return new NodeSettings(id, api, raft, api, raft, data, data.resolve("snapshots"), false, List.of(), null,
@@ -90,14 +89,5 @@ class DiscoveryReplacementTest {
         awaitVoters(nodes, expected);
         System.out.println("replacement: n4 joined through discovery and " + dead.settings.id() + " was removed; voters "
                 + nodes.get(0).raft.configuration().voters().stream().map(Server::id).toList());
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -3,12 +3,12 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skiff.FreePorts;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.skiff.raft.RaftConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -44,7 +44,7 @@ class NodeStartupTest {
     }
 
     private static NodeSettings settings(Path data) {
-        return settings(data, new HostPort("127.0.0.1", freePort()), new HostPort("127.0.0.1", freePort()));
+        return settings(data, new HostPort("127.0.0.1", FreePorts.next()), new HostPort("127.0.0.1", FreePorts.next()));
     }
 
     @Test
@@ -118,7 +118,7 @@ class NodeStartupTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
-            HostPort free = new HostPort("127.0.0.1", freePort());
+            HostPort free = new HostPort("127.0.0.1", FreePorts.next());
             assertThatThrownBy(() -> SkiffNode.start(settings(tmp.resolve("a"), busy, free)))
                     .isInstanceOf(IOException.class)
                     .hasMessage("cannot listen on " + busy + " for the client API (--api-addr): the address is already in use "
@@ -136,8 +136,8 @@ class NodeStartupTest {
 
     @Test
     void when_theApiHostIsNotOnThisMachineOrDoesNotResolve_then_itIsAConfigurationError() {
-        HostPort raft = new HostPort("127.0.0.1", freePort());
-        assertThatThrownBy(() -> SkiffNode.start(settings(tmp.resolve("a"), new HostPort("192.0.2.1", freePort()), raft)))
+        HostPort raft = new HostPort("127.0.0.1", FreePorts.next());
+        assertThatThrownBy(() -> SkiffNode.start(settings(tmp.resolve("a"), new HostPort("192.0.2.1", FreePorts.next()), raft)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("for the client API (--api-addr): 192.0.2.1 is not an address of this machine; give one "
                         + "of its addresses, or 0.0.0.0 together with --advertise-api");
@@ -195,15 +195,6 @@ class NodeStartupTest {
             assertThat(events.list).isEmpty();
         } finally {
             logger.detachAppender(events);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

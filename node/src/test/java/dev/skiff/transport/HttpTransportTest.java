@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.FreePorts;
 import dev.skiff.raft.LogEntry;
 import dev.skiff.raft.LogType;
 import dev.skiff.raft.MessageHandler;
 import dev.skiff.raft.message.AppendEntries;
-import dev.skiff.raft.message.ForwardedProposalsResponse;
 import dev.skiff.raft.message.InstallSnapshot;
 import dev.skiff.raft.message.RaftMessage;
 import dev.skiff.raft.message.RequestVote;
 import io.undertow.Undertow;
-import io.undertow.server.HttpServerExchange;
-import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -24,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -214,7 +211,7 @@ class HttpTransportTest {
 
     @Test
     void aDeadPeerIsRetriedWithBackoffNotInASpinAndIsReachedOnceItStarts() throws Exception {
-        int port = HttpTransportContractTest.freePort();
+        int port = FreePorts.next();
         String peerAddress = "127.0.0.1:" + port;
         HttpTransport leader = started(HttpTransportConfig.defaults("127.0.0.1:0"), new RecordingHandler());
         AppendEntries heartbeat = new AppendEntries(2, "l", leader.localAddress(), "f", 0, 0, List.of(), 0, 0);

@@ -3,6 +3,7 @@ package dev.skiff.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skiff.FreePorts;
 import io.undertow.Undertow;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.util.Headers;
@@ -105,7 +106,7 @@ class PeerConnectionTest {
 
     @Test
     void aPeerThatIsDownOrSilentFailsWithTheExceptionsThatMeanSo() throws Exception {
-        int port = HttpTransportContractTest.freePort();
+        int port = FreePorts.next();
         try (PeerConnection c = new PeerConnection(new HostPort("127.0.0.1", port), "/raft/v1/messages", Optional.empty(), Optional.empty(),
                 1000, 5000)) {
             assertThatThrownBy(() -> c.post(new byte[] {1})).isInstanceOf(ConnectException.class);
