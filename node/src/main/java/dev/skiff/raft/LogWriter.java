@@ -3,12 +3,11 @@ package dev.skiff.raft;
 import dev.skiff.raft.core.Ready;
 
 /**
- * The log writer (thesis §10.2.1 for a leader; etcd's asynchronous storage writes for a
- * follower): persists the entries of Readies that carry nothing else to write off the loop, in
- * the order they were submitted, so that the loop keeps sending, receiving and committing while
- * the disk works. Each submitted Ready comes back through {@link #takeCompleted()} with the
- * outcome of its write, in submission order; only then does the loop let the core count a
- * leader's own log toward a quorum, or send a follower's answers. Compactions go through the
+ * The leader's log writer (thesis §10.2.1): persists the entries of leader Readies off the
+ * loop, in the order they were submitted, so that the loop keeps sending, receiving and
+ * committing while the disk works. Each submitted Ready comes back through
+ * {@link #takeCompleted()} with the outcome of its write, in submission order; only then does
+ * the loop let the core count the leader's own log toward a quorum. Compactions go through the
  * writer too, because the log store accepts writes from one thread at a time.
  *
  * <p>After a failed write, later writes are not attempted (they would leave a gap) and come

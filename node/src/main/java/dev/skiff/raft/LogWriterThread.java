@@ -185,7 +185,7 @@ final class LogWriterThread implements LogWriter {
         return n;
     }
 
-    /** One Ready carrying the entries of consecutive Readies (which persist nothing else). */
+    /** One Ready carrying the entries of consecutive leader Readies (which persist nothing else). */
     private static Ready merged(List<Ready> batch) {
         List<LogEntry> entries = new ArrayList<>();
         for (Ready r : batch) {

@@ -130,17 +130,10 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private final java.util.Deque<ChangeMembership> waitingForConfiguration = new java.util.ArrayDeque<>();
     private boolean storageFailed;
     private Ready failedReady;
-    /** Writes that failed on the log writer (and those after them), to write again in order. */
+    /** The Ready being carried out, if its committed entries went to the FSM before its write (see processReadies). */
+    private Ready handedBeforeWrite;
+    /** Leader writes that failed on the log writer (and those after them), to write again in order. */
     private final ArrayDeque<Ready> retryWrites = new ArrayDeque<>();
-    /** Writes handed to the log writer, and how many of them are durable (they finish in order). */
-    private long writesSubmitted;
-    private long writesDurable;
-    /** A follower's answers waiting for the writes submitted before them to be durable, in order. */
-    private final ArrayDeque<HeldAnswers> heldAnswers = new ArrayDeque<>();
-
-    /** Messages to send once the first {@code afterWrite} writes handed to the log writer are durable. */
-    private record HeldAnswers(long afterWrite, List<Outbound> messages) {
-    }
     /** Shared-store snapshots opened when they arrived, until the FSM installs them (or the core refuses them). */
     private final Map<String, OpenSnapshot> openedSnapshots = new HashMap<>();
     private volatile IOException lastStorageError;
@@ -436,24 +429,26 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             Ready ready = failedReady != null ? failedReady : core.ready();
             // Thesis §10.2.1: a leader writes its log in parallel with replicating it, on the
             // log writer; it counts itself toward a quorum only once its own write is done
-            // (core.advance, called when the write completes). A follower writes its entries on
-            // the log writer too, so its loop keeps receiving, forwarding and applying while
-            // its disk works, and writes queued behind one in progress share its fsync (etcd's
-            // asynchronous storage writes); its answers say what its log holds, so they wait
-            // until every write handed to the writer before them is durable (heldAnswers). The
-            // entries a Ready commits are durable on a quorum already, so they go to the FSM
-            // at once, not after this server's own write. A Ready that changes the term or the
-            // vote, resets the log or installs a snapshot is written here, after the writer's
-            // queue, before anything it says is sent.
+            // (core.advance, called when the write completes). Anything else (votes, a changed
+            // term, a follower's answers) is sent only after persisting, on this thread.
             boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
-            boolean writeAsync = failedReady == null && ready.hardState() == null && ready.resetLogTo() == 0
-                    && ready.restore() == null && !ready.entries().isEmpty() && !storageFailed;
+            boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
+            // A follower writes its log on this thread before it answers. The entries this Ready
+            // commits are durable on a quorum already (etcd hands them to its apply loop before
+            // it saves, too), so the state machine starts on them first instead of after the
+            // fsync of the new entries: a write that came in through this server is answered an
+            // fsync sooner. Not for a Ready that changes the term or the vote, resets the log or
+            // installs a snapshot, and never twice for one Ready (a failed write retries it).
+            if (failedReady == null && !sendFirst && ready.hardState() == null && ready.resetLogTo() == 0
+                    && ready.restore() == null && !ready.committed().isEmpty()) {
+                handToFsm(ready);
+                handedBeforeWrite = ready;
+            }
             if (sendFirst) {
                 send(ready.messages());
             }
             if (writeAsync) {
                 logWriter.submit(ready);
-                writesSubmitted++;
             } else if (ready.hardState() != null || ready.resetLogTo() > 0 || !ready.entries().isEmpty()) {
                 // The log store takes writes from one thread at a time, in order: the writer's
                 // first. If one of them failed, it is retried before this Ready.
@@ -472,16 +467,13 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                     return;
                 }
             }
-            if (!sendFirst && !ready.messages().isEmpty()) {
-                if (writesDurable < writesSubmitted) {
-                    heldAnswers.add(new HeldAnswers(writesSubmitted, ready.messages()));
-                } else {
-                    send(ready.messages());
-                }
+            if (!sendFirst) {
+                send(ready.messages());
             }
-            if (ready.restore() != null || !ready.committed().isEmpty()) {
+            if (ready != handedBeforeWrite && (ready.restore() != null || !ready.committed().isEmpty())) {
                 handToFsm(ready);
             }
+            handedBeforeWrite = null;
             if (ready.compactBefore() > 0) {
                 compact(ready);
             }
@@ -555,7 +547,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         while ((done = logWriter.takeCompleted()) != null) {
             Exception failure = done.failure();
             if (failure == null && !done.skipped() && retryWrites.isEmpty()) {
-                writeDurable(done.ready());
+                core.advance(done.ready());
                 continue;
             }
             if (failure instanceof IOException ioe) {
@@ -579,20 +571,11 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 return false;
             }
             retryWrites.pollFirst();
-            writeDurable(r);
+            core.advance(r);
         }
         logWriter.resume();
         storageRecovered();
         return true;
-    }
-
-    /** A write handed to the log writer is durable: the core may count it, and the answers that waited for it go out. */
-    private void writeDurable(Ready ready) {
-        core.advance(ready);
-        writesDurable++;
-        while (!heldAnswers.isEmpty() && heldAnswers.peekFirst().afterWrite() <= writesDurable) {
-            send(heldAnswers.pollFirst().messages());
-        }
     }
 
     /** Waits until the log writer has nothing queued, then collects its outcomes. */
