@@ -3,10 +3,10 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.FreePorts;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.skiff.FreePorts;
 import dev.skiff.raft.RaftConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
