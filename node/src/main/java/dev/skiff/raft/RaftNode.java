@@ -130,8 +130,6 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private final java.util.Deque<ChangeMembership> waitingForConfiguration = new java.util.ArrayDeque<>();
     private boolean storageFailed;
     private Ready failedReady;
-    /** The Ready being carried out, if its committed entries went to the FSM before its write (see processReadies). */
-    private Ready handedBeforeWrite;
     /** Leader writes that failed on the log writer (and those after them), to write again in order. */
     private final ArrayDeque<Ready> retryWrites = new ArrayDeque<>();
     /** Shared-store snapshots opened when they arrived, until the FSM installs them (or the core refuses them). */
@@ -426,26 +424,26 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         while (failedReady != null || core.hasReady()) {
             // A Ready whose persistence failed is retried as it is: core.ready() has already
             // handed out its hard state and committed entries, and will not produce them again.
-            Ready ready = failedReady != null ? failedReady : core.ready();
+            boolean retry = failedReady != null;
+            Ready ready = retry ? failedReady : core.ready();
             // Thesis §10.2.1: a leader writes its log in parallel with replicating it, on the
             // log writer; it counts itself toward a quorum only once its own write is done
             // (core.advance, called when the write completes). Anything else (votes, a changed
             // term, a follower's answers) is sent only after persisting, on this thread.
-            boolean sendFirst = failedReady == null && ready.hardState() == null && core.state() == RaftState.LEADER;
+            boolean sendFirst = !retry && ready.hardState() == null && core.state() == RaftState.LEADER;
             boolean writeAsync = sendFirst && ready.resetLogTo() == 0 && !ready.entries().isEmpty() && !storageFailed;
-            // A follower writes its log on this thread before it answers. The entries this Ready
-            // commits are durable on a quorum already (etcd hands them to its apply loop before
-            // it saves, too), so the state machine starts on them first instead of after the
-            // fsync of the new entries: a write that came in through this server is answered an
-            // fsync sooner. Not for a Ready that changes the term or the vote, resets the log or
-            // installs a snapshot, and never twice for one Ready (a failed write retries it).
-            if (failedReady == null && !sendFirst && ready.hardState() == null && ready.resetLogTo() == 0
-                    && ready.restore() == null && !ready.committed().isEmpty()) {
-                handToFsm(ready);
-                handedBeforeWrite = ready;
-            }
+            // The entries a Ready commits are durable on a quorum already (etcd hands them to its
+            // apply loop before it saves, too), so the state machine starts on them before this
+            // node's own write: a follower, which writes on this thread before it answers, answers
+            // a write that came in through it an fsync sooner. Not for a Ready that changes the
+            // term or the vote, resets the log or installs a snapshot (those are handed after
+            // the write), and only on the first attempt (a failed write retries the Ready).
+            boolean handBeforeWrite = ready.hardState() == null && ready.resetLogTo() == 0 && ready.restore() == null;
             if (sendFirst) {
                 send(ready.messages());
+            }
+            if (handBeforeWrite && !retry && !ready.committed().isEmpty()) {
+                handToFsm(ready);
             }
             if (writeAsync) {
                 logWriter.submit(ready);
@@ -470,10 +468,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (!sendFirst) {
                 send(ready.messages());
             }
-            if (ready != handedBeforeWrite && (ready.restore() != null || !ready.committed().isEmpty())) {
+            if (!handBeforeWrite && (ready.restore() != null || !ready.committed().isEmpty())) {
                 handToFsm(ready);
             }
-            handedBeforeWrite = null;
             if (ready.compactBefore() > 0) {
                 compact(ready);
             }
