@@ -1,0 +1,112 @@
+package dev.skiff.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JVM flags the distribution's launcher gives {@code skiff node} (README, "Against etcd";
+ * bench/README.md for the measurements): G1 with a 10 ms pause goal, survivors tenured at their
+ * first collection, the heap on transparent huge pages where the kernel offers them on request,
+ * a 512 MiB initial heap on machines with 4 GiB or more, and each default giving way to a flag of its kind in {@code JAVA_OPTS}. Read from the JVM
+ * itself ({@code -XX:+PrintCommandLineFlags}) with {@code node --help}, which starts the node's
+ * JVM and exits.
+ */
+class LauncherJvmDefaultsIT {
+
+    @TempDir
+    Path dir;
+
+    private static final boolean MADVISE_HUGE_PAGES = madviseHugePages();
+
+    /** The launcher starts a node's heap at 512 MiB on machines with 4 GiB or more. */
+    private static final boolean FOUR_GIB = memTotalKib() >= 4L << 20;
+
+    private static long memTotalKib() {
+        try {
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static boolean madviseHugePages() {
+        try {
+            return Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).contains("[madvise]");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The JVM's command-line flags of {@code skiff node --help} started with {@code javaOpts}. */
+    private List<String> nodeJvmFlags(String javaOpts) throws Exception {
+        Path launcher = Path.of(System.getProperty("skiff.dist.dir", "../dist/target/skiff-0.1.0-SNAPSHOT"), "bin", "skiff");
+        assertThat(launcher).as("the distribution's launcher (mvn -pl dist package builds it)").isExecutable();
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "node", "--help").directory(dir.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("SKIFF_"));
+        pb.environment().put("SKIFF_CDS", "off");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("JAVA_OPTS", javaOpts + " -XX:+PrintCommandLineFlags");
+        Process p = pb.start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        String out = readAll(p.getInputStream());
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("skiff node --help still running after 60 s");
+        }
+        assertThat(p.exitValue()).as("exit code; stderr: %s", err.get()).isZero();
+        String flagsLine = out.lines().filter(l -> l.contains("-XX:")).findFirst()
+                .orElseThrow(() -> new AssertionError("no -XX: line in the output: " + out));
+        return Arrays.asList(flagsLine.trim().split("\\s+"));
+    }
+
+    private static String readAll(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void when_noJvmFlagsAreGiven_then_theNodeRunsG1WithItsDefaults() throws Exception {
+        List<String> flags = nodeJvmFlags("");
+
+        assertThat(flags).contains("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-XX:MaxTenuringThreshold=0");
+        if (MADVISE_HUGE_PAGES) {
+            assertThat(flags).contains("-XX:+UseTransparentHugePages");
+        } else {
+            assertThat(flags).doesNotContain("-XX:+UseTransparentHugePages");
+        }
+        if (FOUR_GIB) {
+            assertThat(flags).contains("-XX:InitialHeapSize=" + (512L << 20));
+        }
+    }
+
+    @Test
+    void when_javaOptsSetTheSameKindOfFlag_then_theOperatorsValueStays() throws Exception {
+        List<String> flags = nodeJvmFlags("-XX:MaxTenuringThreshold=3 -XX:-UseTransparentHugePages -XX:MaxGCPauseMillis=50");
+
+        assertThat(flags).contains("-XX:MaxTenuringThreshold=3", "-XX:-UseTransparentHugePages", "-XX:MaxGCPauseMillis=50")
+                .doesNotContain("-XX:MaxTenuringThreshold=0", "-XX:+UseTransparentHugePages", "-XX:MaxGCPauseMillis=10");
+    }
+
+    @Test
+    void when_javaOptsChooseAnotherCollector_then_noG1SettingIsAdded() throws Exception {
+        List<String> flags = nodeJvmFlags("-XX:+UseZGC");
+
+        assertThat(flags).contains("-XX:+UseZGC")
+                .doesNotContain("-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0", "-XX:+UseTransparentHugePages");
+    }
+}
