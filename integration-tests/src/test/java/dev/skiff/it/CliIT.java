@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skiff.it.cluster.ClusterExtension;
 import dev.skiff.it.cluster.ClusterOptions;
 import dev.skiff.it.cluster.FreePorts;
+import dev.skiff.it.cluster.Launcher;
+import dev.skiff.it.cluster.Launcher.Run;
 import dev.skiff.it.cluster.ProcessCluster;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -39,52 +37,14 @@ class CliIT {
     private ProcessCluster cluster;
     private String endpoint;
 
-    /** What a command did. */
-    private record Run(int code, byte[] stdout, String stderr) {
-        String out() {
-            return new String(stdout, StandardCharsets.UTF_8);
-        }
-    }
-
     @BeforeAll
     void startNode() {
         cluster = clusters.start(1, ClusterOptions.defaults());
         endpoint = "127.0.0.1:" + cluster.nodes().get(0).apiPort();
     }
 
-    private static Path launcher() {
-        Path launcher = Path.of(System.getProperty("skiff.dist.dir", "../dist/target/skiff-0.1.0-SNAPSHOT"), "bin", "skiff");
-        assertThat(launcher).as("the distribution's launcher (mvn -pl dist package builds it)").isExecutable();
-        return launcher;
-    }
-
     private Run skiff(byte[] stdin, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(launcher().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SKIFF_"));
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = pb.start();
-        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        try (var in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin);
-            }
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("skiff " + String.join(" ", args) + " still running after 120 s");
-        }
-        return new Run(p.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readAll(InputStream in) {
-        try (in) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return Launcher.run(dir, Map.of(), stdin, Duration.ofSeconds(120), args);
     }
 
     private static byte[] random(int size, long seed) {

@@ -2,15 +2,15 @@ package dev.skiff.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skiff.it.cluster.Launcher;
+import dev.skiff.it.cluster.Launcher.Run;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,32 +51,12 @@ class LauncherJvmDefaultsIT {
 
     /** The JVM's command-line flags of {@code skiff node --help} started with {@code javaOpts}. */
     private List<String> nodeJvmFlags(String javaOpts) throws Exception {
-        Path launcher = Path.of(System.getProperty("skiff.dist.dir", "../dist/target/skiff-0.1.0-SNAPSHOT"), "bin", "skiff");
-        assertThat(launcher).as("the distribution's launcher (mvn -pl dist package builds it)").isExecutable();
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "node", "--help").directory(dir.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("SKIFF_"));
-        pb.environment().put("SKIFF_CDS", "off");
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("JAVA_OPTS", javaOpts + " -XX:+PrintCommandLineFlags");
-        Process p = pb.start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        String out = readAll(p.getInputStream());
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("skiff node --help still running after 60 s");
-        }
-        assertThat(p.exitValue()).as("exit code; stderr: %s", err.get()).isZero();
-        String flagsLine = out.lines().filter(l -> l.contains("-XX:")).findFirst()
-                .orElseThrow(() -> new AssertionError("no -XX: line in the output: " + out));
+        Run run = Launcher.run(dir, Map.of("SKIFF_CDS", "off", "JAVA_OPTS", javaOpts + " -XX:+PrintCommandLineFlags"), null,
+                Duration.ofSeconds(60), "node", "--help");
+        assertThat(run.code()).as("exit code; stderr: %s", run.stderr()).isZero();
+        String flagsLine = run.out().lines().filter(l -> l.contains("-XX:")).findFirst()
+                .orElseThrow(() -> new AssertionError("no -XX: line in the output: " + run.out()));
         return Arrays.asList(flagsLine.trim().split("\\s+"));
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     @Test
@@ -108,5 +88,20 @@ class LauncherJvmDefaultsIT {
 
         assertThat(flags).contains("-XX:+UseZGC")
                 .doesNotContain("-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0", "-XX:+UseTransparentHugePages");
+    }
+
+    @Test
+    void when_javaOptsHaveOtherUseAndGcFlags_then_theyAreNotTakenForACollector() throws Exception {
+        List<String> flags = nodeJvmFlags("-XX:+UseStringDeduplication -XX:+DisableExplicitGC");
+
+        assertThat(flags).contains("-XX:+UseStringDeduplication", "-XX:+DisableExplicitGC", "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=10", "-XX:MaxTenuringThreshold=0");
+    }
+
+    @Test
+    void when_javaOptsChooseG1_then_itGetsTheG1Settings() throws Exception {
+        List<String> flags = nodeJvmFlags("-XX:+UseG1GC");
+
+        assertThat(flags).contains("-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0");
     }
 }
