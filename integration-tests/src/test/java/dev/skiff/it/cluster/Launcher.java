@@ -34,7 +34,7 @@ public final class Launcher {
     }
 
     /** The launcher's path; fails the test if the distribution was not built. */
-    public static Path path() {
+    private static Path path() {
         Path launcher = Path.of(System.getProperty("skiff.dist.dir", "../dist/target/skiff-0.1.0-SNAPSHOT"), "bin", "skiff");
         assertThat(launcher).as("the distribution's launcher (mvn -pl dist package builds it)").isExecutable();
         return launcher;
