@@ -113,7 +113,7 @@ final class NodeCommand implements Callable<Integer> {
     String electionTimeout;
     @Option(names = "--heartbeat-interval", defaultValue = "50ms", description = "Raft heartbeat interval (default ${DEFAULT-VALUE}).")
     String heartbeatInterval;
-    @Option(names = "--snapshot-interval", defaultValue = "30s", description = "How often to check whether to snapshot (default ${DEFAULT-VALUE}).")
+    @Option(names = "--snapshot-interval", defaultValue = "30s", description = "How often to check whether to snapshot: each check follows the last after a random wait of one to two intervals, so that members started together do not snapshot together (default ${DEFAULT-VALUE}).")
     String snapshotInterval;
     @Option(names = "--snapshot-threshold", defaultValue = "8192", description = "Entries since the last snapshot before a periodic one (default ${DEFAULT-VALUE}); from 64 MiB snapshots on, it also waits until they hold as many bytes as the last.")
     long snapshotThreshold;

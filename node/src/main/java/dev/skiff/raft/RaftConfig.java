@@ -30,7 +30,10 @@ import java.util.Objects;
  * @param maxPendingApplies    most client operations queued at the leader before new ones are
  *                             refused (back-pressure)
  * @param maxApplyBatch        most committed entries handed to the FSM in one batch
- * @param snapshotInterval     how often the node checks whether to take a snapshot
+ * @param snapshotInterval     how often the node checks whether to take a snapshot: each check
+ *                             comes a random one to two intervals after the last (as in
+ *                             hashicorp/raft), so that servers started together do not
+ *                             snapshot together
  * @param snapshotThreshold    how many entries past the last snapshot a periodic one waits for
  * @param proportionalSnapshotBytes from this size of the last snapshot on, a periodic snapshot
  *                             also waits until the entries applied since hold as many bytes as

@@ -112,6 +112,12 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private final long startNanos;
     private NodeRuntime.EventSink loop;
     private Runnable stopPeriodicSnapshots = () -> { };
+    /**
+     * Draws each wait before the next snapshot check; used by one thread at a time (the starter,
+     * then the timer). Its own generator, seeded from the runtime's clock and this server's id:
+     * drawing from the core's would change every election timeout after it.
+     */
+    private final SplittableRandom snapshotJitter;
 
     /** What the leader does to every command as it appends it (its own and forwarded ones). */
     private final UnaryOperator<byte[]> leaderCommands;
@@ -160,6 +166,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         this.runtime = runtime;
         this.tickNanos = config.tickInterval().toNanos();
         this.startNanos = runtime.nanoTime();
+        this.snapshotJitter = new SplittableRandom(startNanos ^ config.localId().hashCode());
         String id = config.localId();
         this.io = runtime.ioExecutor("raft-io");
         this.notifier = runtime.serialExecutor("raft-notify");
@@ -240,6 +247,12 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         }
     }
 
+    /**
+     * Checks whether to snapshot after a random wait between one and two snapshot intervals, as
+     * hashicorp/raft does: members started together (a cluster provisioned at once, the demo)
+     * would otherwise reach the threshold and snapshot at the same moment, every time, and
+     * the whole cluster would pay the capture and the upload at once.
+     */
     private void schedulePeriodicSnapshots() {
         long interval = config.snapshotInterval().toNanos();
         stopPeriodicSnapshots = runtime.schedule(() -> {
@@ -247,7 +260,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
                 snapshotter.maybeSnapshot();
                 schedulePeriodicSnapshots();
             }
-        }, interval);
+        }, interval + snapshotJitter.nextLong(interval));
     }
 
     /** The core, for the simulation's invariant checks (read on the loop's thread only). */

@@ -97,6 +97,11 @@ public final class ScriptNode {
         core = raft.core();
     }
 
+    /** Due times, on this node's clock (which starts at 0), of its timers neither fired nor cancelled. */
+    public List<Long> pendingTimers() {
+        return runtime.pendingTimers();
+    }
+
     public boolean up() {
         return raft != null;
     }
@@ -132,6 +137,12 @@ public final class ScriptNode {
      * One tick of the node's clock passes and the node runs until quiet (its loop catches the
      * core up with the clock); the Readies it carried out are in the next {@link #process()}.
      */
+    /** Moves this node's clock on to {@code nanos} (on its clock, which starts at 0) and runs it until it is quiet. */
+    public void advanceTo(long nanos) {
+        runtime.advance(nanos - runtime.nanoTime());
+        runtime.pump(true);
+    }
+
     public void tick() {
         runtime.advance(tickNanos);
         runtime.pump(true);

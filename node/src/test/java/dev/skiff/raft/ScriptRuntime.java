@@ -158,6 +158,11 @@ final class ScriptRuntime implements NodeRuntime {
         }
     }
 
+    /** Due times, on this node's clock, of the timers neither fired nor cancelled. */
+    List<Long> pendingTimers() {
+        return timers.stream().filter(t -> !t.cancelled()[0]).map(Timer::due).toList();
+    }
+
     @Override
     public Runnable schedule(Runnable task, long delayNanos) {
         boolean[] cancelled = new boolean[1];
