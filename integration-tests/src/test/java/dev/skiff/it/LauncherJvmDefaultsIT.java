@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The JVM flags the distribution's launcher gives {@code skiff node} (README, "Against etcd";
  * bench/README.md for the measurements): G1 with a 10 ms pause goal, survivors tenured at their
  * first collection, the heap on transparent huge pages where the kernel offers them on request,
- * a 512 MiB initial heap on machines with 4 GiB or more, and each default giving way to a flag of its kind in {@code JAVA_OPTS}. Read from the JVM
- * itself ({@code -XX:+PrintCommandLineFlags}) with {@code node --help}, which starts the node's
- * JVM and exits.
+ * a 512 MiB initial heap on machines with 4 GiB or more, and each default giving way to a flag of
+ * its kind in {@code JAVA_OPTS}. Read from the JVM itself ({@code -XX:+PrintCommandLineFlags})
+ * with {@code node --help}, which starts the node's JVM and exits.
  */
 class LauncherJvmDefaultsIT {
 
@@ -80,6 +80,17 @@ class LauncherJvmDefaultsIT {
 
         assertThat(flags).contains("-XX:MaxTenuringThreshold=3", "-XX:-UseTransparentHugePages", "-XX:MaxGCPauseMillis=50")
                 .doesNotContain("-XX:MaxTenuringThreshold=0", "-XX:+UseTransparentHugePages", "-XX:MaxGCPauseMillis=10");
+    }
+
+    @Test
+    void when_javaOptsSizeTheHeap_then_theLauncherAddsNoInitialHeap() throws Exception {
+        // With the launcher's -Xms512m added, this maximum would stop the JVM ("initial heap size
+        // set to a larger value than the maximum heap size") on a machine with 4 GiB or more.
+        for (String heap : List.of("-Xmx256m", "-XX:MaxHeapSize=256m")) {
+            assertThat(nodeJvmFlags(heap)).as(heap).contains("-XX:MaxHeapSize=" + (256L << 20))
+                    .doesNotContain("-XX:InitialHeapSize=" + (512L << 20));
+        }
+        assertThat(nodeJvmFlags("-XX:MaxRAMPercentage=10")).doesNotContain("-XX:InitialHeapSize=" + (512L << 20));
     }
 
     @Test
