@@ -552,7 +552,7 @@ final class ConsulHandler {
         }
         long wait = q.param("wait") == null ? DEFAULT_WAIT_MILLIS : Math.min(MAX_WAIT_MILLIS, duration(q.param("wait"), "wait"));
         wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
-        return waiters.park(exchange, ctx.kv()::state, s -> index.applyAsLong(s) != seen, wait,
+        return waiters.park(exchange.getIoThread(), ctx.kv()::state, s -> index.applyAsLong(s) != seen, wait,
                 () -> workers.execute(() -> resume(exchange)));
     }
 

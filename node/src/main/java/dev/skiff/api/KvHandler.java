@@ -323,7 +323,7 @@ final class KvHandler {
             return false;
         }
         wait += ThreadLocalRandom.current().nextLong(wait / 16 + 1);
-        return waiters.park(exchange, ctx.kv()::state, s -> watched.applyAsLong(s) > seen, wait, () -> workers.execute(() -> {
+        return waiters.park(exchange.getIoThread(), ctx.kv()::state, s -> watched.applyAsLong(s) > seen, wait, () -> workers.execute(() -> {
             exchange.putAttachment(RESUMED, Boolean.TRUE);
             resumer.accept(exchange);
         }));
