@@ -56,11 +56,19 @@ final class BlockingWaiters {
         }
 
         void fire() {
-            if (fired.compareAndSet(false, true)) {
-                waiters.remove(this);
-                registered.decrementAndGet();
+            if (take()) {
                 resume.run();
             }
+        }
+
+        /** Takes this waiter out, once: true for the one caller (scan, timer or the reader itself) that did. */
+        boolean take() {
+            if (!fired.compareAndSet(false, true)) {
+                return false;
+            }
+            waiters.remove(this);
+            registered.decrementAndGet();
+            return true;
         }
     }
 
@@ -77,9 +85,9 @@ final class BlockingWaiters {
         waiters.add(waiter);
         // The state is read after registering, so that a change published in between is not missed.
         if (moved.test(current.get())) {
-            waiters.remove(waiter);
-            registered.decrementAndGet();
-            return false;
+            // Withdrawn, unless a scan saw the same change and fired it meanwhile: then its
+            // resume answers the reader, and so the reader counts as parked.
+            return !waiter.take();
         }
         timer.executeAfter(waiter::fire, waitMillis, TimeUnit.MILLISECONDS);
         return true;

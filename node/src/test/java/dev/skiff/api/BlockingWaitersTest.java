@@ -104,6 +104,26 @@ class BlockingWaitersTest {
     }
 
     @Test
+    void aChangePublishedWhileAReadParks_answersItOnce_andLaterReadsAreStillWoken() {
+        BlockingWaiters waiters = countingWaiters();
+        KvState seen = published.get();
+        AtomicInteger resumed = new AtomicInteger();
+        // The change lands between the reader's registration and its look at the state: the scan
+        // fires the reader, and the reader, seeing the change too, must not answer a second time.
+        boolean parked = waiters.park(timer, () -> publish(waiters), movedFrom(seen), WAIT_MILLIS, resumed::incrementAndGet);
+
+        assertThat(parked).as("answered by the scan's resume, so parked").isTrue();
+        assertThat(resumed).hasValue(1);
+        assertThat(waiters.parked()).isZero();
+
+        AtomicInteger later = new AtomicInteger();
+        assertThat(waiters.park(timer, published::get, movedFrom(published.get()), WAIT_MILLIS, later::incrementAndGet))
+                .isTrue();
+        publish(waiters);
+        assertThat(later).as("a read parked afterwards is woken by the next change").hasValue(1);
+    }
+
+    @Test
     void aStatePublishedAfterTheApiClosed_isIgnored() {
         ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
         BlockingWaiters waiters = new BlockingWaiters(workers);
