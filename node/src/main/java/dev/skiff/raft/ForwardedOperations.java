@@ -255,8 +255,8 @@ final class ForwardedOperations {
                 break;
             }
             it.remove();
-            failReads(sent.reads, new RaftTimeoutException("the leader did not answer a read-index request within "
-                    + readTimeoutNanos / 1_000_000 + " ms", false));
+            failReads(sent.reads, RaftTimeoutException.ofRead("the leader did not answer a read-index request within "
+                    + readTimeoutNanos / 1_000_000 + " ms"));
         }
     }
 

@@ -12,8 +12,18 @@ public class RaftTimeoutException extends RaftException {
 
     /** @param message what timed out; @param outcomeUnknown whether it may still take effect */
     public RaftTimeoutException(String message, boolean outcomeUnknown) {
-        super(message + (outcomeUnknown ? " (it may still be applied)" : " (it was not applied)"), null);
+        this(outcomeUnknown, message + (outcomeUnknown ? " (it may still be applied)" : " (it was not applied)"));
+    }
+
+    /** @param fullMessage the message as it is, with no word on the outcome added */
+    private RaftTimeoutException(boolean outcomeUnknown, String fullMessage) {
+        super(fullMessage, null);
         this.outcomeUnknown = outcomeUnknown;
+    }
+
+    /** A read that timed out: it changes nothing, so its message says nothing of being applied. */
+    static RaftTimeoutException ofRead(String message) {
+        return new RaftTimeoutException(false, message);
     }
 
     @Override
