@@ -234,8 +234,22 @@ public final class ProcessCluster implements AutoCloseable {
         awaitMembers(voters, DEFAULT_WAIT);
     }
 
-    /** {@link #awaitMembers(int)} with another limit, for clusters that take longer to form. */
+    /**
+     * {@link #awaitMembers(int)} with another limit, for clusters that take longer to form.
+     *
+     * @throws org.awaitility.core.ConditionTimeoutException on one line that also says what each
+     *         node reported last ({@link #picture()}): a CI summary shows only the first line
+     */
     public void awaitMembers(int voters, Duration atMost) {
+        try {
+            awaitMembersOnce(voters, atMost);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new org.awaitility.core.ConditionTimeoutException(voters + " voters not known to every serving node within "
+                    + atMost.toSeconds() + " s; the nodes: " + picture());
+        }
+    }
+
+    private void awaitMembersOnce(int voters, Duration atMost) {
         await(voters + " voters known to every serving node of " + nodes).atMost(atMost).pollInterval(POLL)
                 .ignoreExceptions()
                 .until(() -> {
@@ -258,6 +272,38 @@ public final class ProcessCluster implements AutoCloseable {
                     }
                     return true;
                 });
+    }
+
+    /**
+     * One line per cluster of what each node says now: exited (with its code), paused, or its
+     * state, term, leader, voters and applied index from {@code /v1/status}.
+     */
+    public String picture() {
+        List<String> parts = new ArrayList<>();
+        for (NodeProcess node : nodes) {
+            java.util.OptionalInt exit = node.exitCode();
+            if (exit.isPresent()) {
+                parts.add(node.id() + " exited (code " + exit.getAsInt() + ")");
+                continue;
+            }
+            if (node.isPaused()) {
+                parts.add(node.id() + " paused");
+                continue;
+            }
+            try {
+                JsonNode status = node.client().withTimeout(Duration.ofSeconds(1)).status();
+                List<String> voterIds = new ArrayList<>();
+                for (JsonNode m : status.path("latest_configuration")) {
+                    voterIds.add(m.path("id").asText() + ("voter".equals(m.path("suffrage").asText()) ? "" : "(non-voter)"));
+                }
+                parts.add(node.id() + " " + status.path("state").asText() + " term " + status.path("term").asLong()
+                        + " leader " + status.path("leader").path("id").asText("none") + " configuration " + voterIds
+                        + " applied " + status.path("applied_index").asLong());
+            } catch (RuntimeException e) {
+                parts.add(node.id() + " status unavailable (" + e.getMessage() + ")");
+            }
+        }
+        return String.join("; ", parts).replace('\n', ' ');
     }
 
     /**
