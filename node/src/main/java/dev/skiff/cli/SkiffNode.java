@@ -423,6 +423,9 @@ final class SkiffNode implements AutoCloseable {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
+        if (closing) {
+            return; // a node shutting down starts no cluster
+        }
         try {
             raft.bootstrapCluster(Configuration.of(self())).join();
         } catch (CompletionException e) {

@@ -1,6 +1,7 @@
 package dev.skiff.discovery;
 
 import dev.skiff.raft.Configuration;
+import dev.skiff.raft.Observation;
 import dev.skiff.raft.Raft;
 import dev.skiff.raft.RaftState;
 import dev.skiff.raft.Server;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,8 @@ public final class DiscoveryAgent implements AutoCloseable {
     /** The last term this node published itself as leader in (heartbeat thread only). */
     private long publishedTerm;
     private Thread beat;
+    /** Released when this node becomes leader: the heartbeat then runs without waiting out its interval. */
+    private final Semaphore beatNow = new Semaphore(0);
 
     /**
      * @param discovery   the table (owned: closed by {@link #close})
@@ -74,9 +78,19 @@ public final class DiscoveryAgent implements AutoCloseable {
         refresh();
     }
 
-    /** Starts the heartbeat; the agent reconciles {@code raft}'s configuration while it leads. */
+    /**
+     * Starts the heartbeat; the agent reconciles {@code raft}'s configuration while it leads. A
+     * node that becomes leader beats at once rather than at the next interval, so that the table
+     * names a new cluster's leader within moments of the bootstrap ({@link #shouldBootstrap}
+     * relies on it).
+     */
     public synchronized void start(Raft raft) {
         this.raft = raft;
+        raft.addObserver(o -> {
+            if (o instanceof Observation.StateChanged changed && changed.state() == RaftState.LEADER) {
+                beatNow.release();
+            }
+        });
         beat = Thread.ofVirtual().name("discovery-" + self.id()).start(this::run);
     }
 
@@ -101,7 +115,9 @@ public final class DiscoveryAgent implements AutoCloseable {
                 }
             }
             try {
-                Thread.sleep(interval);
+                if (beatNow.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    beatNow.drainPermits();
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -193,10 +209,14 @@ public final class DiscoveryAgent implements AutoCloseable {
 
     /**
      * Whether this node, which has no Raft state, starts the cluster: true if it takes the
-     * bootstrap lock now. A node that held the lock before (it bootstrapped, then lost its
-     * data dir, or crashed between taking the lock and bootstrapping) bootstraps again only
-     * while no other node is registered: otherwise a cluster may exist, and it joins that
-     * instead of starting a second one.
+     * bootstrap lock now. A node that held the lock before has either never bootstrapped (it
+     * stopped between taking the lock and bootstrapping: the bootstrap waits some seconds for
+     * signs of an existing cluster first) or bootstrapped and then lost its data directory. The
+     * table tells the two apart: a cluster that ever had a leader published it. With a published
+     * leader and other nodes registered, a cluster may exist, and the node joins it instead of
+     * starting a second one; without one, no cluster was ever led, the other registered nodes
+     * are waiting for this one to bootstrap (they join only the lock holder's cluster), and it
+     * bootstraps.
      */
     public boolean shouldBootstrap() throws IOException {
         Optional<String> holder = discovery.bootstrapLockHolder();
@@ -210,11 +230,20 @@ public final class DiscoveryAgent implements AutoCloseable {
             return false;
         }
         boolean others = discovery.members().stream().anyMatch(m -> !m.id().equals(self.id()));
-        if (others) {
-            log.warn("node {} holds the bootstrap lock from an earlier start but has no state, and other nodes are "
-                    + "registered: it joins them instead of bootstrapping a second cluster", self.id());
+        if (!others) {
+            return true;
         }
-        return !others;
+        Optional<PublishedLeader> led = discovery.publishedLeader();
+        if (led.isPresent()) {
+            log.warn("node {} holds the bootstrap lock from an earlier start but has no state, other nodes are registered, "
+                    + "and {} names {} the leader of term {}: it joins them instead of bootstrapping a second cluster",
+                    self.id(), discovery, led.get().id(), led.get().term());
+            return false;
+        }
+        log.warn("node {} holds the bootstrap lock from an earlier start and has no state; {} names no leader, so no "
+                + "cluster was ever led (it stopped before bootstrapping): it bootstraps now and the registered nodes join it",
+                self.id(), discovery);
+        return true;
     }
 
     /** Whether the last heartbeat reached the table. */

@@ -727,6 +727,9 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
     private void onSoftStateChange(SoftState soft) {
         boolean wasLeader = lastSoft.state() == RaftState.LEADER;
         boolean leaderChanged = !Objects.equals(lastSoft.leaderId(), soft.leaderId());
+        // Observers react by reading state() and stats(): they must see the change they are told of,
+        // not the state before this batch (it is published again at the batch's end).
+        publish();
         if (soft.state() != lastSoft.state() || soft.term() != lastSoft.term()) {
             log.info("state change id={} state={} term={} leader={}", config.localId(), soft.state(), soft.term(), soft.leaderId());
             notifyObservers(new Observation.StateChanged(soft.state(), soft.term()));

@@ -60,7 +60,10 @@ class ForwarderTest {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(write.statusCode()).isEqualTo(504);
-        assertThat(write.body()).contains("answer broke off after 0 bytes").contains("may or may not be applied");
+        // Whether the client sees the break while it reads the head (send fails) or the body (the
+        // relay fails) is a matter of timing; either way the outcome is unknown, and said so.
+        assertThat(write.body()).containsAnyOf("answer broke off after 0 bytes", "lost the connection to the leader")
+                .contains("may or may not be applied");
         assertThat(read.statusCode()).isEqualTo(503);
     }
 

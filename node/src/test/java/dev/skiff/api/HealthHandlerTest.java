@@ -50,7 +50,9 @@ class HealthHandlerTest {
         raft.bootstrapCluster(Configuration.of(Server.voter("n1", "n1.local:9000"))).join();
         api = new ApiServer("127.0.0.1", 0, "n1", raft, kv, snapshots, new ApiMetrics(raft), 1 << 20,
                 Duration.ofSeconds(5), new StorageHealth(), java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), readyMaxLag);
-        await().atMost(Duration.ofSeconds(10)).until(() -> raft.state() == RaftState.LEADER);
+        // Leader, and its first entry of the term committed: the commit index no longer moves.
+        await().atMost(Duration.ofSeconds(10)).until(() -> raft.state() == RaftState.LEADER
+                && raft.stats().commitIndex() == raft.stats().lastLogIndex());
     }
 
     private HttpResponse<String> get(String path) throws Exception {

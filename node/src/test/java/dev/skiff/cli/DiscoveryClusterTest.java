@@ -98,6 +98,32 @@ class DiscoveryClusterTest {
         System.out.println("discovery cluster: formed from 3 identical nodes, re-formed after all 3 moved to new ports");
     }
 
+    /**
+     * The node that took the bootstrap lock stops before it bootstraps (the bootstrap waits
+     * seconds for signs of an existing cluster first) and starts again without state, while the
+     * others wait for it: it used to join them, as if it had lost the data of a cluster it led,
+     * and no node ever bootstrapped.
+     */
+    @Test
+    void when_theLockHolderStopsBeforeBootstrapping_then_onItsRestartTheClusterForms() throws Exception {
+        URI table = tmp.resolve("discovery").toUri();
+        NodeSettings holder = settings("n1", table);
+        startAll(List.of(holder));
+        await().atMost(Duration.ofSeconds(10)).until(() -> java.nio.file.Files.exists(Path.of(table).resolve("bootstrap-lock")));
+        SkiffNode stopped = nodes.get(0);
+        assertThat(stopped.raft.stats().term()).as("stopped before bootstrapping").isZero();
+        stopped.close(false);
+        assertThat(stopped.raft.stats().lastLogIndex()).as("a node shutting down starts no cluster").isZero();
+        nodes.clear();
+
+        List<NodeSettings> all = List.of(settings("n1", table), settings("n2", table), settings("n3", table));
+        startAll(all.subList(1, 3));
+        startAll(all.subList(0, 1));
+        awaitFormed(all);
+        put(nodes.get(2), "formed", "yes");
+        System.out.println("discovery cluster: formed after the lock holder stopped before bootstrapping and came back");
+    }
+
     @Test
     void when_threeNewNodesStartWithRestoreFrom_then_oneRestoresAndTheOthersJoinIt() throws Exception {
         URI oldTable = tmp.resolve("old-discovery").toUri();
