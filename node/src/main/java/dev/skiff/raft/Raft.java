@@ -152,7 +152,8 @@ public interface Raft extends AutoCloseable {
     /**
      * Takes a snapshot now: captures the FSM at its applied index, persists it to the snapshot
      * store while applies continue, and compacts the log (keeping
-     * {@link RaftConfig#trailingLogs()}).
+     * {@link RaftConfig#trailingLogs()}). If a snapshot is being taken, this one starts once it
+     * is done, so that it covers everything applied when this was called.
      */
     CompletableFuture<SnapshotHandle> snapshot();
 

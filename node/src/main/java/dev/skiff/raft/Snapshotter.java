@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,7 +42,8 @@ final class Snapshotter {
     private final Consumer<LoopEvent> loop;
     private final Consumer<Observation> observers;
     private final LongSupplier clock;
-    private final AtomicBoolean inProgress = new AtomicBoolean();
+    /** The snapshot being taken, or null. Cleared before it completes, so that what waits for it can start the next. */
+    private final AtomicReference<CompletableFuture<SnapshotHandle>> running = new AtomicReference<>();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final AtomicLong lastIndex = new AtomicLong();
     /** {@link FsmRunner#appliedBytes()} at the last snapshot. */
@@ -70,26 +72,47 @@ final class Snapshotter {
     void maybeSnapshot() {
         // A slow upload (S3 retrying through an outage) outlasts many intervals: no pile-up, no log spam.
         long last = lastSize.get();
-        if (!inProgress.get() && fsm.appliedIndex() - lastIndex.get() >= threshold
-                && (last < proportionalAbove || fsm.appliedBytes() - appliedBytesAtLast.get() >= last)) {
-            snapshot().whenComplete((h, err) -> {
+        if (running.get() != null || fsm.appliedIndex() - lastIndex.get() < threshold
+                || (last >= proportionalAbove && fsm.appliedBytes() - appliedBytesAtLast.get() < last)) {
+            return;
+        }
+        CompletableFuture<SnapshotHandle> started = start();
+        if (started != null) {
+            started.whenComplete((h, err) -> {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (cause != null && !(cause instanceof IllegalStateException) && !(cause instanceof RaftShutdownException)) {
+                if (cause != null && !(cause instanceof RaftShutdownException)) {
                     log.warn("periodic snapshot failed id={}: {}", id, cause.toString());
                 }
             });
         }
     }
 
-    /** Takes a snapshot now. */
+    /**
+     * Takes a snapshot now. If one is being taken (a periodic one, or another request's), this
+     * one starts when it is done: the snapshot returned covers everything applied when this was
+     * called, which the one in progress may not.
+     */
     CompletableFuture<SnapshotHandle> snapshot() {
+        while (true) {
+            CompletableFuture<SnapshotHandle> started = start();
+            if (started != null) {
+                return started;
+            }
+            CompletableFuture<SnapshotHandle> busy = running.get();
+            if (busy != null) {
+                return busy.handle((h, err) -> null).thenCompose(done -> snapshot());
+            }
+        }
+    }
+
+    /** Starts a snapshot, or returns null if one is being taken. */
+    private CompletableFuture<SnapshotHandle> start() {
         CompletableFuture<SnapshotHandle> result = new CompletableFuture<>();
-        if (!inProgress.compareAndSet(false, true)) {
-            result.completeExceptionally(new IllegalStateException("a snapshot is already being taken"));
-            return result;
+        if (!running.compareAndSet(null, result)) {
+            return null;
         }
         fsm.capture(c -> io.execute(() -> persist(c, result)), e -> {
-            inProgress.set(false);
+            running.set(null);
             result.completeExceptionally(e);
         });
         return result;
@@ -111,6 +134,8 @@ final class Snapshotter {
     private void persist(FsmRunner.Capture c, CompletableFuture<SnapshotHandle> result) {
         long started = clock.getAsLong();
         SnapshotSink sink = null;
+        SnapshotHandle handle = null;
+        Throwable failure = null;
         try {
             sink = storage.snapshots().create(c.index(), c.term(), c.configuration(), c.configurationIndex());
             c.view().persist(sink.out());
@@ -123,7 +148,7 @@ final class Snapshotter {
             if (failing.compareAndSet(true, false)) {
                 observers.accept(new Observation.StorageHealth("snapshots", Optional.empty()));
             }
-            result.complete(new SnapshotHandle(meta, storage.snapshots()));
+            handle = new SnapshotHandle(meta, storage.snapshots());
         } catch (IOException | RuntimeException e) {
             if (sink != null) {
                 sink.cancel();
@@ -131,10 +156,16 @@ final class Snapshotter {
             if (failing.compareAndSet(false, true)) {
                 observers.accept(new Observation.StorageHealth("snapshots", Optional.of(e.toString())));
             }
-            result.completeExceptionally(e);
+            failure = e;
         } finally {
             c.view().release();
-            inProgress.set(false);
+            running.set(null);
+        }
+        // Completed only now that the next snapshot can start: a request waiting for this one starts it.
+        if (failure == null) {
+            result.complete(handle);
+        } else {
+            result.completeExceptionally(failure);
         }
     }
 }
