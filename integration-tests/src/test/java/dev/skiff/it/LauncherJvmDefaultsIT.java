@@ -93,6 +93,15 @@ class LauncherJvmDefaultsIT {
         assertThat(nodeJvmFlags("-XX:MaxRAMPercentage=10")).doesNotContain("-XX:InitialHeapSize=" + (512L << 20));
     }
 
+    /** The launcher split JAVA_OPTS by leaving it unquoted, which also expanded a word with * against the working directory. */
+    @Test
+    void when_aJavaOptsWordLooksLikeAFilePattern_then_itReachesTheJvmAsWritten() throws Exception {
+        Files.createFile(dir.resolve("-XX:ErrorFile=hs_err_matched.log"));
+
+        assertThat(nodeJvmFlags("-XX:ErrorFile=hs_err_*.log")).contains("-XX:ErrorFile=hs_err_*.log")
+                .doesNotContain("-XX:ErrorFile=hs_err_matched.log");
+    }
+
     @Test
     void when_javaOptsChooseAnotherCollector_then_noG1SettingIsAdded() throws Exception {
         List<String> flags = nodeJvmFlags("-XX:+UseZGC");
