@@ -43,6 +43,21 @@ class DiscoveryAgentTest {
         return new Member(id, "127.0.0.1:" + (9000 + n), "127.0.0.1:" + (8000 + n), Instant.now());
     }
 
+    /** n1 registered and took the bootstrap lock, then stopped; the lock stays in the table. */
+    private void n1TookTheLockOnAnEarlierStart() throws IOException {
+        try (DiscoveryAgent first = agent("n1")) {
+            first.registerAndRefresh();
+            assertThat(first.shouldBootstrap()).isTrue();
+        }
+    }
+
+    /** The table names n1 the leader of term 1, as n1's heartbeat would once it led. */
+    private void n1LedTermOne() throws IOException {
+        try (FileDiscovery t = table()) {
+            assertThat(t.publishLeader(new PublishedLeader("n1", "127.0.0.1:9001", "127.0.0.1:8001", 1, Instant.now()))).isTrue();
+        }
+    }
+
     @Test
     void theFirstToAskTakesTheLock_andTheOthersJoin() throws IOException {
         try (DiscoveryAgent n1 = agent("n1"); DiscoveryAgent n2 = agent("n2")) {
@@ -61,10 +76,7 @@ class DiscoveryAgentTest {
      */
     @Test
     void when_theHolderStoppedBeforeBootstrapping_then_itBootstrapsOnItsNextStart_althoughOthersAreRegistered() throws IOException {
-        try (DiscoveryAgent first = agent("n1")) {
-            first.registerAndRefresh();
-            assertThat(first.shouldBootstrap()).isTrue();
-        }
+        n1TookTheLockOnAnEarlierStart();
         try (DiscoveryAgent n2 = agent("n2"); DiscoveryAgent n3 = agent("n3"); DiscoveryAgent again = agent("n1")) {
             n2.registerAndRefresh();
             n3.registerAndRefresh();
@@ -78,13 +90,8 @@ class DiscoveryAgentTest {
     /** The holder bootstrapped, led, and lost its data directory: a cluster may exist, and it joins rather than start a second. */
     @Test
     void when_theHolderLedACluster_andLostItsData_then_itJoinsTheRegisteredNodes() throws IOException {
-        try (DiscoveryAgent first = agent("n1")) {
-            first.registerAndRefresh();
-            assertThat(first.shouldBootstrap()).isTrue();
-        }
-        try (FileDiscovery t = table()) {
-            assertThat(t.publishLeader(new PublishedLeader("n1", "127.0.0.1:9001", "127.0.0.1:8001", 1, Instant.now()))).isTrue();
-        }
+        n1TookTheLockOnAnEarlierStart();
+        n1LedTermOne();
         try (DiscoveryAgent n2 = agent("n2"); DiscoveryAgent again = agent("n1")) {
             n2.registerAndRefresh();
             again.registerAndRefresh();
@@ -94,13 +101,8 @@ class DiscoveryAgentTest {
 
     @Test
     void when_theHolderComesBackAlone_then_itBootstrapsAgain() throws IOException {
-        try (DiscoveryAgent first = agent("n1")) {
-            first.registerAndRefresh();
-            assertThat(first.shouldBootstrap()).isTrue();
-        }
-        try (FileDiscovery t = table()) {
-            t.publishLeader(new PublishedLeader("n1", "127.0.0.1:9001", "127.0.0.1:8001", 1, Instant.now()));
-        }
+        n1TookTheLockOnAnEarlierStart();
+        n1LedTermOne();
         try (DiscoveryAgent again = agent("n1")) {
             again.registerAndRefresh();
             assertThat(again.shouldBootstrap()).isTrue();
