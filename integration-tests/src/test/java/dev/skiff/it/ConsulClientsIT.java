@@ -8,10 +8,13 @@ import com.ecwid.consul.v1.Response;
 import com.ecwid.consul.v1.kv.model.GetValue;
 import dev.skiff.it.cluster.ClusterExtension;
 import dev.skiff.it.cluster.ClusterOptions;
+import dev.skiff.it.cluster.HttpReply;
+import dev.skiff.it.cluster.NodeClient;
 import dev.skiff.it.cluster.NodeProcess;
 import dev.skiff.it.cluster.ProcessCluster;
 import java.io.File;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,6 +173,68 @@ class ConsulClientsIT {
         assertThat(output.output().trim()).endsWith("five");
         cluster.restart(leader);
         cluster.awaitMembers(3);
+    }
+
+    // ------------------------------------------------------------------ a follower's writes
+
+    /**
+     * On a follower, key writes, deletes and transactions of both front ends go to the leader as
+     * Raft commands over the raft transport (no HTTP request per write); only what needs the
+     * leader's clock or session timers (here a session and a lock acquisition) still goes to
+     * the leader's api port.
+     */
+    @Test
+    void onAFollower_writesAndTransactionsTakeTheRaftTransport_andOnlyLocksAndSessionsTheLeadersApi() {
+        NodeProcess follower = aFollower();
+        NodeClient consul = new NodeClient(HttpClient.newHttpClient(), "http://127.0.0.1:" + consulPort(follower),
+                Duration.ofSeconds(20));
+        double httpBefore = metric(follower, "skiff_http_forwarded_total");
+        double raftBefore = metric(follower, "skiff_raft_forwarded_commands_total");
+
+        assertThat(consul.send("PUT", "/v1/kv/fwd/a?flags=7", bytes("1")).text()).isEqualTo("true");
+        HttpReply txn = consul.send("PUT", "/v1/txn", bytes("""
+                [{"KV": {"Verb": "set", "Key": "fwd/b", "Value": "Mg=="}}, {"KV": {"Verb": "delete", "Key": "fwd/a"}}]"""));
+        assertThat(txn.status()).as(txn.text()).isEqualTo(200);
+        assertThat(consul.send("PUT", "/v1/kv/fwd/c?cas=0", bytes("3")).text()).isEqualTo("true");
+        assertThat(consul.send("DELETE", "/v1/kv/fwd/c", null).text()).isEqualTo("true");
+        HttpReply flagged = follower.client().send("PUT", "/v1/kv/fwd/d?flags=3", bytes("4"));
+        assertThat(flagged.status()).as(flagged.text()).isEqualTo(200);
+        HttpReply nativeTxn = follower.client().send("POST", "/v1/txn", bytes("""
+                {"compare": [{"key": "fwd/b", "exists": true}], "success": [{"op": "put", "key": "fwd/e", "value": "NQ=="}],
+                 "failure": []}"""));
+        assertThat(nativeTxn.status()).as(nativeTxn.text()).isEqualTo(200);
+        assertThat(nativeTxn.json().get("succeeded").asBoolean()).isTrue();
+        HttpReply deleted = follower.client().send("DELETE", "/v1/kv/?prefix=fwd/", null);
+        assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
+        assertThat(deleted.json().get("deleted").asLong()).isEqualTo(3); // fwd/b, fwd/d, fwd/e
+
+        assertThat(metric(follower, "skiff_http_forwarded_total")).as("HTTP requests forwarded").isEqualTo(httpBefore);
+        assertThat(metric(follower, "skiff_raft_forwarded_commands_total") - raftBefore).as("Raft commands forwarded")
+                .isGreaterThanOrEqualTo(7);
+
+        String session = follower.client().createSession("fwd").json().get("id").asText();
+        assertThat(consul.send("PUT", "/v1/kv/fwd/lock?acquire=" + session, bytes("held")).text()).isEqualTo("true");
+        assertThat(metric(follower, "skiff_http_forwarded_total") - httpBefore).as("the session and the acquisition")
+                .isEqualTo(2);
+        assertThat(consul.send("PUT", "/v1/kv/fwd/lock?release=" + session, bytes("")).text()).isEqualTo("true");
+        assertThat(metric(follower, "skiff_http_forwarded_total") - httpBefore).as("a release reads no clock").isEqualTo(2);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The sum of a metric's samples (every label set) on {@code node}, 0 if it has none yet. */
+    private static double metric(NodeProcess node, String name) {
+        HttpReply reply = node.client().send("GET", "/metrics", null);
+        assertThat(reply.status()).isEqualTo(200);
+        double sum = 0;
+        for (String line : reply.text().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     // ------------------------------------------------------------------ python3-consul

@@ -38,9 +38,12 @@ import java.util.regex.Pattern;
  * errors (status and a plain-text body). Runs on a virtual worker thread; a blocking read parks
  * in {@link BlockingWaiters} holding no thread.
  *
- * <p>A follower serves {@code stale} reads itself and waits out blocking reads on its own state;
- * everything else goes to the leader's api port under {@code /consul}, which only answers
- * forwarded requests.
+ * <p>A follower serves reads itself (after the read barrier of their mode, taken through the
+ * leader; {@code stale} without one) and waits out blocking reads on its own state. It proposes
+ * key writes and transactions through its own Raft, which hands them to the leader over the raft
+ * transport, unless they acquire a lock: those, and every session request, need the leader's
+ * clock or its session timers ({@link CoordinationWrites}) and go to the leader's api port under
+ * {@code /consul}, which only answers forwarded requests.
  */
 final class ConsulHandler {
 
@@ -265,7 +268,7 @@ final class ConsulHandler {
         ConsulAcl.requireWrite(rules, key);
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         byte[] value = readBody(exchange);
-        if (forwardIfFollower(exchange, value)) {
+        if (q.param("acquire") != null && forwardIfFollower(exchange, value)) {
             return;
         }
         long flags = parseFlags(q.param("flags"));
@@ -296,9 +299,6 @@ final class ConsulHandler {
         } else {
             requireKey(key);
             ConsulAcl.requireWrite(rules, key);
-        }
-        if (forwardIfFollower(exchange, null)) {
-            return;
         }
         TxnOp op = recurse ? TxnOp.of(TxnOp.Verb.DELETE_TREE, key)
                 : q.param("cas") != null ? new TxnOp(TxnOp.Verb.DELETE_CAS, key, new byte[0], 0, q.longParam("cas", 0), "")
@@ -334,7 +334,7 @@ final class ConsulHandler {
             authorize(rules, op);
             parsed.add(op);
         }
-        if (forwardIfFollower(exchange, body)) {
+        if (CoordinationWrites.needsLeaderClock(parsed) && forwardIfFollower(exchange, body)) {
             return;
         }
         KvResult.TxnDone done = proposeTxn(parsed);

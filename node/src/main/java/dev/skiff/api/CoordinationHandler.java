@@ -59,7 +59,7 @@ final class CoordinationHandler {
         List<TxnOp> compare = compares(json.node("compare"), rules);
         List<TxnOp> success = ops(json.node("success"), "success", rules);
         List<TxnOp> failure = ops(json.node("failure"), "failure", rules);
-        if (forwardIfFollower(exchange, body)) {
+        if (CoordinationWrites.needsLeaderClock(success, failure) && forwardIfFollower(exchange, body)) {
             return;
         }
         KvResult.TxnDone done = writes.txn(compare, success, failure);

@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The coordination writes (API.md §8) as the leader makes them, for both front ends (the native
- * API and the Consul listener): transactions, session create / renew / destroy. Each command
- * carries the leader's clock, which the state machine compares with lock delays. Call on the
- * leader, from a worker thread (it waits for the commit).
+ * The coordination writes (API.md §8) for both front ends (the native API and the Consul
+ * listener): transactions, session create / renew / destroy. Each command carries the proposing
+ * node's clock, which the state machine compares with lock delays; it must be the leader's
+ * wherever it is read (a lock acquisition, a session's end), so those run on the leader and a
+ * follower forwards their requests to it. A transaction that acquires no lock reads no clock: a
+ * follower proposes it itself, through its Raft (which hands the command to the leader over the
+ * raft transport, as it does key writes). Call from a worker thread (it waits for the commit).
  */
 final class CoordinationWrites {
 
@@ -24,12 +27,32 @@ final class CoordinationWrites {
         this.timers = timers;
     }
 
-    /** Runs {@code ops} as one all-or-nothing transaction. */
+    /**
+     * Whether a transaction of these operations must be proposed by the leader: one that
+     * acquires a lock, which the state machine judges against lock delays by the command's
+     * clock. Any other runs on any node.
+     */
+    @SafeVarargs
+    static boolean needsLeaderClock(List<TxnOp>... branches) {
+        for (List<TxnOp> ops : branches) {
+            for (TxnOp op : ops) {
+                if (op.verb() == TxnOp.Verb.LOCK) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Runs {@code ops} as one all-or-nothing transaction (on a follower only if {@link #needsLeaderClock} is false). */
     KvResult.TxnDone txn(List<TxnOp> ops) {
         return (KvResult.TxnDone) propose(CoordinationCommand.Txn.of(ops, System.currentTimeMillis()));
     }
 
-    /** Runs {@code success} if every {@code compare} check holds, else {@code failure}; one Raft entry. */
+    /**
+     * Runs {@code success} if every {@code compare} check holds, else {@code failure}; one Raft
+     * entry (on a follower only if {@link #needsLeaderClock} is false).
+     */
     KvResult.TxnDone txn(List<TxnOp> compare, List<TxnOp> success, List<TxnOp> failure) {
         return (KvResult.TxnDone) propose(new CoordinationCommand.Txn(compare, success, failure, System.currentTimeMillis()));
     }
@@ -52,7 +75,10 @@ final class CoordinationWrites {
         return session;
     }
 
-    /** Invalidates a session: its locks are released or its keys deleted, per its behavior. */
+    /**
+     * Invalidates a session: its locks are released or its keys deleted, per its behavior, and
+     * its keys get their lock delays by this node's clock (call on the leader).
+     */
     KvResult.SessionDestroyed destroySession(String id) {
         return (KvResult.SessionDestroyed) propose(new CoordinationCommand.SessionDestroy(id, System.currentTimeMillis()));
     }

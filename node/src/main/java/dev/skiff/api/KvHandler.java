@@ -149,15 +149,15 @@ final class KvHandler {
             throw ApiException.badRequest("acquire and release take a session id (1.." + dev.skiff.kv.Session.MAX_ID_CHARS
                     + " characters) from POST /v1/session");
         }
-        if (ctx.raft().state() != RaftState.LEADER) {
-            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), () -> new ByteArrayInputStream(value), true);
-            return;
-        }
         long cas = query.longParam("cas", -1);
         TxnOp op = acquire != null ? new TxnOp(TxnOp.Verb.LOCK, key, value, flags, 0, acquire)
                 : release != null ? new TxnOp(TxnOp.Verb.UNLOCK, key, value, flags, 0, release)
                 : cas >= 0 ? new TxnOp(TxnOp.Verb.CAS, key, value, flags, cas, "")
                 : new TxnOp(TxnOp.Verb.SET, key, value, flags, 0, "");
+        if (CoordinationWrites.needsLeaderClock(List.of(op)) && ctx.raft().state() != RaftState.LEADER) {
+            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), () -> new ByteArrayInputStream(value), true);
+            return;
+        }
         KvResult.TxnDone done = coordination.txn(List.of(op));
         leaderHeader(exchange);
         if (session != null) {
@@ -197,10 +197,6 @@ final class KvHandler {
         if (!AclGuard.rules(exchange).mayWritePrefix(prefix)) {
             throw new ApiException(403, "forbidden", "this token may not write every key under the prefix \"" + prefix
                     + "\" (a recursive delete needs write on the whole prefix)");
-        }
-        if (ctx.raft().state() != RaftState.LEADER) {
-            ctx.forwarder().forward(exchange, ctx.raft().leader().orElse(null), null, true);
-            return;
         }
         KvResult.TxnDone done = coordination.txn(List.of(TxnOp.of(TxnOp.Verb.DELETE_TREE, prefix)));
         leaderHeader(exchange);

@@ -21,6 +21,10 @@ public sealed interface CoordinationCommand {
      * A transaction: if every {@code compare} check holds, the {@code success} operations run,
      * else the {@code failure} operations; all of a branch's operations apply together or, if one
      * fails (a CAS, a lock, a check inside the branch), none does.
+     *
+     * @param leaderMillis the proposing node's clock, read only by lock acquisitions (against
+     *                     lock delays), which the leader alone proposes; a transaction without
+     *                     one may come from any node
      */
     record Txn(List<TxnOp> compare, List<TxnOp> success, List<TxnOp> failure, long leaderMillis)
             implements CoordinationCommand {
