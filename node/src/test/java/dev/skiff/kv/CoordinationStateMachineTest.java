@@ -38,6 +38,52 @@ class CoordinationStateMachineTest {
         return new TxnOp(verb, key, bytes(value), 7, index, session);
     }
 
+    /**
+     * A transaction without a lock acquisition reads no clock: the same commands stamped with
+     * any two clocks leave the same answers and the same state, lock delays included. Followers
+     * propose such transactions with their own clock (api.CoordinationWrites), so this must hold
+     * for every verb but LOCK; a new verb fails the coverage check until it is added here.
+     */
+    @Test
+    void txn_withoutALockAcquisition_readsNoClock() throws IOException {
+        KvStateMachine early = new KvStateMachine();
+        KvStateMachine late = new KvStateMachine();
+        List<TxnOp> ops = List.of(op(TxnOp.Verb.SET, "t/a", "1", 0, ""), op(TxnOp.Verb.CAS, "t/a", "2", 12, ""),
+                op(TxnOp.Verb.UNLOCK, "t/held", "", 0, "s1"), op(TxnOp.Verb.GET, "t/a", "", 0, ""),
+                TxnOp.of(TxnOp.Verb.GET_TREE, "t/"), op(TxnOp.Verb.CHECK_INDEX, "t/a", "", 13, ""),
+                op(TxnOp.Verb.CHECK_SESSION, "t/held", "", 0, "s1"), TxnOp.of(TxnOp.Verb.CHECK_NOT_EXISTS, "t/none"),
+                TxnOp.of(TxnOp.Verb.CHECK_EXISTS, "t/a"), op(TxnOp.Verb.CHECK_VALUE, "t/a", "2", 0, ""),
+                TxnOp.of(TxnOp.Verb.DELETE, "t/a"), op(TxnOp.Verb.DELETE_CAS, "t/b", "", 1, ""),
+                TxnOp.of(TxnOp.Verb.DELETE_TREE, "t/"));
+        assertThat(ops).extracting(TxnOp::verb).containsExactlyInAnyOrderElementsOf(
+                java.util.EnumSet.complementOf(java.util.EnumSet.of(TxnOp.Verb.LOCK)));
+        List<CoordinationCommand> setup = List.of(
+                new CoordinationCommand.SessionCreate(new Session("s1", "n", "", 10_000, 5_000, Session.Behavior.RELEASE, 0)),
+                new CoordinationCommand.SessionCreate(new Session("s2", "n", "", 10_000, 5_000, Session.Behavior.RELEASE, 0)),
+                CoordinationCommand.Txn.of(List.of(op(TxnOp.Verb.LOCK, "t/held", "h", 0, "s1"),
+                        op(TxnOp.Verb.LOCK, "t/delayed", "d", 0, "s2")), 1_000),
+                new CoordinationCommand.SessionDestroy("s2", 2_000));
+        long at = 10;
+        for (CoordinationCommand c : setup) {
+            at++;
+            assertThat(applyTo(late, at, c)).isEqualTo(applyTo(early, at, c));
+        }
+        for (TxnOp op : ops) {
+            at++;
+            assertThat(applyTo(late, at, CoordinationCommand.Txn.of(List.of(op), Long.MAX_VALUE / 2)))
+                    .as("%s", op.verb()).isEqualTo(applyTo(early, at, CoordinationCommand.Txn.of(List.of(op), 0)));
+        }
+        ByteArrayOutputStream a = new ByteArrayOutputStream();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        early.snapshot().persist(a);
+        late.snapshot().persist(b);
+        assertThat(b.toByteArray()).isEqualTo(a.toByteArray());
+    }
+
+    private static Object applyTo(KvStateMachine fsm, long index, CoordinationCommand command) {
+        return fsm.apply(new LogEntry(index, 1, LogType.COMMAND, CoordinationCodec.encode(command)));
+    }
+
     @Test
     void txn_appliesAllOrNothing() {
         txn(0, op(TxnOp.Verb.SET, "a", "1", 0, ""));
