@@ -55,7 +55,12 @@ final class ConsulAcl {
         if (!guard.enabled()) {
             return AclRules.MANAGEMENT;
         }
-        if (RequestParts.ofQuery(exchange.getQueryString()).param("stale") == null) {
+        // Only a stale read is checked against this node's table as it is (stale like the data
+        // it reads); a write, whatever its query says, is checked against a table at least as new
+        // as the leader's commit index, since a follower proposes most writes itself.
+        String method = exchange.getRequestMethod().toString();
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        if (!(read && RequestParts.ofQuery(exchange.getQueryString()).param("stale") != null)) {
             guard.freshen();
         }
         HeaderValues header = exchange.getRequestHeaders().get(TOKEN);
