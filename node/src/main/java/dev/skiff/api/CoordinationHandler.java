@@ -27,8 +27,9 @@ import java.util.UUID;
  * The native coordination endpoints (API.md §8) besides the key ones: {@code POST /v1/txn}
  * (compare, then the success or the failure operations, in one Raft entry) and sessions
  * ({@code POST /v1/session}, {@code PUT /v1/session/{id}/renew}, {@code DELETE} and {@code GET
- * /v1/session/{id}}). Errors are the native API's JSON. A follower forwards writes to the leader,
- * which checks the token again. Runs on a virtual worker thread.
+ * /v1/session/{id}}). Errors are the native API's JSON. A follower proposes transactions through
+ * its own Raft and forwards session writes to the leader, which checks the token again
+ * ({@link CoordinationWrites} says why). Runs on a virtual worker thread.
  */
 final class CoordinationHandler {
 
