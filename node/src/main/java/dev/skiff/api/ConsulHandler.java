@@ -268,9 +268,6 @@ final class ConsulHandler {
         ConsulAcl.requireWrite(rules, key);
         RequestParts q = RequestParts.ofQuery(exchange.getQueryString());
         byte[] value = readBody(exchange);
-        if (q.param("acquire") != null && forwardIfFollower(exchange, value)) {
-            return;
-        }
         long flags = parseFlags(q.param("flags"));
         TxnOp op;
         if (q.param("acquire") != null) {
@@ -281,6 +278,9 @@ final class ConsulHandler {
             op = new TxnOp(TxnOp.Verb.CAS, key, value, flags, q.longParam("cas", 0), "");
         } else {
             op = new TxnOp(TxnOp.Verb.SET, key, value, flags, 0, "");
+        }
+        if (CoordinationWrites.needsLeaderClock(List.of(op)) && forwardIfFollower(exchange, value)) {
+            return;
         }
         KvResult.TxnDone done = proposeTxn(List.of(op));
         if (!done.applied() && op.verb() == TxnOp.Verb.LOCK && done.error().equals(KvStateMachine.noSuchSession(op.session()))) {
