@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,9 +23,9 @@ import javax.net.ssl.SSLSocket;
 /**
  * One keep-alive HTTP/1.1 connection to a peer's raft port, used by one thread at a time: either
  * a message stream ({@link #openStream}, then {@link #writeFrame} for each batch, one system call
- * each and no answer to read), or requests ({@link #post} writes a request in one system call
- * and reads the answer on the calling thread; for peers without streams), or a snapshot
- * ({@link #postStream}).
+ * each and no answer to read; without TLS also {@link #tryWriteFrame}, which never blocks), or
+ * requests ({@link #post} writes a request in one system call and reads the answer on the
+ * calling thread; for peers without streams), or a snapshot ({@link #postStream}).
  *
  * <p>Why not the JDK's {@code HttpClient}: each of its asynchronous requests passes through
  * its selector thread and a chain of futures on the way out and again on the way back, which
@@ -72,6 +73,11 @@ final class PeerConnection implements AutoCloseable {
     private volatile Socket socket;
     /** The TCP socket under {@link #socket} (the same one without TLS): closing it aborts a blocked TLS write too. */
     private volatile Socket rawSocket;
+    /**
+     * Without TLS, the channel of {@link #socket}: non-blocking while a stream is open, so that
+     * {@link #tryWriteFrame} never waits (see there). Null with TLS.
+     */
+    private SocketChannel channel;
     /** The path of the stream open on this connection, or null. */
     private String streamPath;
     private OutputStream out;
@@ -177,12 +183,28 @@ final class PeerConnection implements AutoCloseable {
         }
         // Frames are written whole (one system call each) and the peer answers none of them.
         socket.setSoTimeout(0);
+        if (channel != null) {
+            try {
+                channel.configureBlocking(false);
+            } catch (IOException | RuntimeException e) {
+                disconnect();
+                throw e;
+            }
+        }
         this.streamPath = streamPath;
     }
 
     /** Whether {@link #openStream} succeeded on the current connection and nothing failed since. */
     boolean streaming() {
         return streamPath != null && socket != null;
+    }
+
+    /**
+     * Whether {@link #tryWriteFrame} may be called: a stream is open on a connection without TLS
+     * (a TLS socket has no write that cannot block).
+     */
+    boolean writesWithoutBlocking() {
+        return streaming() && channel != null;
     }
 
     /**
@@ -197,9 +219,77 @@ final class PeerConnection implements AutoCloseable {
      * @throws IOException when the connection broke (the frame may be lost); the stream is closed then
      */
     void writeFrame(byte[] frame, int length) throws IOException {
+        if (writesWithoutBlocking()) {
+            ByteBuffer rest = tryWriteFrame(frame, length);
+            if (rest != null) {
+                finishFrame(rest);
+            }
+            return;
+        }
         if (!streaming()) {
             throw new IOException("no raft stream open to " + target);
         }
+        int start = frameStart(frame, length);
+        try {
+            socket.getOutputStream().write(frame, start, FRAME_HEADROOM - start + length + CRLF.length);
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes as much of one frame (as {@link #writeFrame} lays it out) as the socket's send
+     * buffer takes now, without waiting: only if {@link #writesWithoutBlocking}. This is what lets
+     * the raft loop write a batch itself when the lane's sender is idle, instead of waking the
+     * sender thread for it: a peer that stopped reading cannot hold up the loop.
+     *
+     * @return null if the whole frame was written, else the bytes still to write, which must be
+     *         written ({@link #finishFrame}) before anything else is written on this stream
+     * @throws IOException when the connection broke (the frame may be lost); the stream is closed then
+     */
+    ByteBuffer tryWriteFrame(byte[] frame, int length) throws IOException {
+        if (!writesWithoutBlocking()) {
+            throw new IOException("no raft stream without TLS open to " + target);
+        }
+        int start = frameStart(frame, length);
+        ByteBuffer bytes = ByteBuffer.wrap(frame, start, FRAME_HEADROOM - start + length + CRLF.length);
+        try {
+            while (bytes.hasRemaining() && channel.write(bytes) > 0) {
+                // Loopback and LAN sockets take a whole frame at once unless their buffer is full.
+            }
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+        return bytes.hasRemaining() ? bytes : null;
+    }
+
+    /**
+     * Writes the rest of a frame that {@link #tryWriteFrame} could not write whole, waiting as long
+     * as the socket's send buffer stays full; {@link #abort} ends that wait from another thread.
+     *
+     * @throws IOException when the connection broke (the frame is lost); the stream is closed then
+     */
+    void finishFrame(ByteBuffer rest) throws IOException {
+        if (!writesWithoutBlocking()) {
+            throw new IOException("no raft stream without TLS open to " + target);
+        }
+        try {
+            // Blocking for the rest only: the channel is registered with no selector, so the mode can change.
+            channel.configureBlocking(true);
+            while (rest.hasRemaining()) {
+                channel.write(rest);
+            }
+            channel.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /** Lays the chunk header (and with a secret the counter and MAC) and trailer around the batch; returns the frame's first byte. */
+    private int frameStart(byte[] frame, int length) {
         int prefix = (session == null ? 0 : Long.BYTES + ClusterSecret.MAC_BYTES) + Integer.BYTES;
         byte[] size = (Integer.toHexString(prefix + length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         int start = FRAME_HEADROOM - prefix - size.length;
@@ -212,12 +302,7 @@ final class PeerConnection implements AutoCloseable {
         }
         header.putInt(length);
         System.arraycopy(CRLF, 0, frame, FRAME_HEADROOM + length, CRLF.length);
-        try {
-            socket.getOutputStream().write(frame, start, FRAME_HEADROOM - start + length + CRLF.length);
-        } catch (IOException | RuntimeException e) {
-            disconnect();
-            throw e;
-        }
+        return start;
     }
 
     /** Drops the current connection; the next use opens a new one. Only while no thread uses this connection. */
@@ -340,7 +425,8 @@ final class PeerConnection implements AutoCloseable {
     }
 
     private void connect() throws IOException {
-        Socket s = new Socket();
+        // Without TLS, the socket of a channel: a stream on it is written without blocking (tryWriteFrame).
+        Socket s = tls.isPresent() ? new Socket() : SocketChannel.open().socket();
         Socket raw = s;
         try {
             s.setTcpNoDelay(true);
@@ -362,6 +448,7 @@ final class PeerConnection implements AutoCloseable {
         }
         socket = s;
         rawSocket = raw;
+        channel = raw.getChannel();
         session = null;
         out = new BufferedOutputStream(s.getOutputStream(), 16 * 1024);
         in = new BufferedInputStream(s.getInputStream(), 8 * 1024);
@@ -525,6 +612,7 @@ final class PeerConnection implements AutoCloseable {
         Socket s = socket;
         socket = null;
         rawSocket = null;
+        channel = null;
         streamPath = null;
         session = null;
         out = null;
