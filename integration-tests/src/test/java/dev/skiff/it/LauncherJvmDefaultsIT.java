@@ -1,16 +1,21 @@
 package dev.skiff.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.skiff.it.cluster.Launcher;
 import dev.skiff.it.cluster.Launcher.Run;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The JVM flags the distribution's launcher gives {@code skiff node} (README, "Against etcd";
  * bench/README.md for the measurements): G1 with a 10 ms pause goal, survivors tenured at their
  * first collection, the heap on transparent huge pages where the kernel offers them on request,
- * a 512 MiB initial heap on machines with 4 GiB or more, and each default giving way to a flag of
- * its kind in {@code JAVA_OPTS}. Read from the JVM itself ({@code -XX:+PrintCommandLineFlags})
- * with {@code node --help}, which starts the node's JVM and exits.
+ * a 512 MiB initial heap on machines with 4 GiB or more, touched before the node starts, and each
+ * default giving way to a flag of its kind in {@code JAVA_OPTS}. Read from the JVM itself
+ * ({@code -XX:+PrintCommandLineFlags}) with {@code node --help}, which starts the node's JVM and
+ * exits, and from the log of a node that cannot bind its raft port.
  */
 class LauncherJvmDefaultsIT {
 
@@ -91,6 +97,44 @@ class LauncherJvmDefaultsIT {
                     .doesNotContain("-XX:InitialHeapSize=" + (512L << 20));
         }
         assertThat(nodeJvmFlags("-XX:MaxRAMPercentage=10")).doesNotContain("-XX:InitialHeapSize=" + (512L << 20));
+    }
+
+    /**
+     * The log of {@code skiff node} started with {@code javaOpts} on a raft port that is taken:
+     * the node gets as far as it would before opening its ports, then stops.
+     */
+    private String logOfANodeThatCannotBind(String javaOpts) throws Exception {
+        int apiPort;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            apiPort = free.getLocalPort(); // never bound: the node stops at its raft port first
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Run run = Launcher.run(dir, Map.of("SKIFF_CDS", "off", "JAVA_OPTS", javaOpts), null, Duration.ofSeconds(60),
+                    "node", "--id", "n1", "--bootstrap", "--data-dir", dir.resolve("data").toString(), "--api-addr",
+                    "127.0.0.1:" + apiPort, "--raft-addr", "127.0.0.1:" + taken.getLocalPort());
+            assertThat(run.stderr()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            return run.out() + run.stderr();
+        }
+    }
+
+    @Test
+    void when_theLauncherChoosesTheHeap_then_theNodeTouchesItBeforeItStarts() throws Exception {
+        assumeTrue(FOUR_GIB, "the launcher chooses the initial heap on machines with 4 GiB or more");
+
+        String log = logOfANodeThatCannotBind("");
+
+        Matcher touched = Pattern.compile("heap touched before start id=n1 bytes=(\\d+)").matcher(log);
+        assertThat(touched.find()).as("the log: %s", log).isTrue();
+        // Most of the 512 MiB: what the JVM used before, and the headroom, stay untouched.
+        assertThat(Long.parseLong(touched.group(1))).isGreaterThanOrEqualTo(256L << 20);
+    }
+
+    @Test
+    void when_javaOptsSayWhetherToPretouchOrSizeTheHeapOrChooseAnotherCollector_then_theNodeDoesNotTouchIt()
+            throws Exception {
+        for (String opts : List.of("-XX:-AlwaysPreTouch", "-Xms256m", "-XX:+UseParallelGC")) {
+            assertThat(logOfANodeThatCannotBind(opts)).as(opts).doesNotContain("heap touched");
+        }
     }
 
     /** The launcher split JAVA_OPTS by leaving it unquoted, which also expanded a word with * against the working directory. */

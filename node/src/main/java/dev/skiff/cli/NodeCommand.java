@@ -136,6 +136,10 @@ final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogFormat.apply(logFormat);
         NodeSettings settings = settings();
+        if (Boolean.getBoolean(HeapPretouch.PROPERTY)) {
+            HeapPretouch.Touched touched = HeapPretouch.touchFreeHeap(Runtime.getRuntime().availableProcessors());
+            log.info("heap touched before start id={} bytes={} ms={}", settings.id(), touched.bytes(), touched.millis());
+        }
         HostPort consul = consulAddr == null || consulAddr.isEmpty() ? null : HostPort.parse(consulAddr, "--consul-addr");
         SkiffNode node = SkiffNode.start(settings, tls(), aclBootstrapToken());
         Signals.onTermination(node::close);
