@@ -76,7 +76,9 @@ final class HeapPretouch {
         // the heap at the cycle's end (less than 40 % of it free) by regions nobody touched. A
         // full collection with the chunks gone shrinks it back to its initial size, dropping the
         // top regions, the new ones, and it frees the chunks at once.
-        System.gc();
+        if (touched.get() > 0) {
+            System.gc();
+        }
         return new Touched(touched.get(), (System.nanoTime() - started) / 1_000_000);
     }
 }
