@@ -36,7 +36,10 @@ final class HeapPretouch {
      */
     private static final int CHUNK_BYTES = 32 << 20;
 
-    /** Left untouched so that the touching itself never makes the JVM grow the heap. */
+    /**
+     * Left free so that the arrays always fit in the committed heap: a humongous allocation that
+     * does not fit makes G1 collect and grow the heap.
+     */
     private static final long MIN_HEADROOM_BYTES = 64L << 20;
 
     /** What was touched and how long it took. */
