@@ -3,6 +3,7 @@ package dev.skiff.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.skiff.it.cluster.FreePorts;
 import dev.skiff.it.cluster.Launcher;
 import dev.skiff.it.cluster.Launcher.Run;
 import java.io.IOException;
@@ -104,10 +105,7 @@ class LauncherJvmDefaultsIT {
      * the node gets as far as it would before opening its ports, then stops.
      */
     private String logOfANodeThatCannotBind(String javaOpts) throws Exception {
-        int apiPort;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            apiPort = free.getLocalPort(); // never bound: the node stops at its raft port first
-        }
+        int apiPort = FreePorts.next(); // never bound: the node stops at its raft port first
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Run run = Launcher.run(dir, Map.of("SKIFF_CDS", "off", "JAVA_OPTS", javaOpts), null, Duration.ofSeconds(60),
                     "node", "--id", "n1", "--bootstrap", "--data-dir", dir.resolve("data").toString(), "--api-addr",
