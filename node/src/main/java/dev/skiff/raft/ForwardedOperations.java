@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * time out with the outcome unknown.
  *
  * <p><b>Reads.</b> The leader answers with a read index once a quorum confirmed it after the
- * request arrived (or under its lease, for lease reads); each read completes once this server
+ * request arrived (the request itself this server's part of it; or under its lease, for lease
+ * reads); each read completes once this server
  * has applied that index (thesis §6.4), or fails when the leader says it is not the leader or
  * does not answer in time.
  *
@@ -142,7 +143,7 @@ final class ForwardedOperations {
      * Sends what queued to {@code leader}, or fails it if no leader is known any more (nothing
      * left this server: surely not applied).
      */
-    void flush(Server leader, long term, long nowNanos) {
+    void flush(Server leader, long term, String logIncarnation, long nowNanos) {
         if (queuedProposals.isEmpty() && queuedLeaseReads.isEmpty() && queuedIndexReads.isEmpty()) {
             return;
         }
@@ -170,11 +171,12 @@ final class ForwardedOperations {
             queuedProposals.clear();
             transport.accept(leader.address(), message);
         }
-        sendReads(queuedLeaseReads, true, leader, term, nowNanos);
-        sendReads(queuedIndexReads, false, leader, term, nowNanos);
+        sendReads(queuedLeaseReads, true, leader, term, logIncarnation, nowNanos);
+        sendReads(queuedIndexReads, false, leader, term, logIncarnation, nowNanos);
     }
 
-    private void sendReads(List<Read> queued, boolean lease, Server leader, long term, long nowNanos) {
+    private void sendReads(List<Read> queued, boolean lease, Server leader, long term, String logIncarnation,
+                           long nowNanos) {
         if (queued.isEmpty()) {
             return;
         }
@@ -182,7 +184,8 @@ final class ForwardedOperations {
         sentReads.put(id, new SentReads(List.copyOf(queued), lease, nowNanos));
         readsSent += queued.size();
         queued.clear();
-        transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease));
+        transport.accept(leader.address(),
+                new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease, logIncarnation));
     }
 
     /**
@@ -267,7 +270,7 @@ final class ForwardedOperations {
      * its answer ({@code resent} set, so that no other server can take it for new); a read-index
      * request, which changes nothing, to whoever leads now.
      */
-    void resend(Server leader, long term, long nowNanos, long intervalNanos) {
+    void resend(Server leader, long term, String logIncarnation, long nowNanos, long intervalNanos) {
         if (leader == null) {
             return;
         }
@@ -285,7 +288,7 @@ final class ForwardedOperations {
             if (nowNanos - sent.lastSentNanos >= intervalNanos) {
                 sent.lastSentNanos = nowNanos;
                 transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), e.getKey(),
-                        sent.lease));
+                        sent.lease, logIncarnation));
             }
         }
     }

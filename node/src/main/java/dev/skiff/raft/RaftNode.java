@@ -309,13 +309,14 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             forwarded.takeQueued(this::propose, this::startRead);
         } else {
             // One message per kind to the leader for everything this batch forwarded.
-            forwarded.flush(core.leader(), core.term(), runtime.nanoTime());
+            forwarded.flush(core.leader(), core.term(), core.logIncarnation(), runtime.nanoTime());
         }
         if (ticksDone != ticksBefore) {
             forwarded.expire(runtime.nanoTime(), config.electionTimeout().toNanos() * 4);
             if (core.state() != RaftState.LEADER) {
                 // A message the transport dropped (a peer in back-off, a full queue) is never sent again by it.
-                forwarded.resend(core.leader(), core.term(), runtime.nanoTime(), config.heartbeatInterval().toNanos() * 4);
+                forwarded.resend(core.leader(), core.term(), core.logIncarnation(), runtime.nanoTime(),
+                        config.heartbeatInterval().toNanos() * 4);
             }
         }
         processReadies();

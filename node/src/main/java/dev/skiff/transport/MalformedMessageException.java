@@ -2,10 +2,11 @@ package dev.skiff.transport;
 
 /**
  * Bytes that are not a Raft message this codec understands: garbage, a truncated body, an
- * impossible length or value, or a newer wire version. The message names what is wrong and
- * the byte offset where decoding stopped. Nothing has been delivered when this is thrown.
+ * impossible length or value, or another release's wire version
+ * ({@link UnsupportedWireVersionException}). The message names what is wrong and the byte offset
+ * where decoding stopped. Nothing has been delivered when this is thrown.
  */
-public final class MalformedMessageException extends IllegalArgumentException {
+public sealed class MalformedMessageException extends IllegalArgumentException permits UnsupportedWireVersionException {
 
     private static final long serialVersionUID = 1L;
 

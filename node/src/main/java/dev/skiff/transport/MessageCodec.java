@@ -43,10 +43,16 @@ import java.util.List;
  *                                 u8 flags (bit 0 inSharedStore: no data follows)
  * kind 6  InstallSnapshotResponse u8 success, i64 lastLogIndex, str incarnation
  * kind 7  TimeoutNow              (no body)
+ * kind 8  ForwardedProposals      i64 epoch, i64 batchId, u8 resent, i32 count,
+ *                                 (i32 length, length bytes) × count
+ * kind 9  ForwardedProposalsResponse i64 batchId, i64 firstIndex, str refusal
+ * kind 10 ReadIndexRequest        i64 requestId, u8 lease, str incarnation
+ * kind 11 ReadIndexResponse       i64 requestId, i64 index
  * </pre>
  * A message fills its buffer exactly: trailing bytes are an error. Kinds and entry type codes
  * are stable; a change of layout takes a new version byte, which a node of another version
- * refuses with a message naming both. Version 2 added the responses' incarnation.
+ * refuses with a message naming both. Version 2 added the responses' incarnation; version 3 the
+ * read-index request's.
  *
  * <p><b>Allocation.</b> {@link #encode(RaftMessage)} sizes the output exactly first and writes
  * once, without intermediate buffers. {@link #decode} reads straight from the given array:
@@ -61,7 +67,13 @@ import java.util.List;
 public final class MessageCodec {
 
     /** The wire version this codec writes and the only one it reads. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
+
+    /**
+     * Versions up to this one are taken for another release's (a version is bumped by one per
+     * layout change); a first byte beyond it is garbage, not a peer to warn an operator about.
+     */
+    private static final int MAX_RELEASE_VERSION = 15;
 
     private static final int KIND_APPEND_ENTRIES = 1;
     private static final int KIND_APPEND_ENTRIES_RESPONSE = 2;
@@ -176,6 +188,7 @@ public final class MessageCodec {
             case ReadIndexRequest m -> {
                 out.putLong(m.requestId());
                 out.put(bool(m.lease()));
+                putString(out, m.incarnation());
             }
             case ReadIndexResponse m -> {
                 out.putLong(m.requestId());
@@ -213,7 +226,7 @@ public final class MessageCodec {
                 yield n;
             }
             case ForwardedProposalsResponse m -> 8 + 8 + stringSize(m.refusal());
-            case ReadIndexRequest m -> 8 + 1;
+            case ReadIndexRequest m -> 8 + 1 + stringSize(m.incarnation());
             case ReadIndexResponse m -> 8 + 8;
         };
         if (size > Integer.MAX_VALUE - 8) {
@@ -332,8 +345,11 @@ public final class MessageCodec {
     private static RaftMessage readMessage(Reader in) {
         int version = in.u8("version");
         if (version != VERSION) {
-            throw in.malformed("unsupported wire version " + version + " (this node speaks " + VERSION
-                    + "); is it a raft message at all?");
+            String problem = "unsupported wire version " + version + " (this node speaks " + VERSION + ")";
+            if (version < 1 || version > MAX_RELEASE_VERSION) {
+                throw in.malformedAt(0, problem + "; is it a raft message at all?");
+            }
+            throw new UnsupportedWireVersionException(in.describeAt(0, problem + ": the sender runs another release"));
         }
         int kind = in.u8("kind");
         long term = in.i64();
@@ -377,7 +393,8 @@ public final class MessageCodec {
             }
             case KIND_FORWARDED_PROPOSALS_RESPONSE -> new ForwardedProposalsResponse(term, from, fromAddress, to,
                     in.i64(), in.i64(), in.string("refusal"));
-            case KIND_READ_INDEX_REQUEST -> new ReadIndexRequest(term, from, fromAddress, to, in.i64(), in.bool("lease"));
+            case KIND_READ_INDEX_REQUEST -> new ReadIndexRequest(term, from, fromAddress, to, in.i64(), in.bool("lease"),
+                    in.string("incarnation"));
             case KIND_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, fromAddress, to, in.i64(), in.i64());
             default -> throw in.malformed("unknown message kind " + kind);
         };
@@ -597,13 +614,15 @@ public final class MessageCodec {
         }
 
         MalformedMessageException malformedAt(int offset, String problem) {
-            return new MalformedMessageException("malformed raft message at offset " + offset + " of "
-                    + (end - start) + ": " + problem);
+            return new MalformedMessageException(describeAt(offset, problem));
+        }
+
+        String describeAt(int offset, String problem) {
+            return "malformed raft message at offset " + offset + " of " + (end - start) + ": " + problem;
         }
 
         MalformedMessageException malformedAt(int offset, String problem, Throwable cause) {
-            return new MalformedMessageException("malformed raft message at offset " + offset + " of "
-                    + (end - start) + ": " + problem, cause);
+            return new MalformedMessageException(describeAt(offset, problem), cause);
         }
     }
 }

@@ -68,11 +68,14 @@ final class RaftRpcHandler implements HttpHandler {
     static final int MAX_SNAPSHOT_HEADER_BYTES = 1 << 20;
 
     private static final Logger log = LoggerFactory.getLogger(RaftRpcHandler.class);
+    private static final long VERSION_WARNING_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
     private final MessageHandler handler;
     private final Optional<ClusterSecret> secret;
     private final int maxMessageBytes;
     private final AtomicLong refusedRequests = new AtomicLong();
+    /** When ({@link System#nanoTime}) a peer of another wire version was last logged; 0 for never. */
+    private final AtomicLong lastVersionWarningNanos = new AtomicLong();
 
     RaftRpcHandler(MessageHandler handler, Optional<ClusterSecret> secret, int maxMessageBytes) {
         this.handler = handler;
@@ -258,7 +261,7 @@ final class RaftRpcHandler implements HttpHandler {
             // A batch is decoded whole before any of it is delivered: garbage changes nothing.
             messages = batch ? MessageCodec.decodeBatch(body) : java.util.List.of(MessageCodec.decode(body));
         } catch (MalformedMessageException e) {
-            refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
+            refuseMalformed(exchange, e);
             return;
         }
         if (handOn(exchange, messages)) {
@@ -341,7 +344,7 @@ final class RaftRpcHandler implements HttpHandler {
             } catch (MalformedMessageException e) {
                 frames.ended = true;
                 ex.setPersistent(false);
-                refuse(ex, StatusCodes.BAD_REQUEST, e.getMessage());
+                refuseMalformed(ex, e);
                 return;
             }
             if (last) {
@@ -470,7 +473,7 @@ final class RaftRpcHandler implements HttpHandler {
             }
             header = decodeSnapshotHeader(preamble);
         } catch (MalformedMessageException e) {
-            refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
+            refuseMalformed(exchange, e);
             return;
         } catch (IOException e) {
             log.debug("snapshot request from {} broke off in its header: {}", exchange.getSourceAddress(), e.toString());
@@ -526,6 +529,25 @@ final class RaftRpcHandler implements HttpHandler {
         // The unread rest of the body would have to be drained; closing is cheaper and safer.
         exchange.setPersistent(false);
         refuse(exchange, StatusCodes.REQUEST_ENTITY_TOO_LARGE, "raft message larger than " + maxMessageBytes + " bytes");
+    }
+
+    /**
+     * Refuses a body that does not decode. A peer of another wire version needs an operator (it
+     * replicates with this node only once both run one version), so that is a warning, at most
+     * one a minute; other garbage is logged only at debug, where a stranger's bytes cannot flood
+     * the log.
+     */
+    private void refuseMalformed(HttpServerExchange exchange, MalformedMessageException e) {
+        if (e instanceof UnsupportedWireVersionException) {
+            long now = System.nanoTime();
+            long last = lastVersionWarningNanos.get();
+            if ((last == 0 || now - last >= VERSION_WARNING_INTERVAL_NANOS) && lastVersionWarningNanos.compareAndSet(last, now)) {
+                log.warn("raft messages from {} refused: {}. Nodes of different wire versions do not replicate to each "
+                        + "other: upgrade one node at a time until all run one release (docs/API.md section 4)",
+                        exchange.getSourceAddress(), e.getMessage());
+            }
+        }
+        refuse(exchange, StatusCodes.BAD_REQUEST, e.getMessage());
     }
 
     private void refuse(HttpServerExchange exchange, int status, String reason) {

@@ -27,7 +27,7 @@ class ForwardedReadTimeoutTest {
         CompletableFuture<Long> read = new CompletableFuture<>();
 
         forwarded.read(new Read(false, true, read));
-        forwarded.flush(Server.voter("n1", "n1.local:9000"), 3, 0);
+        forwarded.flush(Server.voter("n1", "n1.local:9000"), 3, "", 0);
         forwarded.expire(READ_TIMEOUT_NANOS - 1, READ_TIMEOUT_NANOS);
         assertThat(sent).singleElement().isInstanceOf(ReadIndexRequest.class);
         assertThat(read).isNotDone();

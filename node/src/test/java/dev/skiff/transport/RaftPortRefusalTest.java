@@ -3,6 +3,10 @@ package dev.skiff.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.skiff.raft.Configuration;
 import dev.skiff.raft.MessageHandler;
 import dev.skiff.raft.Server;
@@ -24,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every way the raft port refuses a request (API.md §4): each gets its status and nothing
@@ -99,6 +104,41 @@ class RaftPortRefusalTest {
         assertThat(empty.status()).isEqualTo(400);
         assertThat(badSnapshot.status()).isEqualTo(400);
         assertThat(delivered).isEmpty();
+    }
+
+    @Test
+    void aMessageOfAnotherWireVersionGets400AndOneWarningAMinute() throws Exception {
+        byte[] older = MessageCodec.encode(timeoutNow());
+        older[0] = (byte) (MessageCodec.VERSION - 1);
+        byte[] garbage = "not a raft message".getBytes(StandardCharsets.US_ASCII);
+        Logger logger = (Logger) LoggerFactory.getLogger(RaftRpcHandler.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try {
+            var garbled = post(RaftRpcHandler.MESSAGE_PATH, SECRET, garbage);
+            assertThat(warnings(events)).as("garbage is no operator's business").isEmpty();
+
+            var first = post(RaftRpcHandler.MESSAGE_PATH, SECRET, older);
+            var second = post(RaftRpcHandler.MESSAGE_PATH, SECRET, older);
+
+            assertThat(garbled.status()).isEqualTo(400);
+            assertThat(first.status()).isEqualTo(400);
+            assertThat(second.status()).isEqualTo(400);
+            assertThat(first.body()).contains("unsupported wire version " + (MessageCodec.VERSION - 1)
+                    + " (this node speaks " + MessageCodec.VERSION + "): the sender runs another release");
+            assertThat(warnings(events)).singleElement().satisfies(e -> {
+                assertThat(e.getFormattedMessage()).contains("unsupported wire version " + (MessageCodec.VERSION - 1),
+                        "Nodes of different wire versions do not replicate to each other");
+            });
+            assertThat(delivered).isEmpty();
+        } finally {
+            logger.detachAppender(events);
+        }
+    }
+
+    private static List<ILoggingEvent> warnings(ListAppender<ILoggingEvent> events) {
+        return events.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
     }
 
     @Test

@@ -64,9 +64,11 @@ import java.util.random.RandomGenerator;
  *
  * Reads. ReadIndex (thesis §6.4): a read records the commit index and a read sequence number
  * (readSeq) carried by the next heartbeat round; once a quorum has echoed that sequence, the
- * leader was leader when the read arrived. Lease reads skip the round while a quorum
- * acknowledged a heartbeat sent less than leaderLeaseTimeout ago; safe because voters that hear
- * from a leader refuse other candidates for an election timeout (check-quorum, thesis §6.2).
+ * leader was leader when the read arrived. A follower's read-index request sent in the
+ * leader's term stands for that follower's echo: where the two make a majority (3 voters), the
+ * read needs no round. Lease reads skip the round while a quorum acknowledged a heartbeat sent
+ * less than leaderLeaseTimeout ago; safe because voters that hear from a leader refuse other
+ * candidates for an election timeout (check-quorum, thesis §6.2).
  *
  * References: [1] Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm"
  * (the paper, §n); [2] Ongaro, "Consensus: Bridging Theory and Practice" (the thesis).
@@ -95,8 +97,12 @@ public final class RaftCore {
     private record AwaitingRead(long requestId, boolean lease, ReadOrigin origin) {
     }
 
-    /** The follower a read index is for: it gets a {@link ReadIndexResponse} instead of a {@link ReadState}. */
-    private record ReadOrigin(String id, String address) {
+    /**
+     * The follower a read index is for: it gets a {@link ReadIndexResponse} instead of a
+     * {@link ReadState}. {@code incarnationInTerm} is the log it asked from if it asked in this
+     * leader's term, else null ({@link #askerCompletesQuorum}).
+     */
+    private record ReadOrigin(String id, String address, String incarnationInTerm) {
     }
 
     private final RaftConfig config;
@@ -228,6 +234,11 @@ public final class RaftCore {
     /** The current term (§5.1). */
     public long term() {
         return term;
+    }
+
+    /** This server's log incarnation ({@link Incarnations}), as its answers carry it. */
+    public String logIncarnation() {
+        return incarnation;
     }
 
     /** The vote cast in the current term, or null. */
@@ -435,7 +446,8 @@ public final class RaftCore {
             }
             case ReadIndexRequest r -> {
                 if (role == Role.LEADER) {
-                    readIndexFor(r.requestId(), r.lease(), new ReadOrigin(r.from(), r.fromAddress()));
+                    readIndexFor(r.requestId(), r.lease(),
+                            new ReadOrigin(r.from(), r.fromAddress(), r.term() == term ? r.incarnation() : null));
                 } else {
                     send(r.fromAddress(), new ReadIndexResponse(term, id, address, r.from(), r.requestId(), 0));
                 }
@@ -683,12 +695,41 @@ public final class RaftCore {
             readsAwaitingTermCommit.add(new AwaitingRead(requestId, lease, origin));
             return;
         }
-        if (onlyVoterIsSelf() || (lease && leaseValid())) {
+        if (onlyVoterIsSelf() || (lease && leaseValid()) || askerCompletesQuorum(origin)) {
             confirmRead(requestId, commitIndex, origin);
             return;
         }
         pendingReads.addLast(new PendingRead(requestId, commitIndex, readSeq + 1, origin));
         readRoundNeeded = true;
+    }
+
+    /**
+     * True when this leader and the follower that asked for a read index make a majority of the
+     * voters, and the follower asked in this term from a log that counts. Then the request is the
+     * quorum round of thesis §6.4: when the follower sent it (after the read arrived) it had
+     * voted in no later term, nor had this leader when it received it, so no later leader could
+     * have been elected, let alone have committed anything, before the read arrived; and what
+     * this leader committed by then is within its commit index now. Only an acknowledgement
+     * from the log the leader last accepted answers from counts, as in the heartbeat round: a
+     * follower that lost its data also lost the votes it cast.
+     */
+    private boolean askerCompletesQuorum(ReadOrigin origin) {
+        if (origin == null || origin.incarnationInTerm() == null) {
+            return false;
+        }
+        List<Server> voters = configurations.latest().voters();
+        int confirmed = 0;
+        for (Server s : voters) {
+            if (s.id().equals(id)) {
+                confirmed++;
+            } else if (s.id().equals(origin.id())) {
+                Progress pr = progress.get(s.id());
+                if (counted(s, pr) && pr.logIncarnation.equals(origin.incarnationInTerm())) {
+                    confirmed++;
+                }
+            }
+        }
+        return confirmed >= Quorum.majority(voters.size());
     }
 
     private void confirmRead(long requestId, long index, ReadOrigin origin) {

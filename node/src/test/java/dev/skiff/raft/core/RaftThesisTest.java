@@ -24,6 +24,8 @@ import dev.skiff.raft.RaftState;
 import dev.skiff.raft.ScriptNode;
 import dev.skiff.raft.message.AppendEntries;
 import dev.skiff.raft.message.RaftMessage;
+import dev.skiff.raft.message.ReadIndexRequest;
+import dev.skiff.raft.message.ReadIndexResponse;
 import dev.skiff.raft.message.RequestVote;
 import dev.skiff.raft.message.RequestVoteResponse;
 import dev.skiff.raft.message.TimeoutNow;
@@ -305,6 +307,63 @@ class RaftThesisTest {
         assertThat(readStates(n.process())).as("an older round confirms nothing").isEmpty();
         n.core.step(appendResponse("2", "1", 2, true, commit, seq));
         assertThat(readStates(n.process())).containsExactly(new ReadState(7, commit));
+    }
+
+    @Test
+    void aFollowersReadIndexRequestInTheLeadersTermStandsForItsEchoOfTheRound() {
+        // Reference: thesis section 6.4 — the heartbeat round shows that a majority had not
+        // moved to a later term after the read arrived. A follower that asks in the leader's
+        // term, from the log the leader counts, shows that for itself; with the leader, it is a
+        // majority of three, so the answer needs no round.
+        ScriptNode n = settledLeader(3, true);
+        long commit = n.core.commitIndex();
+        n.core.step(new ReadIndexRequest(n.core.term(), "2", "2:7000", "1", 5, false, ""));
+        List<RaftMessage> out = n.drainMessages();
+        assertThat(only(ReadIndexResponse.class, out)).singleElement().satisfies(r -> {
+            assertThat(r.to()).isEqualTo("2");
+            assertThat(r.requestId()).isEqualTo(5);
+            assertThat(r.index()).isEqualTo(commit);
+        });
+        assertThat(only(AppendEntries.class, out)).as("no heartbeat round").isEmpty();
+    }
+
+    @Test
+    void aReadIndexRequestThatCannotStandForAnEchoWaitsForTheRound() {
+        ScriptNode n = settledLeader(3, true);
+        long term = n.core.term();
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term - 1, "2", "2:7000", "1", 6, false, ""),
+                "asked in an earlier term", "3");
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 7, false, "founded-other"),
+                "asked from another log than the one the leader accepted answers from", "3");
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 8, false, "copied"),
+                "asked from a log that does not count", "3");
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "9", "9:7000", "1", 9, false, ""),
+                "asked by a server that is not a voter", "3");
+
+        ScriptNode five = settledLeader(5, true);
+        assertAnsweredOnlyAfterTheRound(five, new ReadIndexRequest(five.core.term(), "2", "2:7000", "1", 10, false, ""),
+                "leader and asker are no majority of five", "3", "4");
+    }
+
+    /** {@code n} answers {@code request} only once {@code echoing} have echoed the next heartbeat round. */
+    private static void assertAnsweredOnlyAfterTheRound(ScriptNode n, ReadIndexRequest request, String why,
+                                                        String... echoing) {
+        long commit = n.core.commitIndex();
+        n.core.step(request);
+        List<RaftMessage> out = n.drainMessages();
+        assertThat(only(ReadIndexResponse.class, out)).as(why).isEmpty();
+        long seq = only(AppendEntries.class, out).stream().mapToLong(AppendEntries::readSeq).max().orElseThrow();
+        List<ReadIndexResponse> answers = new ArrayList<>();
+        for (String follower : echoing) {
+            assertThat(answers).as(why + ": answered before a majority echoed").isEmpty();
+            n.core.step(appendResponse(follower, "1", n.core.term(), true, commit, seq));
+            answers.addAll(only(ReadIndexResponse.class, n.drainMessages()));
+        }
+        assertThat(answers).as(why).singleElement().satisfies(r -> {
+            assertThat(r.to()).isEqualTo(request.from());
+            assertThat(r.requestId()).isEqualTo(request.requestId());
+            assertThat(r.index()).isEqualTo(commit);
+        });
     }
 
     @Test
