@@ -2,7 +2,6 @@ package dev.skiff.raft.core;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,22 +18,18 @@ public final class Quorum {
     }
 
     /**
-     * The highest index that a majority of {@code voters} has reached, given each voter's
-     * acknowledged index ({@code acked}; absent voters count as 0). With no voters, 0.
-     * (§5.3: "a log entry is committed once the leader ... has replicated it on a majority")
+     * The highest value that a majority of voters has reached, given one value per voter
+     * ({@code reached}: an acknowledged index or read sequence, 0 for a voter not heard from).
+     * With no voters, 0. Sorts {@code reached} in place. (§5.3: "a log entry is committed once
+     * the leader ... has replicated it on a majority")
      */
-    public static long committedIndex(Collection<String> voters, Map<String, Long> acked) {
-        if (voters.isEmpty()) {
+    public static long majorityReached(long[] reached) {
+        if (reached.length == 0) {
             return 0;
         }
-        long[] indexes = new long[voters.size()];
-        int i = 0;
-        for (String v : voters) {
-            indexes[i++] = acked.getOrDefault(v, 0L);
-        }
-        Arrays.sort(indexes);
+        Arrays.sort(reached);
         // Ascending: the majority-th largest is at position n - majority.
-        return indexes[indexes.length - majority(indexes.length)];
+        return reached[reached.length - majority(reached.length)];
     }
 
     /** Outcome of counting votes. */

@@ -30,7 +30,6 @@ import dev.skiff.raft.message.RequestVoteResponse;
 import dev.skiff.raft.message.TimeoutNow;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -1490,18 +1489,15 @@ public final class RaftCore {
     }
 
     private void maybeCommit() {
-        List<String> voters = new ArrayList<>();
-        Map<String, Long> acked = new HashMap<>();
-        for (Server s : configurations.latest().voters()) {
-            voters.add(s.id());
-            if (s.id().equals(id)) {
-                acked.put(id, selfMatch);
-            } else {
-                Progress pr = progress.get(s.id());
-                acked.put(s.id(), counted(s, pr) ? pr.matchIndex : 0);
-            }
+        // Runs on every acknowledgement: one array, no boxed or keyed collections.
+        List<Server> voters = configurations.latest().voters();
+        long[] acked = new long[voters.size()];
+        int i = 0;
+        for (Server s : voters) {
+            Progress pr = progress.get(s.id());
+            acked[i++] = s.id().equals(id) ? selfMatch : counted(s, pr) ? pr.matchIndex : 0;
         }
-        long candidate = Quorum.committedIndex(voters, acked);
+        long candidate = Quorum.majorityReached(acked);
         // §5.4.2: only entries of the current term are committed by counting replicas.
         if (candidate > commitIndex && log.term(candidate) == term) {
             commitTo(candidate);
@@ -1623,11 +1619,7 @@ public final class RaftCore {
             Progress pr = progress.get(s.id());
             seqs[i++] = s.id().equals(id) ? readSeq : counted(s, pr) ? pr.ackedReadSeq : 0;
         }
-        if (seqs.length == 0) {
-            return 0;
-        }
-        Arrays.sort(seqs);
-        return seqs[seqs.length - Quorum.majority(seqs.length)];
+        return Quorum.majorityReached(seqs);
     }
 
     private void releaseConfirmedReads() {
@@ -1662,12 +1654,7 @@ public final class RaftCore {
                 ackTicks[i++] = sent == null || pr.ackedReadSeq == 0 ? Long.MIN_VALUE / 2 : sent.getValue();
             }
         }
-        if (ackTicks.length == 0) {
-            return false;
-        }
-        Arrays.sort(ackTicks);
-        long quorumTick = ackTicks[ackTicks.length - Quorum.majority(ackTicks.length)];
-        return ticks - quorumTick < config.leaseTicks();
+        return ackTicks.length > 0 && ticks - Quorum.majorityReached(ackTicks) < config.leaseTicks();
     }
 
     private void pruneReadSeqTicks() {
