@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import kotlin.Pair;
+import kotlin.jvm.JvmClassMappingKt;
+import org.http4k.connect.amazon.dynamodb.DynamoDbMoshi;
 import org.http4k.connect.amazon.dynamodb.DynamoTable;
 import org.http4k.connect.amazon.dynamodb.FakeDynamoDb;
 import org.http4k.connect.storage.Storage;
@@ -43,6 +45,9 @@ import org.http4k.core.Status;
  *   <li><b>Tables kept in a directory</b> ({@link TableDirectory}), written before the answer
  *       is sent, so a restarted emulator (also after {@code kill -9}) has every acknowledged
  *       write; without a directory, tables live in memory.</li>
+ *   <li><b>CreateTable of an existing table is refused</b> (ResourceInUseException), as by
+ *       DynamoDB; the fake would replace the table with an empty one, and nodes that start
+ *       together with {@code --create-tables} race to create the same tables.</li>
  *   <li><b>A bind address.</b> Loopback by default: the emulator has no authentication.</li>
  *   <li><b>400, not 500, for what the fake cannot parse</b> (malformed JSON, an empty binary
  *       value): a ValidationException naming the emulator and the cause, not retried by the
@@ -94,7 +99,10 @@ public final class DynamoDbEmulator implements AutoCloseable {
                 Response response;
                 oneAtATime.lock();
                 try {
-                    response = refusedIfUnparsed(fake.invoke(request), request);
+                    response = existingTable(request, tables);
+                    if (response == null) {
+                        response = refusedIfUnparsed(fake.invoke(request), request);
+                    }
                 } catch (RuntimeException e) {
                     // A failure of the fake or of the table directory: DynamoDB's answer to its
                     // own failures, so the client retries; the cause goes to the emulator's log.
@@ -186,6 +194,30 @@ public final class DynamoDbEmulator implements AutoCloseable {
         System.err.println("dynamodb-emulator: " + target(request) + " refused: " + cause);
         return error(Status.BAD_REQUEST, "ValidationException", "the DynamoDB emulator (http4k-connect's fake) cannot "
                 + "handle this " + target(request) + " request: " + cause);
+    }
+
+    /**
+     * DynamoDB refuses to create a table that exists (ResourceInUseException); the fake replaces
+     * it with an empty one. Nodes started together with {@code --create-tables} each create the
+     * table they found missing, and a replaced table loses the records the first ones wrote.
+     *
+     * @return the refusal for a CreateTable of an existing table, else null
+     */
+    private static Response existingTable(Request request, Storage<DynamoTable> tables) {
+        if (!target(request).equals("CreateTable")) {
+            return null;
+        }
+        Object name;
+        try {
+            name = DynamoDbMoshi.INSTANCE.asA(request.getBody().toString(), JvmClassMappingKt.getKotlinClass(Map.class))
+                    .get("TableName");
+        } catch (Exception e) { // Moshi's parse errors are IOExceptions Kotlin throws undeclared
+            return null; // the fake answers what it cannot parse
+        }
+        if (!(name instanceof String table) || tables.get(table) == null) {
+            return null;
+        }
+        return error(Status.BAD_REQUEST, "ResourceInUseException", "Table already exists: " + table);
     }
 
     private static Response internalError(RuntimeException e) {

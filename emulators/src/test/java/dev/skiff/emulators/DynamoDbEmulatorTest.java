@@ -27,11 +27,12 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * What {@link DynamoDbEmulator} adds to the fake: tables kept across a restart over the same
- * directory, and conditional writes applied one at a time. (The DynamoDB behaviour Skiff
+ * directory, conditional writes applied one at a time, an existing table never created again. (The DynamoDB behaviour Skiff
  * relies on is checked by the storage-dynamo suites.)
  */
 class DynamoDbEmulatorTest {
@@ -77,6 +78,25 @@ class DynamoDbEmulatorTest {
                     .containsEntry("v", AttributeValue.fromS("1"));
             assertThat(c.getItem(r -> r.tableName("t1").key(Map.of("pk", AttributeValue.fromS("b")))).item())
                     .as("the deleted item stays deleted").isEmpty();
+        }
+    }
+
+    @Test
+    void when_aTableIsCreatedAgain_then_itIsResourceInUseAndKeepsItsItems() throws IOException {
+        // Nodes started together with --create-tables each create the table they find missing:
+        // DynamoDB refuses all but the first, and a second create must not empty the table
+        // (which would delete a record another node had just written).
+        try (DynamoDbEmulator emulator = DynamoDbEmulator.start(new InetSocketAddress("127.0.0.1", 0), tmp.resolve("t"));
+             DynamoDbClient c = client(emulator)) {
+            createTable(c, "shared");
+            c.putItem(r -> r.tableName("shared").item(item("a", "1")));
+
+            assertThatThrownBy(() -> createTable(c, "shared")).isInstanceOf(ResourceInUseException.class)
+                    .hasMessageContaining("shared");
+            assertThat(c.getItem(r -> r.tableName("shared").key(Map.of("pk", AttributeValue.fromS("a")))).item())
+                    .containsEntry("v", AttributeValue.fromS("1"));
+            createTable(c, "other");
+            assertThat(c.listTables().tableNames()).containsExactlyInAnyOrder("shared", "other");
         }
     }
 
