@@ -31,13 +31,13 @@ import dev.skiff.raft.message.TimeoutNow;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 import java.util.random.RandomGenerator;
 
 /*
@@ -1489,15 +1489,7 @@ public final class RaftCore {
     }
 
     private void maybeCommit() {
-        // Runs on every acknowledgement: one array, no boxed or keyed collections.
-        List<Server> voters = configurations.latest().voters();
-        long[] acked = new long[voters.size()];
-        int i = 0;
-        for (Server s : voters) {
-            Progress pr = progress.get(s.id());
-            acked[i++] = s.id().equals(id) ? selfMatch : counted(s, pr) ? pr.matchIndex : 0;
-        }
-        long candidate = Quorum.majorityReached(acked);
+        long candidate = majorityReached(selfMatch, pr -> pr.matchIndex);
         // §5.4.2: only entries of the current term are committed by counting replicas.
         if (candidate > commitIndex && log.term(candidate) == term) {
             commitTo(candidate);
@@ -1612,14 +1604,23 @@ public final class RaftCore {
 
     /** The highest read sequence a quorum of voters (counting this leader) has echoed. */
     private long quorumReadSeq() {
+        return majorityReached(readSeq, pr -> pr.ackedReadSeq);
+    }
+
+    /**
+     * The highest value a majority of the voters has reached: this leader's {@code own}, each
+     * counted follower's {@code acked}, 0 for the others. Runs on every acknowledgement, so one
+     * array and no boxed or keyed collections.
+     */
+    private long majorityReached(long own, ToLongFunction<Progress> acked) {
         List<Server> voters = configurations.latest().voters();
-        long[] seqs = new long[voters.size()];
+        long[] reached = new long[voters.size()];
         int i = 0;
         for (Server s : voters) {
             Progress pr = progress.get(s.id());
-            seqs[i++] = s.id().equals(id) ? readSeq : counted(s, pr) ? pr.ackedReadSeq : 0;
+            reached[i++] = s.id().equals(id) ? own : counted(s, pr) ? acked.applyAsLong(pr) : 0;
         }
-        return Quorum.majorityReached(seqs);
+        return Quorum.majorityReached(reached);
     }
 
     private void releaseConfirmedReads() {
