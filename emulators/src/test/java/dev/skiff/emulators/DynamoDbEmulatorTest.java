@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * What {@link DynamoDbEmulator} adds to the fake: tables kept across a restart over the same
- * directory, conditional writes applied one at a time, an existing table never created again. (The DynamoDB behaviour Skiff
- * relies on is checked by the storage-dynamo suites.)
+ * directory, conditional writes applied one at a time, an existing table never created again.
+ * (The DynamoDB behaviour Skiff relies on is checked by the storage-dynamo suites.)
  */
 class DynamoDbEmulatorTest {
 
