@@ -70,6 +70,7 @@ final class NonBlockingGet {
         CompletableFuture<Long> barrier = mode == Consistency.CONSISTENT ? ctx.raft().readIndex() : ctx.raft().leaseRead();
         // Keep the exchange open after the handler returns: it is answered when the barrier is done.
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            ReadInterest.keepWhileAnswering(exchange);
             // The same limit as the worker path's wait (ApiContext#await), as a timer of the
             // exchange's I/O thread, set and removed there: CompletableFuture.orTimeout's timer
             // (on JDK 25 the common pool's) woke another thread for every read, 4.5 % of the

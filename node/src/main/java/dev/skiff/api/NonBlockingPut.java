@@ -73,10 +73,19 @@ final class NonBlockingPut {
         }
         Receiver receiver = exchange.getRequestReceiver();
         receiver.setMaxBufferSize(ctx.maxValueBytes());
+        // Set once receiveFullBytes has returned. Only a body read inline, in the turn that read
+        // the headers, is known to leave no read listener behind (Undertow waits for the rest of
+        // a body with a listener of its own), and only then is there a suspend left to undo.
+        boolean[] bodyWasWaitedFor = new boolean[1];
         receiver.receiveFullBytes((ex, value) -> {
+            boolean readInline = !bodyWasWaitedFor[0];
             // Keep the exchange open after this callback returns: it is answered when applied.
-            ex.dispatch(SameThreadExecutor.INSTANCE, () -> propose(ex, new KvCommand.Put(check.key(), value, check.cas()),
-                    started));
+            ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
+                if (readInline) {
+                    ReadInterest.keepWhileAnswering(ex);
+                }
+                propose(ex, new KvCommand.Put(check.key(), value, check.cas()), started);
+            });
         }, (ex, e) -> {
             if (e instanceof Receiver.RequestToLargeException) {
                 finish(ex, kv.tooLarge(-1), started);
@@ -86,6 +95,7 @@ final class NonBlockingPut {
                 ex.endExchange();
             }
         });
+        bodyWasWaitedFor[0] = true;
         return true;
     }
 
