@@ -84,12 +84,9 @@ class ReadInterestTest {
             network.isolate(followerAddress);
             send(socket, PUT_A);
             Thread.sleep(200); // the put is read and proposed; it cannot commit
-            send(socket, "GET /v1/kv/a?consistency=stale HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertIoThreadsIdleFor(Duration.ofMillis(600));
-            network.heal();
-            String answers = read(socket, 2);
+            String answers = sendEarlyThenHeal(socket, "GET /v1/kv/a?consistency=stale HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(answers).startsWith("HTTP/1.1 200");
-            assertThat(answers.substring(answers.indexOf("HTTP/1.1", 1))).startsWith("HTTP/1.1 200").endsWith("first");
+            assertThat(second(answers)).startsWith("HTTP/1.1 200").endsWith("first");
         }
     }
 
@@ -101,13 +98,10 @@ class ReadInterestTest {
             network.isolate(followerAddress);
             send(socket, "GET /v1/kv/a?consistency=consistent HTTP/1.1\r\nHost: x\r\n\r\n");
             Thread.sleep(200); // the read waits for its read index: the follower's echo cannot come
-            send(socket, "PUT /v1/kv/b HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecond");
-            assertIoThreadsIdleFor(Duration.ofMillis(600));
-            network.heal();
-            String answers = read(socket, 2);
+            String answers = sendEarlyThenHeal(socket, "PUT /v1/kv/b HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecond");
             assertThat(answers).startsWith("HTTP/1.1 200");
             assertThat(answers.substring(0, answers.indexOf("HTTP/1.1", 1))).endsWith("first");
-            assertThat(answers.substring(answers.indexOf("HTTP/1.1", 1))).startsWith("HTTP/1.1 200");
+            assertThat(second(answers)).startsWith("HTTP/1.1 200");
         }
         assertThat(leaderKv.state().get("b")).isPresent();
     }
@@ -144,13 +138,26 @@ class ReadInterestTest {
             Thread.sleep(100); // Undertow waits for the body with a listener of its own
             send(socket, "later");
             Thread.sleep(200);
-            send(socket, "GET /v1/kv/a?consistency=stale HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertIoThreadsIdleFor(Duration.ofMillis(600));
-            network.heal();
-            String answers = read(socket, 2);
+            String answers = sendEarlyThenHeal(socket, "GET /v1/kv/a?consistency=stale HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(answers).startsWith("HTTP/1.1 200");
-            assertThat(answers.substring(answers.indexOf("HTTP/1.1", 1))).startsWith("HTTP/1.1 200").endsWith("later");
+            assertThat(second(answers)).startsWith("HTTP/1.1 200").endsWith("later");
         }
+    }
+
+    /**
+     * Sends {@code early} while the request before it is in flight, checks that the I/O threads
+     * stay idle meanwhile, lets the cluster commit again, and returns both answers.
+     */
+    private String sendEarlyThenHeal(Socket socket, String early) throws Exception {
+        send(socket, early);
+        assertIoThreadsIdleFor(Duration.ofMillis(600));
+        network.heal();
+        return read(socket, 2);
+    }
+
+    /** The second of two answers {@link #read} returned. */
+    private static String second(String answers) {
+        return answers.substring(answers.indexOf("HTTP/1.1", 1));
     }
 
     private Socket connect() throws IOException {
