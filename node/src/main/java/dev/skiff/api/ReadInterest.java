@@ -10,8 +10,8 @@ import io.undertow.server.HttpServerExchange;
  * <p>Why: Undertow suspends reads on a connection once it has parsed a request, and resumes them
  * when the response is complete. When the answer comes in a later turn, each of the two changes
  * reaches the kernel as an {@code epoll_ctl} call: two of the seven or so system calls a write
- * through the API cost, a fifth of the I/O thread's samples under load. A client that waits for
- * each answer before it sends the next request (HTTP/1.1 without pipelining: wrk, load
+ * through the API cost, about 15 % of the API I/O threads' samples under load. A client that waits
+ * for each answer before it sends the next request (HTTP/1.1 without pipelining: wrk, load
  * balancers, Skiff's own client) sends nothing meanwhile, so the registration may stay as it was:
  * resumed in the same turn as the suspend, neither change reaches the kernel, nor does the resume
  * at the end of the exchange. If bytes do arrive early (a pipelining client, or the client
