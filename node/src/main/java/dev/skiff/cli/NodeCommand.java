@@ -15,6 +15,7 @@ import dev.skiff.tls.ReloadingTls;
 import dev.skiff.tls.TlsFiles;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.skiff.api.ApiServer;
 import dev.skiff.api.MemberRules;
 import dev.skiff.discovery.DiscoveryAgent;
 import dev.skiff.raft.RaftConfig;
@@ -33,6 +34,8 @@ final class NodeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
     /** Below this, --remove-dead-after would remove members that are merely restarting. */
     private static final Duration MIN_REMOVE_DEAD_AFTER = Duration.ofSeconds(1);
+    /** Most I/O threads the API may be given: beyond this they only wait on each other. */
+    private static final int MAX_API_IO_THREADS = 64;
 
     /** The schemes of --snapshots, with an example of each for the messages. */
     private static final Map<String, String> SNAPSHOT_SCHEMES = orderedMap("file", "file:///DIR", "s3", "s3://BUCKET/PREFIX");
@@ -128,6 +131,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--min-voters", defaultValue = "3", description = "Dead-member cleanup, and a node that "
             + "leaves on termination, never leave fewer voters than this (default ${DEFAULT-VALUE}).")
     int minVoters;
+    @Option(names = "--api-io-threads", paramLabel = "N", description = "I/O threads of the client API, 1.."
+            + "64 (default: 1 on fewer than 4 CPUs, else 2). They parse every request and write every answer; "
+            + "stale reads run on them. More threads serve more reads at once; fewer cost fewer wake-ups per write.")
+    Integer apiIoThreads;
     @Option(names = "--ready-max-lag", defaultValue = "1000", description = "/readyz is 503 while this node's applied index "
             + "trails the leader's commit index by more entries than this (default ${DEFAULT-VALUE}).")
     long readyMaxLag;
@@ -212,6 +219,12 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-value-bytes must be between 1 and "
                     + dev.skiff.kv.KvCommand.MAX_VALUE_BYTES + ", got " + maxValueBytes);
         }
+        int ioThreads = apiIoThreads != null ? apiIoThreads
+                : ApiServer.defaultIoThreads(Runtime.getRuntime().availableProcessors());
+        if (ioThreads < 1 || ioThreads > MAX_API_IO_THREADS) {
+            throw new IllegalArgumentException("--api-io-threads must be between 1 and " + MAX_API_IO_THREADS + ", got "
+                    + ioThreads);
+        }
         List<URI> joinUris = new ArrayList<>();
         for (String j : join) {
             joinUris.add(joinUri(j));
@@ -227,7 +240,7 @@ final class NodeCommand implements Callable<Integer> {
                 createTables, DiscoveryAgent.DEFAULT_INTERVAL);
         return new NodeSettings(id, api, raftBind, apiAdv, raftAdv, dir, snapshotsDir, bootstrap, joinUris, secret,
                 maxValueBytes, NodeSettings.DEFAULT_REQUEST_TIMEOUT, raftConfig, storage, autopilot(), archive(restoreUri,
-                snapshotsUri != null ? snapshotsUri : snapshotsDir.toAbsolutePath().normalize().toUri()));
+                snapshotsUri != null ? snapshotsUri : snapshotsDir.toAbsolutePath().normalize().toUri()), ioThreads);
     }
 
     private static boolean sameLocation(URI a, URI b) {

@@ -1,5 +1,6 @@
 package dev.skiff.cli;
 
+import dev.skiff.api.ApiServer;
 import java.net.URI;
 import dev.skiff.raft.RaftConfig;
 import java.nio.file.Path;
@@ -26,11 +27,22 @@ import java.util.List;
  * @param storage       snapshot, stable and discovery back-ends beyond the data dir
  * @param autopilot     readiness and dead-member cleanup
  * @param archive       the log archive and point-in-time restore ({@link ArchiveSettings#NONE} for none)
+ * @param apiIoThreads  the client API's I/O threads
  */
 record NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
                     Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
                     int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage,
-                    AutopilotSettings autopilot, ArchiveSettings archive) {
+                    AutopilotSettings autopilot, ArchiveSettings archive, int apiIoThreads) {
+
+    /** Settings with the API's default I/O threads for this machine. */
+    NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,
+                 Path dataDir, Path snapshotsDir, boolean bootstrap, List<URI> join, String clusterSecret,
+                 int maxValueBytes, Duration requestTimeout, RaftConfig raftConfig, StorageSettings storage,
+                 AutopilotSettings autopilot, ArchiveSettings archive) {
+        this(id, apiBind, raftBind, apiAdvertise, raftAdvertise, dataDir, snapshotsDir, bootstrap, join, clusterSecret,
+                maxValueBytes, requestTimeout, raftConfig, storage, autopilot, archive,
+                ApiServer.defaultIoThreads(Runtime.getRuntime().availableProcessors()));
+    }
 
     /** Settings without a log archive. */
     NodeSettings(String id, HostPort apiBind, HostPort raftBind, HostPort apiAdvertise, HostPort raftAdvertise,

@@ -241,7 +241,7 @@ final class SkiffNode implements AutoCloseable {
                 api = new ApiServer(s.apiBind().host(), s.apiBind().port(), s.id(), raft, kv, snapshots,
                         new ApiMetrics(meters, raft), s.maxValueBytes(), s.requestTimeout(), health, s.dataDir().resolve("uploads"),
                         s.autopilot().readyMaxLag(), peerApi, tls.map(NodeTls::apiRequireClientCert).orElse(false),
-                        aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken));
+                        aclManagementToken == null ? null : dev.skiff.acl.TokenSecrets.hash(aclManagementToken), s.apiIoThreads());
             } catch (RuntimeException e) {
                 ListenFailure.rethrowIfListenFailure(e, "the client API", "--api-addr", s.apiBind());
                 throw e;

@@ -60,7 +60,7 @@ class ConsulAclTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> raft.state() == RaftState.LEADER);
         api = new ApiServer("127.0.0.1", 0, "n1", raft, fsm, new InMemorySnapshotStore(2), new ApiMetrics(raft), 1024,
                 Duration.ofSeconds(5), new dev.skiff.storage.StorageHealth(), Path.of(System.getProperty("java.io.tmpdir")),
-                HealthHandler.DEFAULT_READY_MAX_LAG, PeerApi.PLAIN, false, TokenSecrets.hash(MANAGEMENT));
+                HealthHandler.DEFAULT_READY_MAX_LAG, PeerApi.PLAIN, false, TokenSecrets.hash(MANAGEMENT), 2);
         consul = api.startConsul("127.0.0.1", 0);
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create("http://" + api.address() + "/v1/acl/tokens"))
                 .header("X-Skiff-Token", MANAGEMENT)
