@@ -3,6 +3,7 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skiff.api.ApiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,8 @@ import picocli.CommandLine;
 
 /**
  * {@code skiff node}'s flag checks (issue #12): start-up rules, the storage URI schemes per flag,
- * the Raft timing ranges by flag, ids and addresses; each message names the flag, what is wrong
- * and what is accepted.
+ * the Raft timing ranges by flag, ids and addresses, the API's I/O threads; each message names
+ * the flag, what is wrong and what is accepted.
  */
 class NodeCommandTest {
 
@@ -157,5 +158,28 @@ class NodeCommandTest {
         assertThatThrownBy(() -> node("--cluster-secret-file", dir.toString()))
                 .hasMessage("--cluster-secret-file " + dir + " is not a readable file (it is a directory); give the path "
                         + "of a file holding the secret, or set SKIFF_CLUSTER_SECRET");
+    }
+
+    @Test
+    void apiIoThreadsDefaultToOneBelowFourCpusElseTwo() throws IOException {
+        assertThat(ApiServer.defaultIoThreads(1)).isEqualTo(1);
+        assertThat(ApiServer.defaultIoThreads(3)).isEqualTo(1);
+        assertThat(ApiServer.defaultIoThreads(4)).isEqualTo(2);
+        assertThat(ApiServer.defaultIoThreads(64)).isEqualTo(2);
+        assertThat(node().apiIoThreads())
+                .isEqualTo(ApiServer.defaultIoThreads(Runtime.getRuntime().availableProcessors()));
+        assertThat(node("--api-io-threads", "3").apiIoThreads()).isEqualTo(3);
+        assertThat(node("--api-io-threads", "64").apiIoThreads()).isEqualTo(64);
+    }
+
+    @Test
+    void refusesApiIoThreadsOutOfRangeNamingTheFlag() {
+        assertThatThrownBy(() -> node("--api-io-threads", "0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("--api-io-threads must be between 1 and 64, got 0");
+        assertThatThrownBy(() -> node("--api-io-threads", "65"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--api-io-threads");
+        assertThatThrownBy(() -> node("--api-io-threads", "many"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("--api-io-threads");
+        assertThat(Main.run(new String[] {"node", "--id", "n1", "--api-io-threads", "-1"})).isEqualTo(Main.EXIT_USAGE);
     }
 }
