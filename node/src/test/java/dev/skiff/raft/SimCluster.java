@@ -399,18 +399,28 @@ final class SimCluster {
         });
     }
 
-    /** A read must return state that includes every write acknowledged before it was sent. */
+    /**
+     * A read must return state that includes every write acknowledged before it was sent: its
+     * read index must, and so must the state it is served from (the node's applied state when the
+     * barrier completes).
+     */
     private void read(SimNode target, boolean lease) {
         long minIndex = maxAckedIndex;
         long invokedAt = now;
-        boolean viaFollower = target.raft.core().state() != RaftState.LEADER;
-        CompletableFuture<Long> f = lease ? target.raft.leaseRead() : target.raft.readIndex();
+        RaftNode raft = target.raft;
+        boolean viaFollower = raft.core().state() != RaftState.LEADER;
+        CompletableFuture<Long> f = lease ? raft.leaseRead() : raft.readIndex();
         f.whenComplete((index, err) -> {
             if (err != null) {
                 return;
             }
+            long served = raft.appliedIndex();
+            if (served < index) {
+                failLater("linearizability: " + (lease ? "lease" : "ReadIndex") + " read at " + target.id + " invoked at "
+                        + invokedAt + " completed with read index " + index + " while the node had applied only " + served);
+            }
             if (index < minIndex) {
-                fail("linearizability: " + (lease ? "lease" : "ReadIndex") + " read at " + target.id + " invoked at "
+                failLater("linearizability: " + (lease ? "lease" : "ReadIndex") + " read at " + target.id + " invoked at "
                         + invokedAt + " returned state at index " + index + " but a write acknowledged before it is at index "
                         + minIndex);
             }
@@ -524,7 +534,7 @@ final class SimCluster {
         leader.raft.restore(null, new java.io.ByteArrayInputStream(data), CLIENT_TIMEOUT).whenComplete((index, err) -> {
             if (err == null) {
                 if (bad) {
-                    fail("a restore of a bad snapshot at " + leader.id + " succeeded at index " + index);
+                    failLater("a restore of a bad snapshot at " + leader.id + " succeeded at index " + index);
                 }
                 ackedRestores.put(index, data);
                 maxAckedIndex = Math.max(maxAckedIndex, index);
