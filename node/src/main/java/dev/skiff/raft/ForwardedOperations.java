@@ -38,6 +38,12 @@ import java.util.function.Consumer;
  * has applied that index (thesis §6.4), or fails when the leader says it is not the leader or
  * does not answer in time.
  *
+ * <p><b>Answers</b> carry the epoch of what they answer, and only this process's are taken: a
+ * process that replaced another under the same id (a restart, a second process) numbers its
+ * batches and requests from 1 again, and an answer the leader addressed to the other one (still
+ * queued, or sent again to a batch the other one resent) would otherwise complete this one's
+ * commands with another command's index (found by the simulation, seed 1179).
+ *
  * <p>Owned by the loop thread.
  */
 final class ForwardedOperations {
@@ -185,7 +191,7 @@ final class ForwardedOperations {
         readsSent += queued.size();
         queued.clear();
         transport.accept(leader.address(),
-                new ReadIndexRequest(term, localId, localAddress, leader.id(), id, lease, logIncarnation));
+                new ReadIndexRequest(term, localId, localAddress, leader.id(), epoch, id, lease, logIncarnation));
     }
 
     /**
@@ -195,6 +201,9 @@ final class ForwardedOperations {
      * completed from the state machine's latest responses.
      */
     void answered(ForwardedProposalsResponse answer, PendingOperations pending, long appliedThrough, FsmRunner fsm) {
+        if (answer.epoch() != epoch) {
+            return;
+        }
         SentProposals sent = sentProposals.remove(answer.batchId());
         if (sent == null) {
             return;
@@ -226,6 +235,9 @@ final class ForwardedOperations {
 
     /** The leader's answer to a read-index request: each read then waits for that index to be applied. */
     void answered(ReadIndexResponse answer, FsmRunner fsm) {
+        if (answer.epoch() != epoch) {
+            return;
+        }
         SentReads sent = sentReads.remove(answer.requestId());
         if (sent == null) {
             return;
@@ -235,9 +247,11 @@ final class ForwardedOperations {
                     + " could not give a read index: it is no longer the leader"));
             return;
         }
+        List<CompletableFuture<Long>> futures = new ArrayList<>(sent.reads.size());
         for (Read r : sent.reads) {
-            fsm.whenApplied(answer.index(), r.future());
+            futures.add(r.future());
         }
+        fsm.whenApplied(answer.index(), futures);
     }
 
     /**
@@ -287,7 +301,7 @@ final class ForwardedOperations {
             SentReads sent = e.getValue();
             if (nowNanos - sent.lastSentNanos >= intervalNanos) {
                 sent.lastSentNanos = nowNanos;
-                transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), e.getKey(),
+                transport.accept(leader.address(), new ReadIndexRequest(term, localId, localAddress, leader.id(), epoch, e.getKey(),
                         sent.lease, logIncarnation));
             }
         }

@@ -92,13 +92,24 @@ final class FsmRunner {
         executor.execute(() -> applyNow(restore, opened, committed, proposals));
     }
 
-    /** Completes {@code future} with {@code index} once the FSM has applied it. */
-    void whenApplied(long index, CompletableFuture<Long> future) {
+    /**
+     * Completes each of {@code futures} with {@code index} once the FSM has applied it: on the
+     * calling thread if it already has (a read's usual case: nothing to apply since its read
+     * index), else on the FSM thread, one hand-off for them all. A hand-off per read woke the FSM
+     * thread half a time per read during {@code consistent} reads through a follower.
+     */
+    void whenApplied(long index, List<CompletableFuture<Long>> futures) {
+        if (appliedIndex >= index) {
+            futures.forEach(f -> f.complete(index));
+            return;
+        }
         executor.execute(() -> {
-            if (appliedIndex >= index) {
-                future.complete(index);
-            } else {
-                waitingForApply.add(Map.entry(index, future));
+            for (CompletableFuture<Long> future : futures) {
+                if (appliedIndex >= index) {
+                    future.complete(index);
+                } else {
+                    waitingForApply.add(Map.entry(index, future));
+                }
             }
         });
     }

@@ -488,9 +488,7 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
             if (ready.compactBefore() > 0) {
                 compact(ready);
             }
-            for (ReadState rs : ready.readStates()) {
-                confirmRead(rs);
-            }
+            confirmReads(ready.readStates());
             if (ready.softState() != null) {
                 onSoftStateChange(ready.softState());
             }
@@ -970,15 +968,31 @@ final class RaftNode implements Raft, MessageHandler, NodeRuntime.LoopBody {
         }
     }
 
-    private void confirmRead(ReadState rs) {
-        PendingRead read = pending.takeRead(rs.requestId());
-        if (read == null) {
-            return;
+    /**
+     * Completes the reads a quorum round confirmed: each waits for its read index to be applied,
+     * those of one index (a round's, usually all of them) handed to the FSM runner together.
+     */
+    private void confirmReads(List<ReadState> confirmed) {
+        long index = 0;
+        List<CompletableFuture<Long>> waiting = new ArrayList<>();
+        for (ReadState rs : confirmed) {
+            PendingRead read = pending.takeRead(rs.requestId());
+            if (read == null) {
+                continue;
+            }
+            if (!read.waitForApply()) {
+                read.future().complete(rs.index());
+                continue;
+            }
+            if (rs.index() != index && !waiting.isEmpty()) {
+                fsm.whenApplied(index, waiting);
+                waiting = new ArrayList<>();
+            }
+            index = rs.index();
+            waiting.add(read.future());
         }
-        if (read.waitForApply()) {
-            fsm.whenApplied(rs.index(), read.future());
-        } else {
-            read.future().complete(rs.index());
+        if (!waiting.isEmpty()) {
+            fsm.whenApplied(index, waiting);
         }
     }
 

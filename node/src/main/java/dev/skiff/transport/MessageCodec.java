@@ -45,14 +45,15 @@ import java.util.List;
  * kind 7  TimeoutNow              (no body)
  * kind 8  ForwardedProposals      i64 epoch, i64 batchId, u8 resent, i32 count,
  *                                 (i32 length, length bytes) × count
- * kind 9  ForwardedProposalsResponse i64 batchId, i64 firstIndex, str refusal
- * kind 10 ReadIndexRequest        i64 requestId, u8 lease, str incarnation
- * kind 11 ReadIndexResponse       i64 requestId, i64 index
+ * kind 9  ForwardedProposalsResponse i64 epoch, i64 batchId, i64 firstIndex, str refusal
+ * kind 10 ReadIndexRequest        i64 epoch, i64 requestId, u8 lease, str incarnation
+ * kind 11 ReadIndexResponse       i64 epoch, i64 requestId, i64 index
  * </pre>
  * A message fills its buffer exactly: trailing bytes are an error. Kinds and entry type codes
  * are stable; a change of layout takes a new version byte, which a node of another version
  * refuses with a message naming both. Version 2 added the responses' incarnation; version 3 the
- * read-index request's.
+ * read-index request's; version 4 the epoch of read-index requests and of the answers to
+ * forwarded work.
  *
  * <p><b>Allocation.</b> {@link #encode(RaftMessage)} sizes the output exactly first and writes
  * once, without intermediate buffers. {@link #decode} reads straight from the given array:
@@ -67,7 +68,7 @@ import java.util.List;
 public final class MessageCodec {
 
     /** The wire version this codec writes and the only one it reads. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /**
      * Versions up to this one are taken for another release's (a version is bumped by one per
@@ -181,16 +182,19 @@ public final class MessageCodec {
                 }
             }
             case ForwardedProposalsResponse m -> {
+                out.putLong(m.epoch());
                 out.putLong(m.batchId());
                 out.putLong(m.firstIndex());
                 putString(out, m.refusal());
             }
             case ReadIndexRequest m -> {
+                out.putLong(m.epoch());
                 out.putLong(m.requestId());
                 out.put(bool(m.lease()));
                 putString(out, m.incarnation());
             }
             case ReadIndexResponse m -> {
+                out.putLong(m.epoch());
                 out.putLong(m.requestId());
                 out.putLong(m.index());
             }
@@ -225,9 +229,9 @@ public final class MessageCodec {
                 }
                 yield n;
             }
-            case ForwardedProposalsResponse m -> 8 + 8 + stringSize(m.refusal());
-            case ReadIndexRequest m -> 8 + 1 + stringSize(m.incarnation());
-            case ReadIndexResponse m -> 8 + 8;
+            case ForwardedProposalsResponse m -> 8 * 3 + stringSize(m.refusal());
+            case ReadIndexRequest m -> 8 * 2 + 1 + stringSize(m.incarnation());
+            case ReadIndexResponse m -> 8 * 3;
         };
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("raft message too large to encode: " + size + " bytes");
@@ -392,10 +396,10 @@ public final class MessageCodec {
                 yield new ForwardedProposals(term, from, fromAddress, to, epoch, batchId, resent, readCommands(in));
             }
             case KIND_FORWARDED_PROPOSALS_RESPONSE -> new ForwardedProposalsResponse(term, from, fromAddress, to,
-                    in.i64(), in.i64(), in.string("refusal"));
-            case KIND_READ_INDEX_REQUEST -> new ReadIndexRequest(term, from, fromAddress, to, in.i64(), in.bool("lease"),
-                    in.string("incarnation"));
-            case KIND_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, fromAddress, to, in.i64(), in.i64());
+                    in.i64(), in.i64(), in.i64(), in.string("refusal"));
+            case KIND_READ_INDEX_REQUEST -> new ReadIndexRequest(term, from, fromAddress, to, in.i64(), in.i64(),
+                    in.bool("lease"), in.string("incarnation"));
+            case KIND_READ_INDEX_RESPONSE -> new ReadIndexResponse(term, from, fromAddress, to, in.i64(), in.i64(), in.i64());
             default -> throw in.malformed("unknown message kind " + kind);
         };
     }

@@ -55,9 +55,9 @@ final class RandomMessages {
             case 5 -> new InstallSnapshotResponse(term, from, fromAddress, to, random.nextBoolean(), anyLong(), anyString());
             case 6 -> new TimeoutNow(term, from, fromAddress, to);
             case 7 -> new ForwardedProposals(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(), commands());
-            case 8 -> new ForwardedProposalsResponse(term, from, fromAddress, to, anyLong(), anyLong(), anyString());
-            case 9 -> new ReadIndexRequest(term, from, fromAddress, to, anyLong(), random.nextBoolean(), anyString());
-            case 10 -> new ReadIndexResponse(term, from, fromAddress, to, anyLong(), anyLong());
+            case 8 -> new ForwardedProposalsResponse(term, from, fromAddress, to, anyLong(), anyLong(), anyLong(), anyString());
+            case 9 -> new ReadIndexRequest(term, from, fromAddress, to, anyLong(), anyLong(), random.nextBoolean(), anyString());
+            case 10 -> new ReadIndexResponse(term, from, fromAddress, to, anyLong(), anyLong(), anyLong());
             default -> throw new IllegalArgumentException("kind " + kind);
         };
     }

@@ -101,7 +101,7 @@ public final class RaftCore {
      * {@link ReadState}. {@code incarnationInTerm} is the log it asked from if it asked in this
      * leader's term, else null ({@link #askerCompletesQuorum}).
      */
-    private record ReadOrigin(String id, String address, String incarnationInTerm) {
+    private record ReadOrigin(String id, String address, long epoch, String incarnationInTerm) {
     }
 
     private final RaftConfig config;
@@ -446,9 +446,9 @@ public final class RaftCore {
             case ReadIndexRequest r -> {
                 if (role == Role.LEADER) {
                     readIndexFor(r.requestId(), r.lease(),
-                            new ReadOrigin(r.from(), r.fromAddress(), r.term() == term ? r.incarnation() : null));
+                            new ReadOrigin(r.from(), r.fromAddress(), r.epoch(), r.term() == term ? r.incarnation() : null));
                 } else {
-                    send(r.fromAddress(), new ReadIndexResponse(term, id, address, r.from(), r.requestId(), 0));
+                    send(r.fromAddress(), new ReadIndexResponse(term, id, address, r.from(), r.epoch(), r.requestId(), 0));
                 }
                 return;
             }
@@ -549,7 +549,7 @@ public final class RaftCore {
                 ? "not the leader" + (leaderId == null ? "" : "; the leader is " + leaderId)
                 : transferee != null ? "the leader is handing leadership over" : "";
         if (!refusal.isEmpty()) {
-            answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), 0, refusal));
+            answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.epoch(), p.batchId(), 0, refusal));
             return;
         }
         long first = log.lastIndex() + 1;
@@ -561,7 +561,7 @@ public final class RaftCore {
             log.append(entries);
             replicationNeeded = true;
         }
-        answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.batchId(), first, ""));
+        answerForwarded(p, new ForwardedProposalsResponse(term, id, address, p.from(), p.epoch(), p.batchId(), first, ""));
     }
 
     private void answerForwarded(ForwardedProposals p, ForwardedProposalsResponse answer) {
@@ -735,7 +735,7 @@ public final class RaftCore {
         if (origin == null) {
             readStates.add(new ReadState(requestId, index));
         } else {
-            send(origin.address(), new ReadIndexResponse(term, id, address, origin.id(), requestId, index));
+            send(origin.address(), new ReadIndexResponse(term, id, address, origin.id(), origin.epoch(), requestId, index));
         }
     }
 

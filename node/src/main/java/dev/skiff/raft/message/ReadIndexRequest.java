@@ -16,10 +16,11 @@ package dev.skiff.raft.message;
  * @param from        sender's id
  * @param fromAddress sender's transport address
  * @param to          the leader's id
+ * @param epoch       the sending process's incarnation (as in {@link ForwardedProposals}), echoed
  * @param requestId   the sender's id for this request, echoed
  * @param lease       whether the leader may answer from its lease instead of a quorum round
  * @param incarnation sender's log incarnation, as its other answers carry it
  */
-public record ReadIndexRequest(long term, String from, String fromAddress, String to, long requestId,
-                               boolean lease, String incarnation) implements RaftMessage {
+public record ReadIndexRequest(long term, String from, String fromAddress, String to, long epoch,
+                               long requestId, boolean lease, String incarnation) implements RaftMessage {
 }

@@ -317,7 +317,7 @@ class RaftThesisTest {
         // majority of three, so the answer needs no round.
         ScriptNode n = settledLeader(3, true);
         long commit = n.core.commitIndex();
-        n.core.step(new ReadIndexRequest(n.core.term(), "2", "2:7000", "1", 5, false, ""));
+        n.core.step(new ReadIndexRequest(n.core.term(), "2", "2:7000", "1", 1, 5, false, ""));
         List<RaftMessage> out = n.drainMessages();
         assertThat(only(ReadIndexResponse.class, out)).singleElement().satisfies(r -> {
             assertThat(r.to()).isEqualTo("2");
@@ -331,17 +331,17 @@ class RaftThesisTest {
     void aReadIndexRequestThatCannotStandForAnEchoWaitsForTheRound() {
         ScriptNode n = settledLeader(3, true);
         long term = n.core.term();
-        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term - 1, "2", "2:7000", "1", 6, false, ""),
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term - 1, "2", "2:7000", "1", 1, 6, false, ""),
                 "asked in an earlier term", "3");
-        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 7, false, "founded-other"),
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 1, 7, false, "founded-other"),
                 "asked from another log than the one the leader accepted answers from", "3");
-        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 8, false, "copied"),
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "2", "2:7000", "1", 1, 8, false, "copied"),
                 "asked from a log that does not count", "3");
-        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "9", "9:7000", "1", 9, false, ""),
+        assertAnsweredOnlyAfterTheRound(n, new ReadIndexRequest(term, "9", "9:7000", "1", 1, 9, false, ""),
                 "asked by a server that is not a voter", "3");
 
         ScriptNode five = settledLeader(5, true);
-        assertAnsweredOnlyAfterTheRound(five, new ReadIndexRequest(five.core.term(), "2", "2:7000", "1", 10, false, ""),
+        assertAnsweredOnlyAfterTheRound(five, new ReadIndexRequest(five.core.term(), "2", "2:7000", "1", 1, 10, false, ""),
                 "leader and asker are no majority of five", "3", "4");
     }
 

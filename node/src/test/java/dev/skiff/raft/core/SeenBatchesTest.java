@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class SeenBatchesTest {
 
     private static ForwardedProposalsResponse answer(long batchId, long firstIndex) {
-        return new ForwardedProposalsResponse(8, "n4", "n4:7000", "n5", batchId, firstIndex, "");
+        return new ForwardedProposalsResponse(8, "n4", "n4:7000", "n5", 1, batchId, firstIndex, "");
     }
 
     @Test
